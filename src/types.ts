@@ -1,0 +1,94 @@
+/**
+ * Shared data shapes that flow between the pipeline stages:
+ * read → normalize → render → tokenize → mask → shape → write.
+ */
+
+/** Where a row came from: file path (or `<stdin>`) and 1-based line number. */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+/** A raw JSONL line after JSON parsing (stage `read`). */
+export interface RawRow {
+  ref: SourceRef;
+  /** 0-based position of the row in the whole input stream (keeps output order). */
+  index: number;
+  /** Parsed JSON value, present when parsing succeeded. */
+  value?: unknown;
+  /** Parse / decode error, present when it failed. */
+  error?: string;
+}
+
+/** One chat message as the template sees it (OpenAI shape; extra keys are kept). */
+export interface Message {
+  role: string;
+  content?: unknown;
+  [key: string]: unknown;
+}
+
+/** A conversation ready to render (stage `normalize`). */
+export interface Conversation {
+  ref: SourceRef;
+  index: number;
+  messages: Message[];
+  tools?: unknown[];
+  documents?: unknown[];
+  /** Extra template variables for this row (e.g. `enable_thinking`). */
+  chatTemplateKwargs?: Record<string, unknown>;
+  /** Per-row overrides of the run options. */
+  addGenerationPrompt?: boolean;
+  continueFinalMessage?: boolean | string;
+}
+
+/** Half-open `[start, end)` span in UTF-16 code units of a rendered string. */
+export type Span = [number, number];
+
+/** Output of the render stage. */
+export interface RenderedRow {
+  ref: SourceRef;
+  index: number;
+  text: string;
+  /** Spans of assistant output to train on, UTF-16 indices into `text`, sorted, non-overlapping. */
+  spans: Span[];
+  /** The conversation it came from (kept for mask inference and reporting). */
+  conversation: Conversation;
+}
+
+/** Output of tokenization: ids and per-token [start, end) offsets in UTF-16 units of the text. */
+export interface Encoding {
+  ids: Int32Array;
+  /** Flat pairs: offsets[2*i] = start, offsets[2*i+1] = end of token i. */
+  offsets: Int32Array;
+}
+
+/** A fully masked row before padding/truncation. */
+export interface TokenRow {
+  ref: SourceRef;
+  index: number;
+  inputIds: Int32Array;
+  assistantMasks: Uint8Array;
+}
+
+/** A shaped row ready to write (all arrays the same length). */
+export interface ShapedRow {
+  ref: SourceRef;
+  index: number;
+  inputIds: Int32Array;
+  attentionMask: Uint8Array;
+  assistantMasks: Uint8Array;
+  labels: Int32Array;
+}
+
+/** A row that could not be processed; written to rejects.jsonl. */
+export interface RejectedRow {
+  ref: SourceRef;
+  index: number;
+  /** Short machine-readable reason, e.g. `invalid_json`, `template_error`. */
+  reason: string;
+  /** Human-readable detail. */
+  message: string;
+}
+
+/** Either a good row or a rejection, so the stream never loses a row. */
+export type Outcome<T> = { ok: true; row: T } | { ok: false; reject: RejectedRow };
