@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runCommand, runFlags } from './run.js';
+import { renderCommand } from './render.js';
+import { mergeCommand, verifyCommand } from './tools.js';
+import { UsageError } from './config.js';
+
+/** Exit codes: 0 ok, 1 failed rows (strict / on-error fail) or failed run, 2 usage. */
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const cli = yargs(argv)
+    .scriptName('chatshard')
+    .usage('$0 <command> [options]\n\nChat conversations (JSONL) → chat template → masked tokens → Arrow dataset.')
+    .command(
+      'run [pipeline]',
+      'Run the pipeline: JSONL in, a datasets.load_from_disk folder out',
+      (y: Argv) =>
+        runFlags(y)
+          .positional('pipeline', { type: 'string', describe: 'Pipeline JSON file (keys as the flags); flags override it' })
+          .example('$0 run pipeline/default.json', 'Run the embedded sample pipeline')
+          .example(
+            '$0 run --input data/*.jsonl --tokenizer ./qwen --output out/ds --max-length 4096',
+            'Tokenize with the tokenizer folder\'s own chat template',
+          )
+          .example(
+            '$0 run --input chats.jsonl.gz --tokenizer Qwen/Qwen2.5-7B-Instruct --chat-template train.jinja --mask-rule hf --output out/hf',
+            'Masks exactly as transformers 5.x return_assistant_tokens_mask',
+          )
+          .example('cat rows.jsonl | $0 run --input - --tokenizer ./tok --output out/x --padding longest --batch-size 8', 'Read stdin'),
+      async (args) => {
+        code = await runCommand(args as Record<string, unknown>);
+      },
+    )
+    .command(
+      'render',
+      'Render conversation rows (JSONL on stdin) to {rendered, generation_spans, error} lines, for previewing templates',
+      (y: Argv) =>
+        y
+          .option('tokenizer', { type: 'string', describe: 'Tokenizer folder or Hub id (special tokens, default template)' })
+          .option('chat-template', { type: 'string', describe: 'Template file, template name, or literal template text' })
+          .option('add-generation-prompt', { type: 'boolean', describe: 'Default for rows that do not set it' })
+          .option('template-kwargs', { type: 'string', describe: 'JSON object of extra template variables' })
+          .option('now', { type: 'string', describe: 'Pin strftime_now to this ISO date (e.g. 2025-03-14T09:26:53)' })
+          .option('masks', { choices: ['generation', 'infer', 'auto'] as const, default: 'generation', describe: 'Spans from tags or inferred' })
+          .option('render-timeout-ms', { type: 'number', default: 10_000 })
+          .option('max-render-chars', { type: 'number', default: 50_000_000 })
+          .example('echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer', 'Preview one row'),
+      async (args) => {
+        code = await renderCommand(args as Record<string, unknown>);
+      },
+    )
+    .command(
+      'verify <dir>',
+      'Re-read a dataset and check schema, lengths, padding, masks and labels',
+      (y: Argv) => y.positional('dir', { type: 'string', demandOption: true }).example('$0 verify out/sample', ''),
+      async (args) => {
+        code = await verifyCommand(String(args.dir));
+      },
+    )
+    .command(
+      'merge <parts..>',
+      'Concatenate datasets written by --shard-index runs into one dataset (in the given order)',
+      (y: Argv) =>
+        y
+          .positional('parts', { type: 'string', array: true, demandOption: true })
+          .option('output', { type: 'string', demandOption: true, describe: 'Merged dataset folder' })
+          .option('overwrite', { type: 'boolean', default: false })
+          .example('$0 merge out/part-0 out/part-1 --output out/all', ''),
+      async (args) => {
+        code = await mergeCommand((args.parts as string[]).map(String), String(args.output), Boolean(args.overwrite));
+      },
+    )
+    .demandCommand(1, 'Give a command: run, render, verify or merge')
+    .strict()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  try {
+    await cli.parseAsync();
+  } catch (e) {
+    if (e instanceof UsageError || (e as Error).name === 'YError') {
+      process.stderr.write(`chatshard: ${(e as Error).message}\nRun chatshard --help for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`chatshard: ${(e as Error).message}\n`);
+    return 1;
+  }
+  return code;
+}
+
+main(hideBin(process.argv)).then((code) => {
+  process.exitCode = code;
+});

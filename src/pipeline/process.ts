@@ -1,0 +1,138 @@
+import { hfMask, overlapMask } from '../mask/rules.js';
+import { inferSpans } from '../mask/infer.js';
+import { selectTaggedSpans, type SelectOptions } from '../mask/select.js';
+import { renderConversation, type CompiledTemplate, type RenderOptions } from '../render/index.js';
+import { padOffsets, padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape/index.js';
+import type { LoadedTokenizer } from '../tokenize/index.js';
+import type { Conversation, Outcome, RejectedRow, ShapedRow, Span } from '../types.js';
+import type { PipelineOptions } from './options.js';
+
+/** What a run needs besides the options: the loaded tokenizer and the compiled template. */
+export interface ProcessContext {
+  tokenizer: LoadedTokenizer;
+  template: CompiledTemplate;
+  options: PipelineOptions;
+}
+
+/** A rendered and tokenized row, truncated but not yet padded. */
+interface Encoded {
+  conv: Conversation;
+  spans: Span[];
+  ids: Int32Array;
+  /** Offsets of the kept tokens (UTF-16, flat pairs). */
+  offsets: Int32Array;
+  mask: Uint8Array;
+}
+
+function rejectOf(conv: Conversation, reason: string, message: string): RejectedRow {
+  return { ref: conv.ref, index: conv.index, reason, message };
+}
+
+function emptyMask(conv: Conversation): RejectedRow {
+  return rejectOf(conv, 'empty_mask', 'no trainable token left in the row (use --keep-empty to keep such rows)');
+}
+
+/** Classify an error thrown while rendering into a reject reason. */
+function renderFailure(conv: Conversation, e: unknown): RejectedRow {
+  const err = e as Error;
+  const reason = err.name === 'RenderLimitError' ? 'render_limit' : err.name === 'MaskInferenceError' ? 'mask_inference' : 'template_error';
+  return rejectOf(conv, reason, err.message);
+}
+
+export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
+  const o = ctx.options;
+  const padTokenId = o.padToken !== undefined ? ctx.tokenizer.engine.tokenToId(o.padToken) : ctx.tokenizer.padTokenId;
+  return {
+    maxLength: o.maxLength,
+    truncation: o.truncation,
+    truncationSide: o.truncationSide ?? ctx.tokenizer.truncationSide,
+    padding: o.padding,
+    paddingSide: o.paddingSide ?? ctx.tokenizer.paddingSide,
+    padTokenId,
+  };
+}
+
+export function selectOptionsOf(o: PipelineOptions): SelectOptions {
+  return { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
+}
+
+/** Render one conversation and find the spans to train on (template tags or inference). */
+export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text: string; spans: Span[] } {
+  const o = ctx.options;
+  const renderOpts: RenderOptions = {
+    template: ctx.template,
+    specialTokens: ctx.tokenizer.specialTokens,
+    addGenerationPrompt: o.addGenerationPrompt,
+    continueFinalMessage: o.continueFinalMessage,
+    templateKwargs: o.templateKwargs,
+    now: o.now,
+    limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
+  };
+  const select = selectOptionsOf(o);
+  const useTags = o.masks === 'generation' || (o.masks === 'auto' && ctx.template.hasGeneration);
+  if (!useTags) return inferSpans(conv, renderOpts, select);
+  const { text, spans } = renderConversation(conv, renderOpts);
+  return { text, spans: selectTaggedSpans(spans, conv.messages, select) };
+}
+
+/**
+ * Render + tokenize + mask + shape one batch of conversations, preserving order. Rows that fail
+ * at any step come back as rejections in their place. `padding: longest` pads to the longest
+ * surviving row of this batch, like one transformers call on it.
+ */
+export async function processBatch(convs: Conversation[], ctx: ProcessContext): Promise<Outcome<ShapedRow>[]> {
+  const shape = shapeOptionsOf(ctx);
+  const rule = ctx.options.maskRule;
+  const results: (Outcome<ShapedRow> | Encoded)[] = [];
+  const texts: string[] = [];
+  const pending: { slot: number; spans: Span[] }[] = [];
+  for (const conv of convs) {
+    try {
+      const { text, spans } = renderWithSpans(conv, ctx);
+      pending.push({ slot: results.length, spans });
+      texts.push(text);
+      results.push(undefined as unknown as Encoded);
+    } catch (e) {
+      results.push({ ok: false, reject: renderFailure(conv, e) });
+    }
+  }
+  const encodings = texts.length > 0 ? await ctx.tokenizer.engine.encodeBatch(texts) : [];
+  encodings.forEach((enc, k) => {
+    const { slot, spans } = pending[k]!;
+    const conv = convs[slot]!;
+    const [from, to] = truncationWindow(enc.ids.length, shape);
+    const ids = enc.ids.subarray(from, to);
+    const offsets = enc.offsets.subarray(2 * from, 2 * to);
+    // The hf rule is applied after padding (its defects depend on the final row); overlap here.
+    const mask = rule === 'overlap' ? overlapMask(offsets, spans) : new Uint8Array(ids.length);
+    // Drop empty rows before choosing the padding length so they don't influence it.
+    if (rule === 'overlap' && !ctx.options.keepEmpty && !mask.includes(1)) {
+      results[slot] = { ok: false, reject: emptyMask(conv) };
+    } else {
+      results[slot] = { conv, spans, ids, offsets, mask };
+    }
+  });
+
+  const encoded = results.filter((r): r is Encoded => 'conv' in r);
+  const target = padTarget(encoded.map((e) => e.ids.length), shape);
+  return results.map((r): Outcome<ShapedRow> => {
+    if (!('conv' in r)) return r;
+    const { conv } = r;
+    try {
+      const row = padRow({ ref: conv.ref, index: conv.index, inputIds: r.ids, assistantMasks: r.mask }, target, shape);
+      if (rule === 'hf') applyMask(row, hfMask(padOffsets(r.offsets, target, shape.paddingSide), r.spans));
+      if (!ctx.options.keepEmpty && !row.assistantMasks.includes(1)) {
+        return { ok: false, reject: emptyMask(conv) };
+      }
+      return { ok: true, row };
+    } catch (e) {
+      return { ok: false, reject: rejectOf(conv, 'shape_error', (e as Error).message) };
+    }
+  });
+}
+
+/** Replace a shaped row's assistant mask (and labels to match). */
+function applyMask(row: ShapedRow, mask: Uint8Array): void {
+  row.assistantMasks.set(mask);
+  for (let i = 0; i < mask.length; i++) row.labels[i] = mask[i] ? row.inputIds[i]! : -100;
+}

@@ -1,0 +1,55 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { RejectedRow } from '../types.js';
+
+/**
+ * Append-only `rejects.jsonl`: one line per rejected row with file, line, index, reason and message.
+ * Written to `<path>.partial` and renamed when the run completes.
+ */
+export class RejectsFile {
+  private stream: WriteStream;
+  private constructor(readonly path: string) {
+    this.stream = createWriteStream(`${path}.partial`, { flags: 'a' });
+  }
+
+  /**
+   * Open for a run. On resume, keep only the rejects of rows before `keepBelow` (those after it are
+   * replayed), and return them so the summary counts stay exact.
+   */
+  static async open(path: string, keepBelow?: number): Promise<{ file: RejectsFile; kept: RejectedRow[] }> {
+    let kept: RejectedRow[] = [];
+    if (keepBelow !== undefined) {
+      const old = await readFile(`${path}.partial`, 'utf8').catch(() => '');
+      kept = old
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as { file: string; line: number; index: number; reason: string; message: string })
+        .filter((r) => r.index < keepBelow)
+        .map((r) => ({ ref: { file: r.file, line: r.line }, index: r.index, reason: r.reason, message: r.message }));
+      await writeFile(`${path}.partial`, kept.map(line).join(''));
+    } else {
+      await rm(`${path}.partial`, { force: true });
+    }
+    return { file: new RejectsFile(path), kept };
+  }
+
+  async add(r: RejectedRow): Promise<void> {
+    if (!this.stream.write(line(r))) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    this.stream.end();
+    await once(this.stream, 'finish');
+    await rename(`${this.path}.partial`, this.path);
+  }
+
+  async abort(): Promise<void> {
+    this.stream.end();
+    await once(this.stream, 'close').catch(() => undefined);
+  }
+}
+
+function line(r: RejectedRow): string {
+  return JSON.stringify({ file: r.ref.file, line: r.ref.line, index: r.index, reason: r.reason, message: r.message }) + '\n';
+}

@@ -1,0 +1,53 @@
+import type { RejectedRow, ShapedRow } from '../types.js';
+
+/** Counters of one run; `rows_in = rows_written + rows_rejected` always holds. */
+export class RunStats {
+  rowsIn = 0;
+  rowsWritten = 0;
+  rowsRejected = 0;
+  byReason: Record<string, number> = {};
+  tokens = 0;
+  trainableTokens = 0;
+  paddedTokens = 0;
+
+  written(row: ShapedRow): void {
+    this.rowsIn++;
+    this.rowsWritten++;
+    let tokens = 0;
+    let trained = 0;
+    for (let i = 0; i < row.attentionMask.length; i++) {
+      tokens += row.attentionMask[i]!;
+      trained += row.assistantMasks[i]!;
+    }
+    this.tokens += tokens;
+    this.trainableTokens += trained;
+    this.paddedTokens += row.inputIds.length;
+  }
+
+  rejected(r: RejectedRow): void {
+    this.rowsIn++;
+    this.rowsRejected++;
+    this.byReason[r.reason] = (this.byReason[r.reason] ?? 0) + 1;
+  }
+}
+
+export interface Summary {
+  ok: boolean;
+  rows_in: number;
+  rows_written: number;
+  rows_rejected: number;
+  rejected_by_reason: Record<string, number>;
+  tokens: number;
+  trainable_tokens: number;
+  padded_tokens: number;
+  seconds: number;
+  tokens_per_second: number;
+  output: string;
+  shards: number;
+  fingerprint?: string;
+  resumed_rows?: number;
+  tokenizer: { source: string; sha256: string; engine: string };
+  template: { name: string; sha256: string; mask_source: string };
+  options: Record<string, unknown>;
+  error?: string;
+}

@@ -1,0 +1,46 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { glob } from 'tinyglobby';
+
+/** Name used in error messages for standard input. */
+export const STDIN = '<stdin>';
+
+const JSONL_PATTERN = '**/*.{jsonl,jsonl.gz,json.gz,ndjson,ndjson.gz}';
+
+/**
+ * Expand CLI inputs (files, folders, glob patterns, `-` for stdin) into an ordered list of
+ * files. Folders are searched recursively for JSONL files; every list is sorted so the row
+ * order (and therefore the output) is deterministic.
+ */
+export async function expandInputs(inputs: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    if (input === '-') {
+      files.push(STDIN);
+      continue;
+    }
+    const info = await stat(input).catch(() => undefined);
+    if (info?.isFile()) {
+      files.push(input);
+    } else if (info?.isDirectory()) {
+      const found = await glob(JSONL_PATTERN, { cwd: input, absolute: false, onlyFiles: true });
+      if (found.length === 0) throw new Error(`${input}: folder contains no .jsonl / .jsonl.gz files`);
+      files.push(...found.sort().map((f) => `${input.replace(/\/+$/, '')}/${f}`));
+    } else {
+      const found = await glob(input, { onlyFiles: true });
+      if (found.length === 0) throw new Error(`${input}: no such file, folder or matching glob`);
+      files.push(...found.sort());
+    }
+  }
+  return files;
+}
+
+/** Open one input as a byte stream, gunzipping `.gz` files transparently. */
+export function openInput(file: string): AsyncIterable<Buffer> {
+  const raw = file === STDIN ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  if (!file.endsWith('.gz')) return raw as AsyncIterable<Buffer>;
+  const gunzip = createGunzip();
+  raw.on('error', (e: Error) => gunzip.destroy(e));
+  return raw.pipe(gunzip);
+}
