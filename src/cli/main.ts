@@ -5,6 +5,7 @@ import { runCommand, runFlags } from './run.js';
 import { renderCommand } from './render.js';
 import { mergeCommand, verifyCommand } from './tools.js';
 import { UsageError } from './config.js';
+import { STDIN } from '../read/index.js';
 
 /** Exit codes: 0 ok, 1 failed rows (strict / on-error fail) or failed run, 2 usage. */
 async function main(argv: string[]): Promise<number> {
@@ -93,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-main(hideBin(process.argv)).then((code) => {
+// yargs reads a lone `-` as an empty flag; pass stdin through under the reader's own name for it.
+main(hideBin(process.argv).map((a) => (a === '-' ? STDIN : a))).then((code) => {
   process.exitCode = code;
 });

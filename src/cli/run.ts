@@ -36,6 +36,7 @@ export function runFlags(y: Argv) {
     .option('strict', { type: 'boolean', describe: 'Exit 1 when any row was rejected' })
     .option('overwrite', { type: 'boolean', describe: 'Replace an existing output dataset' })
     .option('resume', { type: 'boolean', describe: 'Continue an interrupted run from its last complete shard' })
+    .option('workers', { type: 'number', describe: 'Render worker threads; 0 renders on the main thread [default: all cores]' })
     .option('num-shards', { type: 'number', describe: 'Split the input into N contiguous parts [default: SLURM_ARRAY_TASK_COUNT or 1]' })
     .option('shard-index', { type: 'number', describe: 'Which part this process writes [default: JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID or 0]' })
     .option('render-timeout-ms', { type: 'number', describe: 'Per-row render time limit [default: 10000]' })
@@ -47,7 +48,7 @@ const FLAG_KEYS = [
   'input', 'tokenizer', 'output', 'engine', 'chatTemplate', 'templateKwargs', 'addGenerationPrompt', 'continueFinalMessage',
   'now', 'masks', 'maskRule', 'rolesToTrain', 'trainOnEot', 'lastTurnOnly', 'keepEmpty', 'labels', 'maxLength', 'truncation',
   'truncationSide', 'padding', 'paddingSide', 'padToken', 'batchSize', 'onError', 'strict', 'overwrite', 'resume', 'numShards',
-  'shardIndex', 'renderTimeoutMs', 'maxRenderChars', 'progress',
+  'shardIndex', 'workers', 'renderTimeoutMs', 'maxRenderChars', 'progress',
 ] as const;
 
 /** Options from flags, a pipeline file and the environment (Kubernetes / Slurm shard variables). */

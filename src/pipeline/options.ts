@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { MaskRule } from '../mask/rules.js';
 import type { TrainOnEot } from '../mask/select.js';
 import type { Padding, Side } from '../shape/index.js';
@@ -43,6 +44,8 @@ export interface PipelineOptions {
   strict: boolean;
   overwrite: boolean;
   resume: boolean;
+  /** Render worker threads (0 = render on the main thread). */
+  workers: number;
   numShards: number;
   shardIndex: number;
   /** Render limits for untrusted templates. */
@@ -68,6 +71,7 @@ export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> =
   strict: false,
   overwrite: false,
   resume: false,
+  workers: availableParallelism(),
   numShards: 1,
   shardIndex: 0,
   renderTimeoutMs: 10_000,

@@ -6,6 +6,7 @@ import { padOffsets, padRow, padTarget, truncationWindow, type ShapeOptions } fr
 import type { LoadedTokenizer } from '../tokenize/index.js';
 import type { Conversation, Outcome, RejectedRow, ShapedRow, Span } from '../types.js';
 import type { PipelineOptions } from './options.js';
+import { inlineRenderer, type Renderer } from './renderers.js';
 
 /** What a run needs besides the options: the loaded tokenizer and the compiled template. */
 export interface ProcessContext {
@@ -24,6 +25,9 @@ interface Encoded {
   mask: Uint8Array;
 }
 
+/** In a `u` regex, a surrogate class only matches unpaired surrogates. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 function rejectOf(conv: Conversation, reason: string, message: string): RejectedRow {
   return { ref: conv.ref, index: conv.index, reason, message };
 }
@@ -33,8 +37,7 @@ function emptyMask(conv: Conversation): RejectedRow {
 }
 
 /** Classify an error thrown while rendering into a reject reason. */
-function renderFailure(conv: Conversation, e: unknown): RejectedRow {
-  const err = e as Error;
+function renderFailure(conv: Conversation, err: { name: string; message: string }): RejectedRow {
   const reason = err.name === 'RenderLimitError' ? 'render_limit' : err.name === 'MaskInferenceError' ? 'mask_inference' : 'template_error';
   return rejectOf(conv, reason, err.message);
 }
@@ -80,22 +83,29 @@ export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text
  * at any step come back as rejections in their place. `padding: longest` pads to the longest
  * surviving row of this batch, like one transformers call on it.
  */
-export async function processBatch(convs: Conversation[], ctx: ProcessContext): Promise<Outcome<ShapedRow>[]> {
+export async function processBatch(
+  convs: Conversation[],
+  ctx: ProcessContext,
+  renderer: Renderer = inlineRenderer(ctx),
+): Promise<Outcome<ShapedRow>[]> {
   const shape = shapeOptionsOf(ctx);
   const rule = ctx.options.maskRule;
   const results: (Outcome<ShapedRow> | Encoded)[] = [];
   const texts: string[] = [];
   const pending: { slot: number; spans: Span[] }[] = [];
-  for (const conv of convs) {
-    try {
-      const { text, spans } = renderWithSpans(conv, ctx);
-      pending.push({ slot: results.length, spans });
-      texts.push(text);
+  const rendered = await renderer.render(convs);
+  rendered.forEach((r, i) => {
+    if ('error' in r) {
+      results.push({ ok: false, reject: renderFailure(convs[i]!, r.error) });
+    } else if (LONE_SURROGATE.test(r.text)) {
+      // Rust strings cannot hold them: the tokenizer would silently replace them and shift offsets.
+      results.push({ ok: false, reject: rejectOf(convs[i]!, 'invalid_unicode', 'the conversation contains a lone UTF-16 surrogate (e.g. "\\ud800")') });
+    } else {
+      pending.push({ slot: results.length, spans: r.spans });
+      texts.push(r.text);
       results.push(undefined as unknown as Encoded);
-    } catch (e) {
-      results.push({ ok: false, reject: renderFailure(conv, e) });
     }
-  }
+  });
   const encodings = texts.length > 0 ? await ctx.tokenizer.engine.encodeBatch(texts) : [];
   encodings.forEach((enc, k) => {
     const { slot, spans } = pending[k]!;

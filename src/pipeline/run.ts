@@ -8,6 +8,7 @@ import { readResumePoint, writeDataset } from '../write/index.js';
 import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { processBatch } from './process.js';
+import { inlineRenderer, workerRenderer } from './renderers.js';
 import { RejectsFile } from './rejects.js';
 import { setupRun, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
@@ -83,15 +84,15 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Pro
     const opened = await RejectsFile.open(rejectsPath, resumePoint ? resumePoint.nextIndex : undefined);
     rejects = opened.file;
     for (const r of opened.kept) stats.rejected(r);
-    const batchSize = o.padding === 'longest' ? o.batchSize : 256;
+    const batchSize = o.padding === 'longest' ? o.batchSize : 128;
     const batches = chunk(conversations(o, [from, range[1]]), batchSize);
     const processed = mapOrdered(batches, async (batch) => {
       const good = batch.filter((b): b is { ok: true; row: Conversation } => b.ok).map((b) => b.row);
-      const out = await processBatch(good, setup);
+      const out = await processBatch(good, setup, renderer);
       // Put normalize-stage rejections back in input order.
       let k = 0;
       return batch.map((b) => (b.ok ? out[k++]! : b));
-    });
+    }, o.workers + 2);
     for await (const outcomes of processed) {
       for (const r of outcomes) {
         if (r.ok) {
@@ -106,6 +107,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Pro
       hooks.onProgress?.(stats, total);
     }
   };
+  const renderer = o.workers > 0 ? workerRenderer(setup, setup.template.source, o.workers) : inlineRenderer(setup);
 
   let result;
   try {
@@ -119,6 +121,8 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Pro
   } catch (e) {
     await rejects?.abort();
     throw e;
+  } finally {
+    await renderer.close();
   }
   await rejects!.close();
   if (result.resumedRows) {

@@ -16,7 +16,7 @@ const JSONL_PATTERN = '**/*.{jsonl,jsonl.gz,json.gz,ndjson,ndjson.gz}';
 export async function expandInputs(inputs: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
-    if (input === '-') {
+    if (input === '-' || input === STDIN) {
       files.push(STDIN);
       continue;
     }

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+
+/** The raw files of a tokenizer folder, parsed but not interpreted. */
+export interface TokenizerFiles {
+  dir: string;
+  /** Path actually read (tokenizer.json or tokenizer.json.gz). */
+  tokenizerPath: string;
+  /** tokenizer.json text (decompressed). */
+  tokenizerText: string;
+  /** Parsed tokenizer.json, parsed on first access (the native engine never needs it). */
+  readonly tokenizerJson: Record<string, unknown>;
+  sha256: string;
+  config: Record<string, unknown>;
+  specialTokensMap?: Record<string, unknown>;
+}
+
+function reason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return 'file not found';
+  if (e?.code === 'EACCES') return 'permission denied';
+  if (e?.code === 'EISDIR') return 'is a directory';
+  return e?.message ?? String(err);
+}
+
+async function readOptional(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read ${path}: ${reason(err)}`);
+  }
+}
+
+function parseObject(path: string, text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new Error(`${path} must contain a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** tokenizer.json bytes: plain file first, else the gzipped one (the embedded sample ships it gzipped). */
+async function readTokenizerBytes(dir: string): Promise<{ path: string; bytes: Buffer }> {
+  const plain = join(dir, 'tokenizer.json');
+  const bytes = await readOptional(plain);
+  if (bytes) return { path: plain, bytes };
+  const gz = `${plain}.gz`;
+  const packed = await readOptional(gz);
+  if (!packed) {
+    throw new Error(`no tokenizer.json (or tokenizer.json.gz) in ${dir}: only fast-tokenizer folders are supported`);
+  }
+  try {
+    return { path: gz, bytes: gunzipSync(packed) };
+  } catch (err) {
+    throw new Error(`cannot decompress ${gz}: ${reason(err)}`);
+  }
+}
+
+export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
+  const { path, bytes } = await readTokenizerBytes(dir);
+  const tokenizerText = bytes.toString('utf8');
+  if (!/^\s*\{/.test(tokenizerText.slice(0, 64))) throw new Error(`${path} is not valid JSON: it does not start with "{"`);
+  let parsed: Record<string, unknown> | undefined;
+  const parseTokenizer = (): Record<string, unknown> => {
+    if (parsed) return parsed;
+    const json = parseObject(path, tokenizerText);
+    if (!json.model || typeof json.model !== 'object') {
+      throw new Error(`${path} has no "model" section; is it really a Hugging Face tokenizer.json?`);
+    }
+    return (parsed = json);
+  };
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+
+  // tokenizer_config.json is optional: transformers also loads folders without it.
+  const configPath = join(dir, 'tokenizer_config.json');
+  const configBytes = await readOptional(configPath);
+  const config = configBytes ? parseObject(configPath, configBytes.toString('utf8')) : {};
+
+  const mapPath = join(dir, 'special_tokens_map.json');
+  const mapBytes = await readOptional(mapPath);
+  const specialTokensMap = mapBytes ? parseObject(mapPath, mapBytes.toString('utf8')) : undefined;
+
+  return {
+    dir,
+    tokenizerPath: path,
+    tokenizerText,
+    get tokenizerJson() {
+      return parseTokenizer();
+    },
+    sha256,
+    config,
+    specialTokensMap,
+  };
+}

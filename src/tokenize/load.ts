@@ -1,0 +1,77 @@
+import { stat } from 'node:fs/promises';
+import { dirname, basename, resolve } from 'node:path';
+import type { EngineKind, LoadedTokenizer, TokenizerEngine } from './engine.js';
+import { readTokenizerFiles, type TokenizerFiles } from './files.js';
+import { ensureHubSnapshot, looksLikeHubId } from './hub.js';
+import { NativeEngine } from './native.js';
+import { JsEngine } from './js.js';
+import { collectSpecialTokens, tokenContent } from './special-tokens.js';
+import { classDefaults } from './class-defaults.js';
+
+/** transformers stores "no limit" as int(1e30); anything this large means unset. */
+const HUGE_MAX_LENGTH = 1e18;
+
+export interface LoadOptions {
+  engine?: EngineKind;
+}
+
+/** Local folder for `source`: a folder, a path to tokenizer.json(.gz), or a downloaded hub id. */
+async function resolveDir(source: string): Promise<string> {
+  let info;
+  try {
+    info = await stat(source);
+  } catch {
+    info = undefined;
+  }
+  if (info?.isDirectory()) return resolve(source);
+  if (info?.isFile() && /^tokenizer\.json(\.gz)?$/.test(basename(source))) return resolve(dirname(source));
+  if (info) throw new Error(`tokenizer source ${source} is neither a folder nor a tokenizer.json file`);
+  if (looksLikeHubId(source)) return ensureHubSnapshot(source);
+  throw new Error(`tokenizer folder not found: ${source}`);
+}
+
+function side(config: Record<string, unknown>, key: string, path: string, fallback: 'left' | 'right'): 'left' | 'right' {
+  const v = config[key];
+  if (v === undefined || v === null) return fallback;
+  if (v === 'left' || v === 'right') return v;
+  throw new Error(`${path}: ${key} must be "left" or "right", got ${JSON.stringify(v)}`);
+}
+
+function maxLength(config: Record<string, unknown>): number | undefined {
+  const v = config.model_max_length;
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 && v < HUGE_MAX_LENGTH ? v : undefined;
+}
+
+export function createEngine(files: TokenizerFiles, kind: EngineKind): TokenizerEngine {
+  return kind === 'js'
+    ? new JsEngine(files.tokenizerJson, files.config, files.tokenizerPath)
+    : new NativeEngine(files.tokenizerText, files.tokenizerPath);
+}
+
+export async function loadTokenizer(source: string, opts: LoadOptions = {}): Promise<LoadedTokenizer> {
+  const dir = await resolveDir(source);
+  const files = await readTokenizerFiles(dir);
+  const engine = createEngine(files, opts.engine ?? 'native');
+  const defaults = classDefaults(files.config);
+  const specialTokens = collectSpecialTokens(files.config, files.specialTokensMap, defaults.specialTokens);
+  const configPath = `${dir}/tokenizer_config.json`;
+
+  const padToken = tokenContent(specialTokens.pad_token);
+  const padTokenId = padToken === undefined ? undefined : engine.tokenToId(padToken);
+
+  const out: LoadedTokenizer = {
+    source,
+    dir,
+    config: files.config,
+    sha256: files.sha256,
+    specialTokens,
+    paddingSide: side(files.config, 'padding_side', configPath, defaults.paddingSide ?? 'right'),
+    truncationSide: side(files.config, 'truncation_side', configPath, 'right'),
+    engine,
+  };
+  if (padToken !== undefined) out.padToken = padToken;
+  if (padTokenId !== undefined) out.padTokenId = padTokenId;
+  const mml = maxLength(files.config);
+  if (mml !== undefined) out.modelMaxLength = mml;
+  return out;
+}

@@ -1,0 +1,56 @@
+import tokenizers from 'tokenizers';
+import type { Encoding } from '../types.js';
+import type { TokenizerEngine } from './engine.js';
+import { flattenOffsets } from './offsets.js';
+
+type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
+type NativeEncoding = Awaited<ReturnType<NativeTokenizer['encode']>>;
+
+const NO_SPECIALS = { addSpecialTokens: false } as const;
+
+function toEncoding(text: string, enc: NativeEncoding): Encoding {
+  return { ids: Int32Array.from(enc.getIds()), offsets: flattenOffsets(text, enc.getOffsets()) };
+}
+
+/** Engine over the official Rust bindings (`tokenizers` on npm). */
+export class NativeEngine implements TokenizerEngine {
+  readonly kind = 'native' as const;
+  private readonly tk: NativeTokenizer;
+
+  constructor(tokenizerJsonText: string, origin: string) {
+    try {
+      this.tk = tokenizers.Tokenizer.fromString(tokenizerJsonText);
+    } catch (err) {
+      throw new Error(`cannot load ${origin} with the native tokenizers binding: ${(err as Error).message}`);
+    }
+    // Padding/truncation baked into tokenizer.json would change lengths; later stages do their own.
+    this.tk.disablePadding();
+    this.tk.disableTruncation();
+  }
+
+  async encode(text: string): Promise<Encoding> {
+    return toEncoding(text, await this.tk.encode(text, null, NO_SPECIALS));
+  }
+
+  async encodeBatch(texts: string[]): Promise<Encoding[]> {
+    if (texts.length === 0) return [];
+    const encs = await this.tk.encodeBatch(texts, NO_SPECIALS);
+    return encs.map((e, i) => toEncoding(texts[i]!, e));
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.tk.tokenToId(token) ?? undefined;
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.tk.idToToken(id) ?? undefined;
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    // The binding only offers async decode; decode through the JSON decoder pieces is not exposed,
+    // so rebuild the text from vocabulary strings via the binding's Decoder when present.
+    const tokens = Array.from(ids, (id) => this.tk.idToToken(id) ?? '');
+    const dec = this.tk.getDecoder();
+    return dec ? dec.decode(tokens) : tokens.join('');
+  }
+}

@@ -1,0 +1,74 @@
+/** Consistency of state.json, dataset_info.json and the shard schemas. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Schema } from 'apache-arrow';
+import { DataType } from 'apache-arrow';
+import { featuresDict } from '../write/schema.js';
+import { shardName } from '../write/layout.js';
+
+const STATE_KEYS = ['_data_files', '_fingerprint', '_format_columns', '_format_kwargs', '_format_type', '_output_all_columns', '_split'];
+
+async function readJson(path: string, errors: string[]): Promise<Record<string, unknown> | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    errors.push(`${path}: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/** Checks the two JSON files; returns shard file names and whether labels are expected. */
+export async function checkFiles(dir: string, errors: string[]): Promise<{ files: string[]; labels: boolean } | null> {
+  const state = await readJson(join(dir, 'state.json'), errors);
+  const info = await readJson(join(dir, 'dataset_info.json'), errors);
+  if (!state || !info) return null;
+  for (const k of STATE_KEYS) if (!(k in state)) errors.push(`state.json: missing key ${k}`);
+  const dataFiles = state._data_files;
+  if (!Array.isArray(dataFiles) || dataFiles.length === 0) {
+    errors.push('state.json: _data_files must be a non-empty list');
+    return null;
+  }
+  const files = dataFiles.map((f) => String((f as { filename?: unknown })?.filename));
+  files.forEach((f, i) => {
+    if (f !== shardName(i, files.length)) errors.push(`state.json: shard ${i} is named ${f}, expected ${shardName(i, files.length)}`);
+  });
+  if (typeof state._fingerprint !== 'string' || state._fingerprint === '') errors.push('state.json: _fingerprint must be a non-empty string');
+  const features = JSON.stringify(info.features);
+  const labels = features === JSON.stringify(featuresDict(true));
+  if (!labels && features !== JSON.stringify(featuresDict(false))) {
+    errors.push(`dataset_info.json: unexpected features ${features} (want the Sequence form of the chatshard columns)`);
+  }
+  return { files, labels };
+}
+
+/** Checks one shard's schema against the expected columns; returns error strings. */
+export function checkSchema(file: string, schema: Schema, labels: boolean): string[] {
+  const errs: string[] = [];
+  const want = featuresDict(labels) as Record<string, { feature: { dtype: string } }>;
+  const names = schema.fields.map((f) => f.name);
+  if (names.join(',') !== Object.keys(want).join(',')) {
+    errs.push(`${file}: columns [${names.join(', ')}], expected [${Object.keys(want).join(', ')}]`);
+  }
+  for (const f of schema.fields) {
+    const w = want[f.name];
+    if (!w) continue;
+    const child = DataType.isList(f.type) ? f.type.children[0] : null;
+    const bits = w.feature.dtype === 'int32' ? 32 : 8;
+    if (!child || !DataType.isInt(child.type) || child.type.bitWidth !== bits || !child.type.isSigned) {
+      errs.push(`${file}: column ${f.name} has type ${String(f.type)}, expected list<item: ${w.feature.dtype}>`);
+    } else if (child.name !== 'item') {
+      errs.push(`${file}: column ${f.name} list child is named ${child.name}, expected item`);
+    }
+  }
+  const meta = schema.metadata.get('huggingface');
+  if (!meta) errs.push(`${file}: schema lacks the huggingface metadata key`);
+  else {
+    try {
+      const got = JSON.stringify((JSON.parse(meta) as { info?: { features?: unknown } }).info?.features);
+      if (got !== JSON.stringify(want)) errs.push(`${file}: huggingface metadata features differ from dataset_info.json`);
+    } catch {
+      errs.push(`${file}: huggingface metadata is not JSON`);
+    }
+  }
+  return errs;
+}

@@ -1,0 +1,64 @@
+/** Re-read a written dataset and check every invariant the write stage promises. */
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { checkFiles, checkSchema } from './files.js';
+import { listColumn, openShard } from './read.js';
+import { checkBatchRow, type RowCheckState } from './rows.js';
+
+export { readDataset, countShardRows } from './read.js';
+export type { ReadRow } from './read.js';
+
+export interface VerifyReport {
+  ok: boolean;
+  rows: number;
+  shards: number;
+  errors: string[];
+}
+
+const MAX_ERRORS = 100;
+
+/** The IPC *file* format starts with ARROW1; datasets needs the stream format. */
+async function isFileFormat(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(6);
+    await fh.read(b, 0, 6, 0);
+    return b.toString('latin1') === 'ARROW1';
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function verifyDataset(dir: string): Promise<VerifyReport> {
+  const errors: string[] = [];
+  let dropped = 0;
+  const push = (e: string) => (errors.length < MAX_ERRORS ? errors.push(e) : dropped++);
+  const meta = await checkFiles(dir, errors);
+  let rows = 0;
+  if (meta) {
+    const st: RowCheckState = {};
+    for (const file of meta.files) {
+      const path = join(dir, file);
+      try {
+        if (await isFileFormat(path)) push(`${file}: Arrow IPC file format, expected stream format`);
+        const reader = await openShard(path);
+        checkSchema(file, reader.schema, meta.labels).forEach(push);
+        for await (const batch of reader) {
+          const ids = listColumn(batch, 'input_ids');
+          const att = listColumn(batch, 'attention_mask');
+          const asm = listColumn(batch, 'assistant_masks');
+          const lab = listColumn(batch, 'labels');
+          if (!ids || !att || !asm) break; // already reported by checkSchema
+          for (let r = 0; r < batch.numRows; r++) {
+            checkBatchRow(r, `${file} row ${rows}`, { ids, att, asm, lab }, st).forEach(push);
+            rows++;
+          }
+        }
+      } catch (e) {
+        push(`${file}: cannot read: ${(e as Error).message}`);
+      }
+    }
+  }
+  if (dropped > 0) errors.push(`... and ${dropped} more errors`);
+  return { ok: errors.length === 0, rows, shards: meta?.files.length ?? 0, errors };
+}

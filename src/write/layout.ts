@@ -1,0 +1,47 @@
+/** File names and the two JSON files that make a folder loadable by `datasets.load_from_disk`. */
+import { featuresDict } from './schema.js';
+
+/** Work area inside the output folder; load_from_disk ignores it (only state.json counts). */
+export const TMP_DIR = '.chatshard-tmp';
+export const MANIFEST = 'progress.json';
+export const STATE_JSON = 'state.json';
+export const INFO_JSON = 'dataset_info.json';
+
+const pad5 = (n: number) => String(n).padStart(5, '0');
+
+/** Completed shard inside the work area, numbered in write order. */
+export const tmpShardName = (i: number) => `shard-${pad5(i)}.arrow`;
+
+/** datasets' naming: `data-{i:05d}-of-{n:05d}.arrow`. */
+export const shardName = (i: number, n: number) => `data-${pad5(i)}-of-${pad5(n)}.arrow`;
+
+export const SHARD_RE = /^data-\d{5,}-of-\d{5,}\.arrow$/;
+
+/** Keys sorted like `json.dump(state, indent=2, sort_keys=True)`. */
+export function stateJson(files: string[], fingerprint: string): string {
+  const state = {
+    _data_files: files.map((filename) => ({ filename })),
+    _fingerprint: fingerprint,
+    _format_columns: null,
+    _format_kwargs: {},
+    _format_type: null,
+    _output_all_columns: false,
+    _split: null,
+  };
+  return JSON.stringify(state, null, 2);
+}
+
+/**
+ * What `asdict(DatasetInfo(features=...))` yields: the four string fields plus features;
+ * fields left at their None default are omitted by datasets, so we omit them too.
+ */
+export function infoJson(labels: boolean): string {
+  const info = {
+    citation: '',
+    description: '',
+    features: featuresDict(labels),
+    homepage: '',
+    license: '',
+  };
+  return JSON.stringify(info, null, 2);
+}

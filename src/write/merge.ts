@@ -1,0 +1,66 @@
+/** Concatenate finished chatshard datasets (e.g. per-shard-index runs) into one. */
+import { constants } from 'node:fs';
+import { copyFile, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { countShardRows, shardFiles } from '../verify/read.js';
+import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
+import { makeFingerprint } from './fingerprint.js';
+import { fsError } from './fsutil.js';
+import { INFO_JSON, tmpShardName } from './layout.js';
+import { featuresDict } from './schema.js';
+import type { WriteResult } from './writer.js';
+
+/** labels true/false from a part's dataset_info.json; throws for foreign layouts. */
+async function partLabels(dir: string): Promise<boolean> {
+  const info = JSON.parse(await readFile(join(dir, INFO_JSON), 'utf8')) as { features?: unknown };
+  const got = JSON.stringify(info.features);
+  if (got === JSON.stringify(featuresDict(true))) return true;
+  if (got === JSON.stringify(featuresDict(false))) return false;
+  throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${got}`);
+}
+
+/**
+ * Shards are copied (reflinked where the filesystem can), never moved, so the parts stay
+ * valid; the output goes through the same work area + finalize steps as writeDataset.
+ */
+export async function mergeDatasets(
+  parts: string[],
+  outDir: string,
+  opts: { overwrite?: boolean; fingerprintSeed?: string } = {},
+): Promise<WriteResult> {
+  if (parts.length === 0) throw new Error('chatshard merge: no input datasets');
+  const out = resolve(outDir);
+  const dirs = parts.map((p) => resolve(p));
+  const labelSet = new Set(await Promise.all(dirs.map(partLabels)));
+  if (labelSet.size > 1) throw new Error('chatshard merge: some parts have a labels column and some do not');
+  const labels = [...labelSet][0];
+  const sources: string[] = [];
+  for (const d of dirs) for (const f of await shardFiles(d)) sources.push(join(d, f));
+
+  await ensureDir(out);
+  await refuseFinished(out, opts.overwrite);
+  const tmp = await freshTmpDir(out);
+  const names = sources.map((_, i) => tmpShardName(i));
+  try {
+    for (let i = 0; i < sources.length; i++) {
+      await copyFile(sources[i], join(tmp, names[i]), constants.COPYFILE_FICLONE).catch((e) => {
+        throw fsError('cannot copy shard', sources[i], e);
+      });
+    }
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  let rows = 0;
+  for (const n of names) rows += await countShardRows(join(tmp, n));
+  // Seeded parts have content-derived fingerprints, so hashing them keeps merges reproducible.
+  const partPrints = await Promise.all(dirs.map(partFingerprint));
+  const fingerprint = makeFingerprint(opts.fingerprintSeed, partPrints, labels);
+  const shards = await finalizeDataset(out, names, fingerprint, labels);
+  return { outDir: out, shards, rows, fingerprint };
+}
+
+async function partFingerprint(dir: string): Promise<string> {
+  const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { _fingerprint?: string };
+  return String(state._fingerprint);
+}

@@ -1,0 +1,155 @@
+/** The write stage: shaped rows in, a `load_from_disk`-compatible folder out. */
+import { existsSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import type { ShapedRow } from '../types.js';
+import { BATCH_OVERHEAD, BatchBuilder, EOS_BYTES, checkRow, rowBytes } from './batch.js';
+import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished, tmpDirExists } from './finalize.js';
+import { makeFingerprint } from './fingerprint.js';
+import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName } from './layout.js';
+import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
+import { arrowSchema } from './schema.js';
+import { ShardWriter, hashFile } from './shard.js';
+
+export interface WriteOptions {
+  outDir: string;
+  /** Write the `labels` column (default true). */
+  labels?: boolean;
+  /** Rows per Arrow record batch (default 1000, like datasets). */
+  rowsPerBatch?: number;
+  /** Start a new shard before one would exceed this many bytes (default 500 MB, like datasets). */
+  maxShardBytes?: number;
+  /** Also start a new shard after this many rows. */
+  rowsPerShard?: number;
+  /** Makes the fingerprint a hash of this seed and the written content. */
+  fingerprintSeed?: string;
+  /** Replace a finished dataset / discard an interrupted run in outDir. */
+  overwrite?: boolean;
+  /** Keep the completed shards of an interrupted run and append after them. */
+  resume?: boolean;
+}
+
+export interface WriteResult {
+  outDir: string;
+  /** Final shard paths, in row order. */
+  shards: string[];
+  /** Total rows in the dataset (including resumed ones). */
+  rows: number;
+  fingerprint: string;
+  /** Rows taken over from an interrupted run (only with `resume`). */
+  resumedRows?: number;
+}
+
+export const DEFAULT_MAX_SHARD_BYTES = 500_000_000;
+export const DEFAULT_ROWS_PER_BATCH = 1000;
+
+function positiveInt(name: string, v: number | undefined, dflt: number | undefined): number | undefined {
+  if (v === undefined) return dflt;
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`chatshard write: ${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** Prepare the work area: resume from its manifest or start clean. */
+async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean): Promise<Manifest> {
+  await ensureDir(outDir);
+  const prev = opts.resume ? await loadManifest(outDir) : null;
+  if (prev && prev.shards.length > 0) {
+    // Only a loadable dataset (state.json) conflicts; a dataset_info.json left by a failed
+    // finalize is expected and gets replaced.
+    if (!opts.overwrite && existsSync(join(outDir, STATE_JSON))) {
+      throw new Error(`chatshard write: ${outDir} already contains a dataset (state.json); pass overwrite to replace it`);
+    }
+    if (prev.labels !== labels) {
+      throw new Error(`chatshard write: cannot resume ${outDir}: it was started with labels=${prev.labels}, now labels=${labels}`);
+    }
+    // Drop partial shards and anything the manifest does not vouch for.
+    const keep = new Set([MANIFEST, ...prev.shards.map((s) => s.file)]);
+    const tmp = join(outDir, TMP_DIR);
+    for (const name of await readdir(tmp)) if (!keep.has(name)) await rm(join(tmp, name), { force: true, recursive: true });
+    await saveManifest(outDir, prev);
+    return prev;
+  }
+  await refuseFinished(outDir, opts.overwrite);
+  if (!opts.resume && !opts.overwrite && (await tmpDirExists(outDir))) {
+    throw new Error(
+      `chatshard write: ${join(outDir, TMP_DIR)} holds an interrupted run; pass resume to continue it or overwrite to start over`,
+    );
+  }
+  await freshTmpDir(outDir);
+  const m: Manifest = { version: 1, labels, shards: [] };
+  await saveManifest(outDir, m);
+  return m;
+}
+
+/**
+ * Consume shaped rows (in input order) and write the dataset. Streaming with constant
+ * memory: the loop awaits each file write, so a slow disk slows the producer down.
+ * With `resume`, rows whose `index` is below the resume point are skipped, so callers may
+ * either pre-skip them (see readResumePoint) or replay the whole input.
+ */
+export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOptions): Promise<WriteResult> {
+  const labels = opts.labels ?? true;
+  const rowsPerBatch = positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!;
+  const maxShardBytes = positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!;
+  const rowsPerShard = positiveInt('rowsPerShard', opts.rowsPerShard, undefined);
+  const outDir = resolve(opts.outDir);
+  const tmp = join(outDir, TMP_DIR);
+
+  const manifest = await openWorkArea(outDir, opts, labels);
+  const resumed = resumePointOf(manifest);
+  const skipBelow = manifest.shards.length > 0 ? resumed.nextIndex : -Infinity;
+
+  const schema = arrowSchema(labels);
+  const batch = new BatchBuilder(schema, labels);
+  let shard: ShardWriter | null = null;
+  let first = -1;
+  let last = -1;
+
+  const closeShard = async (s: ShardWriter) => {
+    if (batch.length > 0) await s.write(batch.take());
+    const info = await s.finish();
+    shard = null;
+    manifest.shards.push({ file: basename(info.path), rows: info.rows, bytes: info.bytes, sha256: info.sha256, firstIndex: first, lastIndex: last });
+    await saveManifest(outDir, manifest);
+    first = last = -1;
+  };
+  const seeded = opts.fingerprintSeed !== undefined;
+  const openShard = () => ShardWriter.create(join(tmp, tmpShardName(manifest.shards.length)), schema, seeded);
+
+  try {
+    for await (const row of rows) {
+      if (row.index < skipBelow) continue;
+      checkRow(row, labels);
+      if (shard) {
+        const s: ShardWriter = shard;
+        const pendingRows = s.rows + batch.length;
+        const full =
+          (rowsPerShard !== undefined && pendingRows >= rowsPerShard) ||
+          s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, labels) + EOS_BYTES > maxShardBytes;
+        if (full && pendingRows > 0) await closeShard(s);
+      }
+      shard ??= await openShard();
+      batch.add(row);
+      if (first < 0) first = row.index;
+      last = row.index;
+      if (batch.length >= rowsPerBatch) await shard.write(batch.take());
+    }
+    if (shard) await closeShard(shard);
+    // load_from_disk needs at least one file to learn the schema from: write an empty shard.
+    if (manifest.shards.length === 0) await closeShard(await openShard());
+  } catch (e) {
+    await (shard as ShardWriter | null)?.abort();
+    throw e;
+  }
+
+  // Shards resumed from an unseeded run have no hash yet.
+  const shardHashes = seeded
+    ? await Promise.all(manifest.shards.map((s) => s.sha256 ?? hashFile(join(tmp, s.file))))
+    : [];
+  const fingerprint = makeFingerprint(opts.fingerprintSeed, shardHashes, labels);
+  const shards = await finalizeDataset(outDir, manifest.shards.map((s) => s.file), fingerprint, labels);
+  const total = manifest.shards.reduce((n, s) => n + s.rows, 0);
+  const result: WriteResult = { outDir, shards, rows: total, fingerprint };
+  if (opts.resume) result.resumedRows = resumed.rows;
+  return result;
+}

@@ -1,0 +1,145 @@
+/**
+ * The CLI end to end, as a user runs it (compiled dist/, built by `pretest`): the sample pipeline,
+ * exit codes, rejects and summaries, and an Arrow read-back of the written dataset.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { tableFromIPC } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { verifyDataset } from '../../src/verify/index.js';
+import { ROOT } from '../helpers.js';
+
+const run = promisify(execFile);
+const BIN = join(ROOT, 'dist/cli/main.js');
+
+async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 26, env: { ...process.env, CI: 'true' } });
+  if (input !== undefined) {
+    p.child.stdin!.end(input);
+  }
+  try {
+    const { stdout, stderr } = await p;
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'chatshard-cli-'));
+const sampleFlags = ['--tokenizer', 'samples/tokenizer', '--chat-template', 'samples/qwen2_5_training.jinja', '--now', '2025-03-14T09:26:53'];
+
+describe('chatshard run', () => {
+  it('runs the default pipeline on the samples: dataset, summary, every row accounted for', async () => {
+    const out = join(tmp, 'sample');
+    const r = await cli(['run', 'pipeline/default.json', '--output', out, '--workers', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.rows_in).toBe(300);
+    expect(summary.rows_written + summary.rows_rejected).toBe(300);
+    expect(summary.rows_written).toBeGreaterThan(290);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).rows_in).toBe(300);
+    const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
+    expect(Object.keys(state).sort()).toEqual(['_data_files', '_fingerprint', '_format_columns', '_format_kwargs', '_format_type', '_output_all_columns', '_split']);
+    const table = tableFromIPC(readFileSync(join(out, state._data_files[0].filename)));
+    expect(table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
+      'input_ids:List<Int32>', 'attention_mask:List<Int8>', 'assistant_masks:List<Int8>', 'labels:List<Int32>',
+    ]);
+    expect(table.numRows).toBe(summary.rows_written);
+    // Row 0 of the samples is known text: it must start with the Qwen system header.
+    const ids = Array.from(table.getChild('input_ids')!.get(0)!.toArray() as Int32Array);
+    expect(ids[0]).toBe(151644); // <|im_start|>
+    const report = await verifyDataset(out);
+    expect(report.errors).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it('refuses an existing output without --overwrite (exit 1), accepts it with', async () => {
+    const out = join(tmp, 'twice');
+    const input = join(tmp, 'two.jsonl');
+    writeFileSync(input, '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');
+    expect((await cli(['run', '-i', input, '-o', out, ...sampleFlags])).code).toBe(0);
+    const again = await cli(['run', '-i', input, '-o', out, ...sampleFlags]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already contains a dataset/);
+    expect((await cli(['run', '-i', input, '-o', out, ...sampleFlags, '--overwrite'])).code).toBe(0);
+  });
+
+  it('rejects bad rows with file:line and reason, keeps going, and fails fast under --on-error fail', async () => {
+    const input = join(tmp, 'bad.jsonl');
+    writeFileSync(input, [
+      '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}',
+      '{not json',
+      '{"text":"no messages"}',
+      '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}],"chat_template_kwargs":{"boom":true}}',
+      '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"again"}]}',
+    ].join('\n'));
+    const template = join(tmp, 'raising.jinja');
+    writeFileSync(template, "{% if boom %}{{ raise_exception('boom requested') }}{% endif %}{% for m in messages %}{{ m.role }}: {% if m.role == 'assistant' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}");
+    const out = join(tmp, 'bad');
+    const r = await cli(['run', '-i', input, '-o', out, '--tokenizer', 'samples/tokenizer', '--chat-template', template]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toMatchObject({ rows_in: 5, rows_written: 2, rows_rejected: 3 });
+    expect(summary.rejected_by_reason).toEqual({ invalid_json: 1, no_messages: 1, template_error: 1 });
+    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects.map((x) => [x.line, x.reason])).toEqual([[2, 'invalid_json'], [3, 'no_messages'], [4, 'template_error']]);
+    expect(rejects[2].message).toMatch(/boom requested/);
+    expect(rejects[0].file).toBe(input);
+
+    const strict = await cli(['run', '-i', input, '-o', join(tmp, 'strict'), '--tokenizer', 'samples/tokenizer', '--chat-template', template, '--strict']);
+    expect(strict.code).toBe(1);
+    const fail = await cli(['run', '-i', input, '-o', join(tmp, 'fail'), '--tokenizer', 'samples/tokenizer', '--chat-template', template, '--on-error', 'fail']);
+    expect(fail.code).toBe(1);
+    expect(fail.stderr).toContain(`${input}:2: invalid_json`);
+    expect(existsSync(join(tmp, 'fail', 'state.json'))).toBe(false);
+  });
+
+  it('exits 2 on usage errors with a clear message', async () => {
+    const r = await cli(['run', '--input', 'x.jsonl', '--tokenizer', 'samples/tokenizer']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--output/);
+    const bad = await cli(['run', '-i', 'x', '-t', 'samples/tokenizer', '-o', join(tmp, 'u'), '--padding', 'sideways']);
+    expect(bad.code).toBe(2);
+  });
+
+  it('reports a tokenizer that fails to load as one clear line, exit 1', async () => {
+    const r = await cli(['run', '-i', 'samples/data', '-t', join(tmp, 'no-such-tokenizer'), '-o', join(tmp, 'nt')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot load tokenizer/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('reads stdin with --input -', async () => {
+    const out = join(tmp, 'stdin');
+    const r = await cli(['run', '-i', '-', '-o', out, ...sampleFlags], '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).rows_written).toBe(1);
+  });
+
+  it('prints help with examples', async () => {
+    const r = await cli(['run', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--max-length/);
+    expect(r.stdout).toMatch(/Examples:/);
+  });
+});
+
+describe('chatshard render', () => {
+  it('writes {rendered, generation_spans, error} per row with UTF-16 spans', async () => {
+    const rows = [
+      { messages: [{ role: 'user', content: 'hi 😀' }, { role: 'assistant', content: 'hello 😀' }] },
+      { messages: [{ role: 'user', content: 'q' }], add_generation_prompt: true },
+    ];
+    const r = await cli(['render', ...sampleFlags], rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    expect(r.code, r.stderr).toBe(0);
+    const [a, b] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(a.error).toBeNull();
+    const [s, e] = a.generation_spans[0];
+    expect(a.rendered.slice(s, e)).toBe('\nhello 😀<|im_end|>\n');
+    expect(b.rendered.endsWith('<|im_start|>assistant\n')).toBe(true);
+  });
+});
