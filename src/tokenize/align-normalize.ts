@@ -91,11 +91,8 @@ function pushNormalizedChunk(b: Builder, text: string, start: number, chunk: str
   const mid = oc.slice(pre, oc.length - suf).join('');
   if (midEnd > midStart) pushReplaced(b, text, midStart, midEnd, mid);
   else if (mid.length > 0) {
-    // Pure insertion: borrow the neighbouring char's range.
-    const at = midStart > start ? midStart - 1 : midStart;
-    const w = at < text.length && (text.charCodeAt(at) & 0xfc00) === 0xdc00 ? -1 : 0;
-    const s0 = at + w;
-    pushReplaced(b, text, s0, Math.min(text.length, s0 + (text.codePointAt(s0)! > 0xffff ? 2 : 1)), mid);
+    // Pure insertion (does not occur for NFC/NFKC in practice): borrow the chunk's first char.
+    pushReplaced(b, text, start, start + (text.codePointAt(start)! > 0xffff ? 2 : 1), mid);
   }
   pushSlice(b, text, midEnd, start + chunk.length);
 }

@@ -51,7 +51,9 @@ export async function ensureHubSnapshot(id: string, revision = 'main'): Promise<
       );
     }
     if (res.status === 404) {
-      if (REQUIRED.has(name)) throw new Error(`tokenizer "${id}" has no ${name} on the Hub (${url}: 404); is the id right?`);
+      if (REQUIRED.has(name)) {
+        throw new Error(`"${id}" is neither a local folder nor a Hub repo with ${name} (${url}: HTTP 404)`);
+      }
       continue;
     }
     if (res.status === 401 || res.status === 403) {

@@ -1,5 +1,6 @@
 export type { TokenizerEngine, LoadedTokenizer, EngineKind } from './engine.js';
-export { loadTokenizer, type LoadOptions } from './load.js';
+export { loadTokenizer, createEngine, type LoadOptions } from './load.js';
+export { readTokenizerFiles, type TokenizerFiles } from './files.js';
 export { NativeEngine } from './native.js';
 export { JsEngine } from './js.js';
 export { flattenOffsets, codePointToUtf16Table } from './offsets.js';

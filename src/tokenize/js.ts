@@ -90,7 +90,13 @@ export class JsEngine implements TokenizerEngine {
   }
 
   async encodeBatch(texts: string[]): Promise<Encoding[]> {
-    return texts.map((t) => this.encodeSync(t));
+    const out: Encoding[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      // Pure JS runs on the main thread: let other work (I/O, progress) in between texts.
+      if (i > 0 && i % 64 === 0) await new Promise<void>((r) => setImmediate(r));
+      out.push(this.encodeSync(texts[i]!));
+    }
+    return out;
   }
 
   tokenToId(token: string): number | undefined {

@@ -47,8 +47,7 @@ export class NativeEngine implements TokenizerEngine {
   }
 
   decode(ids: ArrayLike<number>): string {
-    // The binding only offers async decode; decode through the JSON decoder pieces is not exposed,
-    // so rebuild the text from vocabulary strings via the binding's Decoder when present.
+    // Tokenizer.decode is async in the binding; its Decoder object decodes synchronously.
     const tokens = Array.from(ids, (id) => this.tk.idToToken(id) ?? '');
     const dec = this.tk.getDecoder();
     return dec ? dec.decode(tokens) : tokens.join('');

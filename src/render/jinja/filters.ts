@@ -35,6 +35,7 @@ import {
   pyStr,
   strOf,
   truthy,
+  toFixedPy,
   tuple,
   typeName,
 } from "./values.js";
@@ -157,12 +158,9 @@ function doInt(v: unknown, dflt: unknown, base: number): unknown {
 }
 
 function pyRound(x: number, prec: number): number {
-  const m = 10 ** prec;
-  const y = x * m;
-  const f = Math.floor(y);
-  // Python's round() sends exact ties to the even neighbour.
-  const r = y - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(y);
-  return r / m;
+  if (prec >= 0) return Number(toFixedPy(x, prec));
+  const m = 10 ** -prec;
+  return Math.round(x / m) * m;
 }
 
 function indent(s: string, width: unknown, first: boolean, blank: boolean, markup: boolean): string | Markup {
@@ -196,7 +194,7 @@ function doTruncate(s: string, length: number, killwords: boolean, end: string, 
   if (killwords) return cps.slice(0, length - end.length).join("") + end;
   const cut = cps.slice(0, length - end.length).join("");
   const i = cut.lastIndexOf(" ");
-  return (i === -1 ? "" : cut.slice(0, i)) + end;
+  return (i === -1 ? cut : cut.slice(0, i)) + end;
 }
 
 function wordwrap(s: string, width: number, breakLong: boolean, wrapstring: string, breakOnHyphens: boolean): string {
@@ -247,13 +245,26 @@ function minmax(it: Interpreter, v: unknown, args: unknown[], kw: Kwargs | null,
   return best;
 }
 
+function replaceEmpty(s: string, nw: string, count: number): string {
+  const cps = cpArray(s);
+  let out = "";
+  let n = 0;
+  for (let i = 0; i <= cps.length; i++) {
+    if (count < 0 || n < count) {
+      out += nw;
+      n++;
+    }
+    if (i < cps.length) out += cps[i];
+  }
+  return out;
+}
+
 const table: Record<string, FilterFn> = {
   abs: (_i, v) => {
     if (!isNumber(v)) throw pyError("TypeError", `bad operand type for abs(): '${typeName(v)}'`);
     const x = Math.abs(numVal(v));
     return isFloat(v) ? mkFloat(x) : x;
   },
-  attribute: (it, v, a, k) => it.getAttr(v, pyStr(arg(a, k, 0, "name", ""))),
   batch: (_i, v, a, k) => {
     const n = numVal(arg(a, k, 0, "linecount", 1));
     const fill = arg(a, k, 1, "fill_with", null);
@@ -412,7 +423,8 @@ const table: Record<string, FilterFn> = {
     const nw = softStr(arg(a, k, 1, "new", ""));
     const count = arg(a, k, 2, "count", null);
     let r: string;
-    if (count === null) r = s.split(old).join(nw);
+    if (old === "") r = replaceEmpty(s, nw, count === null ? -1 : numVal(count));
+    else if (count === null) r = s.split(old).join(nw);
     else {
       const n = numVal(count);
       const parts = s.split(old);
@@ -527,15 +539,13 @@ const table: Record<string, FilterFn> = {
   },
   upper: (_i, v) => keepMarkup(v, softStr(v).toUpperCase()),
   urlencode: (_i, v) => {
-    const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*~]/g, (c) => (c === "~" ? c : "%" + c.charCodeAt(0).toString(16).toUpperCase())).replace(/%2F/g, "/");
-    if (isDict(v)) {
-      return dictItems(v)
-        .map(([a, b]) => `${enc(pyStr(a)).replace(/\//g, "%2F")}=${enc(pyStr(b)).replace(/\//g, "%2F")}`)
-        .join("&");
-    }
-    return enc(pyStr(v));
+    // jinja2.utils.url_quote: urllib quote (safe "/" for strings; none + "+" for query pairs).
+    const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
+    if (typeof v === "string" || v instanceof Markup) return enc(pyStr(v)).replace(/%2F/g, "/");
+    const pairs = isDict(v) ? dictItems(v) : iterate(v).map((p) => iterate(p));
+    return pairs.map(([a, b]) => `${enc(pyStr(a)).replace(/%20/g, "+")}=${enc(pyStr(b)).replace(/%20/g, "+")}`).join("&");
   },
-  wordcount: (_i, v) => (softStr(v).match(/\w+/gu) ?? []).length,
+  wordcount: (_i, v) => (softStr(v).match(/[\p{L}\p{N}\p{M}_]+/gu) ?? []).length,
   wordwrap: (_i, v, a, k) =>
     wordwrap(
       softStr(v),

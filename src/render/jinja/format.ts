@@ -14,6 +14,7 @@ import {
   numVal,
   pyRepr,
   pyStr,
+  toFixedPy,
   typeName,
 } from "./values.js";
 
@@ -41,7 +42,7 @@ function fmtFloat(x: number, conv: string, prec: number | null, alt: boolean): s
   switch (conv) {
     case "f":
     case "F":
-      return x.toFixed(p);
+      return toFixedPy(x, p);
     case "e":
     case "E": {
       const s = pyExp(x.toExponential(p));
@@ -58,7 +59,7 @@ function fmtFloat(x: number, conv: string, prec: number | null, alt: boolean): s
         if (!alt) s = s.replace(/\.?0+e/, "e");
         s = pyExp(s);
       } else {
-        s = x.toFixed(Math.max(0, P - 1 - exp));
+        s = toFixedPy(x, Math.max(0, P - 1 - exp));
         if (!alt && s.includes(".")) s = s.replace(/\.?0+$/, "");
       }
       return conv === "G" ? s.toUpperCase() : s;

@@ -26,6 +26,7 @@ import {
   PyCallable,
   PyFloat,
   PyIter,
+  RANGE,
   SpannedStr,
   UNDEF,
   Undef,
@@ -879,11 +880,16 @@ export function compareOp(op: CmpOp, a: unknown, b: unknown): boolean {
   }
 }
 
-/** Keep spans through a string filter whose result is a substring of its input (trim & co). */
+/**
+ * Keep spans through a string filter applied to buffered output: same-length results
+ * (case changes) keep positions, substrings (trim & co) shift and clip them; any other
+ * rewrite drops the spans (positions would be guesswork).
+ */
 function remapSpans(input: SpannedStr, result: unknown): unknown {
   const rs = typeof result === "string" ? result : result instanceof Markup ? result.s : null;
   if (rs === null) return result;
-  if (rs === input.s) return new SpannedStr(rs, input.spans);
+  // Same text, or a same-length rewrite such as |upper: positions carry over 1:1.
+  if (rs === input.s || rs.length === input.s.length) return new SpannedStr(rs, input.spans);
   const off = input.s.indexOf(rs);
   if (off === -1 || rs.length === 0) return result;
   const spans: Span[] = [];
@@ -928,6 +934,7 @@ function makeGlobals(it: Interpreter): Map<string, unknown> {
       }
       const out = new Array<number>(n);
       for (let i = 0; i < n; i++) out[i] = start + i * step;
+      (out as unknown as Record<symbol, number[]>)[RANGE] = [start, stop, step];
       return out;
     }),
   );

@@ -220,7 +220,7 @@ export function stripPyFloats(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripPyFloats);
   if (isPlainObject(v)) {
     const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) o[k] = stripPyFloats(v[k]);
+    for (const k of Object.keys(v)) Object.defineProperty(o, k, { value: stripPyFloats(v[k]), enumerable: true, writable: true, configurable: true });
     return o;
   }
   return v;

@@ -109,7 +109,8 @@ const STR_METHODS: Record<string, Method> = {
     const nw = needStr(arg(a, k, 1, "new"), "replace");
     const count = optInt(arg(a, k, 2, "count", -1), -1);
     let r: string;
-    if (count < 0) r = str.split(old).join(nw);
+    if (old === "") r = pyReplaceEmpty(str, nw, count);
+    else if (count < 0) r = str.split(old).join(nw);
     else {
       const parts = str.split(old);
       r = parts.slice(0, count + 1).join(nw) + (parts.length > count + 1 ? old + parts.slice(count + 1).join(old) : "");
@@ -235,7 +236,7 @@ function pyReplaceEmpty(s: string, nw: string, count: number): string {
   let out = "";
   let n = 0;
   for (let i = 0; i <= cps.length; i++) {
-    if (n < count) {
+    if (count < 0 || n < count) {
       out += nw;
       n++;
     }

@@ -45,7 +45,7 @@ export function pySplit(s: string, sep: string | null, maxsplit: number): string
     let rest = s.replace(LEAD_WS, "");
     while (rest.length) {
       if (maxsplit >= 0 && out.length >= maxsplit) {
-        out.push(rest.replace(TRAIL_WS, ""));
+        out.push(rest); // CPython keeps the remainder's trailing whitespace
         return out;
       }
       const m = WS_RUN.exec(rest);
@@ -80,7 +80,7 @@ export function pyRsplit(s: string, sep: string | null, maxsplit: number): strin
     const trail = new RegExp(`[${PY_WS}]+(?=[^${PY_WS}]*$)`);
     while (rest.length) {
       if (out.length >= maxsplit) {
-        out.unshift(rest.replace(LEAD_WS, ""));
+        out.unshift(rest); // remainder keeps its leading whitespace
         return out;
       }
       const m = trail.exec(rest);

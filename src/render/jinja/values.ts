@@ -81,6 +81,9 @@ export function isTuple(v: unknown): boolean {
   return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[TUPLE] === true;
 }
 
+/** Arrays produced by range() remember their arguments so they print like Python's range objects. */
+export const RANGE: unique symbol = Symbol("range");
+
 /** Sentinel for "key absent" in dict lookups. */
 export const MISSING: unique symbol = Symbol("missing");
 
@@ -173,6 +176,24 @@ export function floatRepr(x: number): string {
   return neg ? "-" + s : s;
 }
 
+/**
+ * Python's correctly rounded fixed-point formatting (`'%.2f' % x`, `round(x, 2)`):
+ * like toFixed, but exact ties go to the even digit instead of away from zero.
+ */
+export function toFixedPy(x: number, digits: number): string {
+  const d = Math.max(0, Math.min(100, digits));
+  const plain = x.toFixed(d);
+  if (!Number.isFinite(x) || d + 25 > 100) return plain;
+  const ext = Math.abs(x).toFixed(d + 25);
+  const tail = ext.slice(ext.length - 25);
+  if (tail !== "5" + "0".repeat(24)) return plain;
+  // Exact tie: round the truncated digits half-to-even.
+  const trunc = ext.slice(0, ext.length - 25);
+  const lastDigit = Number(trunc.replace(".", "").slice(-1));
+  if (lastDigit % 2 === 0) return (x < 0 ? "-" : "") + trunc.replace(/\.$/, "");
+  return plain;
+}
+
 // ---- strings (Python indexes by code point) -------------------------------
 
 const SURROGATE_RE = /[\uD800-\uDFFF]/;
@@ -253,6 +274,8 @@ export function pyRepr(v: unknown, depth = 0): string {
   if (v instanceof Markup) return `Markup(${strRepr(v.s)})`;
   if (v instanceof Undef || v === undefined) return "Undefined";
   if (Array.isArray(v)) {
+    const r = (v as unknown as Record<symbol, number[] | undefined>)[RANGE];
+    if (r) return r[2] === 1 ? `range(${r[0]}, ${r[1]})` : `range(${r[0]}, ${r[1]}, ${r[2]})`;
     const inner = v.map((x) => pyRepr(x, depth + 1)).join(", ");
     if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
     return `[${inner}]`;
