@@ -112,15 +112,19 @@ export function loadTrueSpans() {
 
 export async function runCorpus(root, { only = null, api = null } = {}) {
   api ??= await import(join(projectRoot, "dist/render/index.js"));
+  // Layouts: golden/<template>__<context>.json (shared corpus) or goldens.json (committed fixtures).
   const goldenDir = join(root, "golden");
-  const files = readdirSync(goldenDir).filter((f) => f.endsWith(".json") && f !== "_index.json").sort();
+  const packed = !existsSync(goldenDir) && existsSync(join(root, "goldens.json"));
+  const files = packed
+    ? JSON.parse(readFileSync(join(root, "goldens.json"), "utf8"))
+    : readdirSync(goldenDir).filter((f) => f.endsWith(".json") && f !== "_index.json").sort();
   const trueSpans = loadTrueSpans();
   const templates = new Map();
   const contexts = new Map();
   const mismatches = [];
   let total = 0;
   for (const f of files) {
-    const golden = JSON.parse(readFileSync(join(goldenDir, f), "utf8"));
+    const golden = packed ? f : JSON.parse(readFileSync(join(goldenDir, f), "utf8"));
     const key = `${golden.template}__${golden.context}`;
     if (only && !key.includes(only)) continue;
     if (!templates.has(golden.template)) {
@@ -138,7 +142,7 @@ export async function runCorpus(root, { only = null, api = null } = {}) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (!existsSync(join(o.root, "golden"))) {
+  if (!existsSync(join(o.root, "golden")) && !existsSync(join(o.root, "goldens.json"))) {
     console.error(`no corpus at ${o.root} (expected golden/, templates/, contexts/)`);
     process.exit(2);
   }

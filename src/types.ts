@@ -55,11 +55,26 @@ export interface RenderedRow {
   conversation: Conversation;
 }
 
+/**
+ * Random access to token character ranges (UTF-16). Masking only needs the tokens at span
+ * boundaries, so an engine that can answer "which token holds char c" natively (the Rust binding)
+ * need not materialize every token's offsets, which would otherwise dominate the row cost.
+ */
+export interface TokenLocator {
+  readonly length: number;
+  /** First token whose [start, end) contains `pos` (Rust `Encoding::char_to_token`), or -1. */
+  tokenAt(pos: number): number;
+  start(i: number): number;
+  end(i: number): number;
+}
+
 /** Output of tokenization: ids and per-token [start, end) offsets in UTF-16 units of the text. */
 export interface Encoding {
   ids: Int32Array;
-  /** Flat pairs: offsets[2*i] = start, offsets[2*i+1] = end of token i. */
-  offsets: Int32Array;
+  /** Flat pairs: offsets[2*i] = start, offsets[2*i+1] = end of token i (may be computed lazily). */
+  readonly offsets: Int32Array;
+  /** Cheap boundary queries, when the engine has them; otherwise derived from `offsets`. */
+  locator?: TokenLocator;
 }
 
 /** A fully masked row before padding/truncation. */

@@ -10,7 +10,8 @@ export async function verifyCommand(dir: string): Promise<number> {
 
 /** `chatshard merge PARTS… --output OUT`. */
 export async function mergeCommand(parts: string[], output: string, overwrite: boolean): Promise<number> {
-  const result = await mergeDatasets(parts, output, { overwrite });
+  // A fixed seed makes the merged fingerprint a hash of the parts' fingerprints (reproducible) instead of random.
+  const result = await mergeDatasets(parts, output, { overwrite, fingerprintSeed: 'chatshard merge' });
   process.stdout.write(JSON.stringify({ ok: true, output: result.outDir, rows: result.rows, shards: result.shards.length, fingerprint: result.fingerprint }, null, 2) + '\n');
   return 0;
 }

@@ -1,12 +1,12 @@
-import { hfMask, overlapMask } from '../mask/rules.js';
+import { hfMaskWindow, locatorOf, overlapMaskWindow, type TokenLocator } from '../mask/locate.js';
 import { inferSpans } from '../mask/infer.js';
 import { selectTaggedSpans, type SelectOptions } from '../mask/select.js';
 import { renderConversation, type CompiledTemplate, type RenderOptions } from '../render/index.js';
-import { padOffsets, padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape/index.js';
+import { padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape/index.js';
 import type { LoadedTokenizer } from '../tokenize/index.js';
-import type { Conversation, Outcome, RejectedRow, ShapedRow, Span } from '../types.js';
+import type { Conversation, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
 import type { PipelineOptions } from './options.js';
-import { inlineRenderer, type Renderer } from './renderers.js';
+import { inlineRenderer, type Renderer, type RenderResult } from './renderers.js';
 
 /** What a run needs besides the options: the loaded tokenizer and the compiled template. */
 export interface ProcessContext {
@@ -17,27 +17,28 @@ export interface ProcessContext {
 
 /** A rendered and tokenized row, truncated but not yet padded. */
 interface Encoded {
-  conv: Conversation;
+  conv: { ref: SourceRef; index: number };
   spans: Span[];
   ids: Int32Array;
-  /** Offsets of the kept tokens (UTF-16, flat pairs). */
-  offsets: Int32Array;
+  /** Token ranges of the whole encoding, and the truncation window [from, to) kept of it. */
+  locator: TokenLocator;
+  window: [number, number];
   mask: Uint8Array;
 }
 
 /** In a `u` regex, a surrogate class only matches unpaired surrogates. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
-function rejectOf(conv: Conversation, reason: string, message: string): RejectedRow {
+function rejectOf(conv: { ref: SourceRef; index: number }, reason: string, message: string): RejectedRow {
   return { ref: conv.ref, index: conv.index, reason, message };
 }
 
-function emptyMask(conv: Conversation): RejectedRow {
+function emptyMask(conv: { ref: SourceRef; index: number }): RejectedRow {
   return rejectOf(conv, 'empty_mask', 'no trainable token left in the row (use --keep-empty to keep such rows)');
 }
 
 /** Classify an error thrown while rendering into a reject reason. */
-function renderFailure(conv: Conversation, err: { name: string; message: string }): RejectedRow {
+function renderFailure(conv: { ref: SourceRef; index: number }, err: { name: string; message: string }): RejectedRow {
   const reason = err.name === 'RenderLimitError' ? 'render_limit' : err.name === 'MaskInferenceError' ? 'mask_inference' : 'template_error';
   return rejectOf(conv, reason, err.message);
 }
@@ -88,18 +89,32 @@ export async function processBatch(
   ctx: ProcessContext,
   renderer: Renderer = inlineRenderer(ctx),
 ): Promise<Outcome<ShapedRow>[]> {
+  return shapeRendered(convs, await renderer.render(convs), ctx);
+}
+
+/**
+ * Tokenize + mask + shape rendered rows (`rows[i]` gives the position of `rendered[i]`), keeping
+ * order; failed renders and rejected rows come back as rejections in their place.
+ */
+export async function shapeRendered(
+  rows: readonly { ref: SourceRef; index: number }[],
+  rendered: readonly RenderResult[],
+  ctx: ProcessContext,
+): Promise<Outcome<ShapedRow>[]> {
   const shape = shapeOptionsOf(ctx);
   const rule = ctx.options.maskRule;
   const results: (Outcome<ShapedRow> | Encoded)[] = [];
   const texts: string[] = [];
   const pending: { slot: number; spans: Span[] }[] = [];
-  const rendered = await renderer.render(convs);
   rendered.forEach((r, i) => {
-    if ('error' in r) {
-      results.push({ ok: false, reject: renderFailure(convs[i]!, r.error) });
+    const row = rows[i]!;
+    if ('reject' in r) {
+      results.push({ ok: false, reject: rejectOf(row, r.reject.reason, r.reject.message) });
+    } else if ('error' in r) {
+      results.push({ ok: false, reject: renderFailure(row, r.error) });
     } else if (LONE_SURROGATE.test(r.text)) {
       // Rust strings cannot hold them: the tokenizer would silently replace them and shift offsets.
-      results.push({ ok: false, reject: rejectOf(convs[i]!, 'invalid_unicode', 'the conversation contains a lone UTF-16 surrogate (e.g. "\\ud800")') });
+      results.push({ ok: false, reject: rejectOf(row, 'invalid_unicode', 'the conversation contains a lone UTF-16 surrogate (e.g. "\\ud800")') });
     } else {
       pending.push({ slot: results.length, spans: r.spans });
       texts.push(r.text);
@@ -109,17 +124,17 @@ export async function processBatch(
   const encodings = texts.length > 0 ? await ctx.tokenizer.engine.encodeBatch(texts) : [];
   encodings.forEach((enc, k) => {
     const { slot, spans } = pending[k]!;
-    const conv = convs[slot]!;
+    const conv = rows[slot]!;
     const [from, to] = truncationWindow(enc.ids.length, shape);
     const ids = enc.ids.subarray(from, to);
-    const offsets = enc.offsets.subarray(2 * from, 2 * to);
+    const locator = locatorOf(enc);
     // The hf rule is applied after padding (its defects depend on the final row); overlap here.
-    const mask = rule === 'overlap' ? overlapMask(offsets, spans) : new Uint8Array(ids.length);
+    const mask = rule === 'overlap' ? overlapMaskWindow(locator, spans, from, to) : new Uint8Array(ids.length);
     // Drop empty rows before choosing the padding length so they don't influence it.
     if (rule === 'overlap' && !ctx.options.keepEmpty && !mask.includes(1)) {
       results[slot] = { ok: false, reject: emptyMask(conv) };
     } else {
-      results[slot] = { conv, spans, ids, offsets, mask };
+      results[slot] = { conv, spans, ids, locator, window: [from, to], mask };
     }
   });
 
@@ -130,7 +145,10 @@ export async function processBatch(
     const { conv } = r;
     try {
       const row = padRow({ ref: conv.ref, index: conv.index, inputIds: r.ids, assistantMasks: r.mask }, target, shape);
-      if (rule === 'hf') applyMask(row, hfMask(padOffsets(r.offsets, target, shape.paddingSide), r.spans));
+      if (rule === 'hf') {
+        const padLeft = shape.paddingSide === 'left' ? row.inputIds.length - r.ids.length : 0;
+        applyMask(row, hfMaskWindow(r.locator, r.spans, r.window[0], r.window[1], padLeft, row.inputIds.length));
+      }
       if (!ctx.options.keepEmpty && !row.assistantMasks.includes(1)) {
         return { ok: false, reject: emptyMask(conv) };
       }

@@ -1,35 +1,26 @@
 /**
- * Worker thread body: renders conversations (the JS-heavy stage) so several cores render while the
- * main thread tokenizes (Rust threads), masks, shapes and writes. Messages: `init` once, then batches.
+ * Worker thread body: parses, normalizes and renders rows (the JS-heavy stages) so several cores
+ * render while the main thread reads, tokenizes (Rust threads), masks, shapes and writes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileTemplate } from '../render/index.js';
-import type { Conversation } from '../types.js';
+import type { Conversation, RawRow } from '../types.js';
 import type { PipelineOptions } from './options.js';
-import { renderWithSpans, type ProcessContext } from './process.js';
-import type { RenderResult } from './renderers.js';
+import type { ProcessContext } from './process.js';
+import { renderOne, renderRawRow } from './render-row.js';
 
-interface Init {
-  templateSource: string;
-  options: PipelineOptions;
-  specialTokens: Record<string, unknown>;
-}
-
-const init = workerData as Init;
-// The tokenizer is not needed to render; only its special tokens are.
+const init = workerData as { templateSource: string; options: PipelineOptions; specialTokens: Record<string, unknown> };
+// Rendering needs only the tokenizer's special tokens, not the tokenizer.
 const ctx = {
   template: compileTemplate(init.templateSource),
   options: init.options,
   tokenizer: { specialTokens: init.specialTokens },
 } as unknown as ProcessContext;
 
-parentPort!.on('message', (msg: { id: number; convs: Conversation[] }) => {
-  const results: RenderResult[] = msg.convs.map((conv) => {
-    try {
-      return renderWithSpans(conv, ctx);
-    } catch (e) {
-      return { error: { name: (e as Error).name, message: (e as Error).message } };
-    }
-  });
+parentPort!.on('message', (msg: { id: number; kind: 'convs' | 'raw'; items: unknown[] }) => {
+  const results =
+    msg.kind === 'raw'
+      ? (msg.items as RawRow[]).map((r) => renderRawRow(r, ctx))
+      : (msg.items as Conversation[]).map((c) => renderOne(c, ctx));
   parentPort!.postMessage({ id: msg.id, results });
 });

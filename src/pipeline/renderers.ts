@@ -1,41 +1,44 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Conversation, Span } from '../types.js';
-import { renderWithSpans, type ProcessContext } from './process.js';
+import type { Conversation, RawRow, Span } from '../types.js';
+import type { ProcessContext } from './process.js';
+import { renderOne, renderRawRow } from './render-row.js';
 
-/** Rendered text with its spans, or the error that stopped the render (name kept for classification). */
-export type RenderResult = { text: string; spans: Span[] } | { error: { name: string; message: string } };
+/**
+ * What rendering one row gave: text with spans, a render error (name kept for classification),
+ * or a rejection from parsing / normalizing a raw line.
+ */
+export type RenderResult =
+  | { text: string; spans: Span[] }
+  | { error: { name: string; message: string } }
+  | { reject: { reason: string; message: string } };
 
-/** Renders a batch of conversations; results in input order. */
+/** Renders batches; results in input order. */
 export interface Renderer {
+  /** Conversations already normalized (library use). */
   render(convs: Conversation[]): Promise<RenderResult[]>;
+  /** Raw JSONL lines (`value` holds the unparsed text): parse, normalize and render. */
+  renderRaw(rows: RawRow[]): Promise<RenderResult[]>;
   close(): Promise<void>;
 }
 
 /** Render on the calling thread. */
 export function inlineRenderer(ctx: ProcessContext): Renderer {
   return {
-    async render(convs) {
-      return convs.map((conv) => {
-        try {
-          return renderWithSpans(conv, ctx);
-        } catch (e) {
-          return { error: { name: (e as Error).name, message: (e as Error).message } };
-        }
-      });
-    },
+    render: async (convs) => convs.map((c) => renderOne(c, ctx)),
+    renderRaw: async (rows) => rows.map((r) => renderRawRow(r, ctx)),
     async close() {},
   };
 }
 
-/** Default worker count: every core but one is left to the main thread and the Rust tokenizer threads. */
+/** Default worker count: all cores (the main thread mostly waits on the tokenizer's native threads). */
 export function defaultWorkers(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return availableParallelism();
 }
 
 /**
  * A pool of worker threads rendering batches round-robin. Each worker gets the template source
- * once; batches are small structured clones, results come back in order via ids.
+ * and options once; batches go out as structured clones and come back matched by id.
  */
 export function workerRenderer(ctx: ProcessContext, templateSource: string, workers: number): Renderer {
   // Under a TypeScript runner (tests) this module is src/*.ts: use the compiled worker from dist/.
@@ -43,30 +46,34 @@ export function workerRenderer(ctx: ProcessContext, templateSource: string, work
     ? new URL('../../dist/pipeline/render-worker.js', import.meta.url)
     : new URL('./render-worker.js', import.meta.url);
   const pool = Array.from({ length: workers }, () =>
-    new Worker(url, {
-      workerData: { templateSource, options: ctx.options, specialTokens: ctx.tokenizer.specialTokens },
-    }),
+    new Worker(url, { workerData: { templateSource, options: ctx.options, specialTokens: ctx.tokenizer.specialTokens } }),
   );
   const waiting = new Map<number, { resolve: (r: RenderResult[]) => void; reject: (e: Error) => void }>();
+  const fail = (e: Error) => {
+    for (const p of waiting.values()) p.reject(e);
+    waiting.clear();
+  };
   for (const w of pool) {
     w.on('message', (m: { id: number; results: RenderResult[] }) => {
       waiting.get(m.id)?.resolve(m.results);
       waiting.delete(m.id);
     });
-    w.on('error', (e) => {
-      for (const p of waiting.values()) p.reject(e);
-      waiting.clear();
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`render worker exited with code ${code}`));
     });
   }
   let next = 0;
+  const send = (kind: 'convs' | 'raw', items: unknown[]) => {
+    const id = next++;
+    return new Promise<RenderResult[]>((resolve, reject) => {
+      waiting.set(id, { resolve, reject });
+      pool[id % pool.length]!.postMessage({ id, kind, items });
+    });
+  };
   return {
-    render(convs) {
-      const id = next++;
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        pool[id % pool.length]!.postMessage({ id, convs });
-      });
-    },
+    render: (convs) => send('convs', convs),
+    renderRaw: (rows) => send('raw', rows),
     async close() {
       await Promise.all(pool.map((w) => w.terminate()));
     },

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { normalizeRow } from '../normalize/index.js';
 import { readRows } from '../read/index.js';
-import type { Conversation, Outcome, RejectedRow, ShapedRow } from '../types.js';
-import { readResumePoint, writeDataset } from '../write/index.js';
+import type { RawRow, RejectedRow, ShapedRow } from '../types.js';
+import { readResumePoint, writeDataset, type WriteOptions } from '../write/index.js';
+import { TMP_DIR } from '../write/layout.js';
+import { loadManifest } from '../write/manifest.js';
+import { listColumn, readShardBatches } from '../verify/read.js';
 import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
-import { processBatch } from './process.js';
+import { shapeRendered } from './process.js';
 import { inlineRenderer, workerRenderer } from './renderers.js';
 import { RejectsFile } from './rejects.js';
 import { setupRun, type Setup } from './setup.js';
@@ -29,21 +31,44 @@ export interface RunHooks {
   onNotice?: (message: string) => void;
 }
 
+/** Write-stage knobs for library callers and tests; not CLI flags. Shard sizes change the layout, hence the fingerprint. */
+export type RunTuning = Pick<WriteOptions, 'rowsPerShard' | 'maxShardBytes' | 'rowsPerBatch'>;
+
 /** Options that define the dataset content (fingerprint and summary). */
 function contentOptions(o: PipelineOptions): Record<string, unknown> {
   const { progress: _p, overwrite: _o, resume: _r, onError: _e, strict: _s, ...rest } = o;
   return rest;
 }
 
-/** Conversations of this shard, with bad rows turned into rejections; skips rows before `from`. */
-async function* conversations(
-  o: PipelineOptions,
-  range: [number, number],
-): AsyncGenerator<Outcome<Conversation>> {
-  for await (const raw of readRows(o.input)) {
+/** What the fingerprint hashes: the content options minus where the output goes and how many threads made it. */
+function fingerprintOptions(o: PipelineOptions): Record<string, unknown> {
+  const { output: _out, workers: _w, ...rest } = contentOptions(o);
+  return rest;
+}
+
+/** Token counts of the shards an interrupted run completed (the ones `--resume` keeps), for the summary. */
+async function resumedTokens(outDir: string): Promise<{ tokens: number; trainable: number; padded: number }> {
+  const t = { tokens: 0, trainable: 0, padded: 0 };
+  const m = await loadManifest(outDir);
+  for (const s of m?.shards ?? []) {
+    for await (const { batch } of readShardBatches(join(outDir, TMP_DIR, s.file))) {
+      const ids = listColumn(batch, 'input_ids');
+      const att = listColumn(batch, 'attention_mask');
+      const asm = listColumn(batch, 'assistant_masks');
+      if (ids) t.padded += ids.offsets[ids.length]! - ids.offsets[0]!;
+      if (att) for (const v of att.values) t.tokens += v;
+      if (asm) for (const v of asm.values) t.trainable += v;
+    }
+  }
+  return t;
+}
+
+/** Raw lines of this shard (JSON left unparsed: workers parse it); rows before `range[0]` skipped. */
+async function* rawRows(o: PipelineOptions, range: [number, number]): AsyncGenerator<RawRow> {
+  for await (const raw of readRows(o.input, { parse: (text) => text })) {
     if (raw.index < range[0]) continue;
     if (raw.index >= range[1]) break;
-    yield normalizeRow(raw);
+    yield raw;
   }
 }
 
@@ -51,7 +76,7 @@ async function* conversations(
  * Run the whole pipeline: read → normalize → render → tokenize → mask → shape → write.
  * Streams with bounded look-ahead; every input row ends up written or in rejects.jsonl.
  */
-export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Promise<Summary> {
+export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuning: RunTuning = {}): Promise<Summary> {
   const started = performance.now();
   const outDir = resolve(o.output);
   const setup: Setup = await setupRun(o);
@@ -69,6 +94,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Pro
   }
   const resumePoint = o.resume ? await readResumePoint(outDir) : null;
   const from = Math.max(range[0], resumePoint?.nextIndex ?? 0);
+  const resumed = resumePoint ? await resumedTokens(outDir) : null;
   if (!o.resume) {
     await rm(join(outDir, 'summary.json'), { force: true });
     if (o.overwrite) await rm(join(outDir, 'rejects.jsonl'), { force: true });
@@ -76,7 +102,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Pro
   const rejectsPath = join(outDir, 'rejects.jsonl');
   const stats = new RunStats();
   const seed = createHash('sha256')
-    .update(JSON.stringify({ o: contentOptions(o), t: setup.tokenizer.sha256, c: setup.templateSha256, range }))
+    .update(JSON.stringify({ o: fingerprintOptions(o), t: setup.tokenizer.sha256, c: setup.templateSha256, range }))
     .digest('hex');
 
   let rejects: RejectsFile | undefined;
@@ -85,14 +111,9 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Pro
     rejects = opened.file;
     for (const r of opened.kept) stats.rejected(r);
     const batchSize = o.padding === 'longest' ? o.batchSize : 128;
-    const batches = chunk(conversations(o, [from, range[1]]), batchSize);
-    const processed = mapOrdered(batches, async (batch) => {
-      const good = batch.filter((b): b is { ok: true; row: Conversation } => b.ok).map((b) => b.row);
-      const out = await processBatch(good, setup, renderer);
-      // Put normalize-stage rejections back in input order.
-      let k = 0;
-      return batch.map((b) => (b.ok ? out[k++]! : b));
-    }, o.workers + 2);
+    const batches = chunk(rawRows(o, [from, range[1]]), batchSize);
+    // Workers render batch k+1.. while the main thread tokenizes and writes batch k.
+    const processed = mapOrdered(batches, async (batch) => shapeRendered(batch, await renderer.renderRaw(batch), setup), o.workers + 2);
     for await (const outcomes of processed) {
       for (const r of outcomes) {
         if (r.ok) {
@@ -112,6 +133,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Pro
   let result;
   try {
     result = await writeDataset(shaped(), {
+      ...tuning,
       outDir,
       labels: o.labels,
       overwrite: o.overwrite,
@@ -128,6 +150,9 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}): Pro
   if (result.resumedRows) {
     stats.rowsIn += result.resumedRows;
     stats.rowsWritten += result.resumedRows;
+    stats.tokens += resumed?.tokens ?? 0;
+    stats.trainableTokens += resumed?.trainable ?? 0;
+    stats.paddedTokens += resumed?.padded ?? 0;
   }
   const seconds = (performance.now() - started) / 1000;
   const summary: Summary = {

@@ -1,16 +1,12 @@
 import tokenizers from 'tokenizers';
 import type { Encoding } from '../types.js';
 import type { TokenizerEngine } from './engine.js';
-import { flattenOffsets } from './offsets.js';
+import { nativeEncoding } from './native-encoding.js';
 
 type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
-type NativeEncoding = Awaited<ReturnType<NativeTokenizer['encode']>>;
 
 const NO_SPECIALS = { addSpecialTokens: false } as const;
 
-function toEncoding(text: string, enc: NativeEncoding): Encoding {
-  return { ids: Int32Array.from(enc.getIds()), offsets: flattenOffsets(text, enc.getOffsets()) };
-}
 
 /** Engine over the official Rust bindings (`tokenizers` on npm). */
 export class NativeEngine implements TokenizerEngine {
@@ -29,13 +25,13 @@ export class NativeEngine implements TokenizerEngine {
   }
 
   async encode(text: string): Promise<Encoding> {
-    return toEncoding(text, await this.tk.encode(text, null, NO_SPECIALS));
+    return nativeEncoding(text, await this.tk.encode(text, null, NO_SPECIALS));
   }
 
   async encodeBatch(texts: string[]): Promise<Encoding[]> {
     if (texts.length === 0) return [];
     const encs = await this.tk.encodeBatch(texts, NO_SPECIALS);
-    return encs.map((e, i) => toEncoding(texts[i]!, e));
+    return encs.map((e, i) => nativeEncoding(texts[i]!, e));
   }
 
   tokenToId(token: string): number | undefined {

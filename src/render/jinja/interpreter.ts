@@ -243,7 +243,8 @@ export class Interpreter {
           this.assign(st.target, this.ev(st.value, sc, true), sc);
           break;
         case "SetBlock": {
-          let v: unknown = this.capture(st.body, sc).value();
+          // The block body is an inner frame in Jinja: its own `set`s do not leak out.
+          let v: unknown = this.capture(st.body, new Scope(sc)).value();
           if (st.filter) v = this.applyFilterChain(st.filter, v, sc);
           this.assign(st.target, v, sc);
           break;
@@ -257,7 +258,7 @@ export class Interpreter {
           break;
         }
         case "FilterBlock": {
-          const v = this.capture(st.body, sc).value();
+          const v = this.capture(st.body, new Scope(sc)).value();
           this.emit(this.applyFilterChain(st.filter, v, sc));
           break;
         }
@@ -652,10 +653,14 @@ export class Interpreter {
   // ---- attribute / item access (sandboxed) ------------------------------
 
   getAttr(obj: unknown, name: string): unknown {
-    if (obj instanceof Undef) obj.fail();
+    // Dunder attributes exist on every Python object but are unsafe in the sandbox → Undefined.
     if (name.startsWith("__") || name === "mro") {
-      return new Undef(`access to attribute '${name}' of '${typeName(obj)}' object is unsafe.`);
+      // On an Undefined, Python only finds dunders every instance has; others fall through to
+      // Undefined.__getitem__, which raises.
+      if (obj instanceof Undef && !INSTANCE_DUNDERS.has(name)) obj.fail();
+      return new Undef(`access to attribute '${name}' of '${typeName(obj)}' object is unsafe.`, "SecurityError");
     }
+    if (obj instanceof Undef) obj.fail();
     if (isDict(obj)) {
       const m = getMethod(this, obj, name);
       if (m) return m;
@@ -833,6 +838,10 @@ function normDictKey(k: unknown): unknown {
   if (typeof k === "boolean") return k ? 1 : 0;
   return k;
 }
+
+const INSTANCE_DUNDERS = new Set(
+  "__class__ __init__ __dict__ __doc__ __module__ __repr__ __str__ __eq__ __ne__ __hash__ __len__ __iter__ __bool__ __getattr__ __getitem__ __lt__ __le__ __gt__ __ge__ __add__ __call__ __new__ __setattr__ __delattr__ __dir__ __format__ __reduce__ __reduce_ex__ __sizeof__ __subclasshook__ __init_subclass__ __getattribute__ __slots__".split(" "),
+);
 
 export const GROUP: unique symbol = Symbol("group");
 function isGroupTuple(v: unknown): boolean {

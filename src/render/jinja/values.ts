@@ -16,6 +16,10 @@ import { pyError } from "../errors.js";
 
 export class PyFloat {
   constructor(readonly v: number) {}
+  /** Other stages may JSON.stringify rows read with parsePyJson: serialise as the plain number. */
+  toJSON(): number {
+    return this.v;
+  }
 }
 
 export class Markup {
@@ -24,9 +28,12 @@ export class Markup {
 
 /** Jinja2's default `Undefined`: prints empty, iterates empty, fails on most other use. */
 export class Undef {
-  constructor(readonly msg: string | null = null) {}
+  constructor(
+    readonly msg: string | null = null,
+    readonly pyType: string = "UndefinedError",
+  ) {}
   fail(): never {
-    throw pyError("UndefinedError", this.msg ?? "value is undefined");
+    throw pyError(this.pyType, this.msg ?? "value is undefined");
   }
 }
 export const UNDEF = new Undef(null);
