@@ -12,6 +12,8 @@ import { inlineRenderer, type Renderer, type RenderResult } from './renderers.js
 export interface ProcessContext {
   tokenizer: LoadedTokenizer;
   template: CompiledTemplate;
+  /** Template for rows that carry tools, when the tokenizer has a separate `tool_use` one. */
+  toolTemplate?: CompiledTemplate;
   options: PipelineOptions;
 }
 
@@ -63,8 +65,9 @@ export function selectOptionsOf(o: PipelineOptions): SelectOptions {
 /** Render one conversation and find the spans to train on (template tags or inference). */
 export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text: string; spans: Span[] } {
   const o = ctx.options;
+  const template = conv.tools && ctx.toolTemplate ? ctx.toolTemplate : ctx.template;
   const renderOpts: RenderOptions = {
-    template: ctx.template,
+    template,
     specialTokens: ctx.tokenizer.specialTokens,
     addGenerationPrompt: o.addGenerationPrompt,
     continueFinalMessage: o.continueFinalMessage,
@@ -73,7 +76,7 @@ export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text
     limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
   };
   const select = selectOptionsOf(o);
-  const useTags = o.masks === 'generation' || (o.masks === 'auto' && ctx.template.hasGeneration);
+  const useTags = o.masks === 'generation' || (o.masks === 'auto' && template.hasGeneration);
   if (!useTags) return inferSpans(conv, renderOpts, select);
   const { text, spans } = renderConversation(conv, renderOpts);
   return { text, spans: selectTaggedSpans(spans, conv.messages, select) };

@@ -9,10 +9,16 @@ import type { PipelineOptions } from './options.js';
 import type { ProcessContext } from './process.js';
 import { renderOne, renderRawRow } from './render-row.js';
 
-const init = workerData as { templateSource: string; options: PipelineOptions; specialTokens: Record<string, unknown> };
+const init = workerData as {
+  templateSource: string;
+  toolTemplateSource?: string;
+  options: PipelineOptions;
+  specialTokens: Record<string, unknown>;
+};
 // Rendering needs only the tokenizer's special tokens, not the tokenizer.
 const ctx = {
   template: compileTemplate(init.templateSource),
+  toolTemplate: init.toolTemplateSource === undefined ? undefined : compileTemplate(init.toolTemplateSource),
   options: init.options,
   tokenizer: { specialTokens: init.specialTokens },
 } as unknown as ProcessContext;

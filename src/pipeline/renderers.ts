@@ -40,13 +40,20 @@ export function defaultWorkers(): number {
  * A pool of worker threads rendering batches round-robin. Each worker gets the template source
  * and options once; batches go out as structured clones and come back matched by id.
  */
-export function workerRenderer(ctx: ProcessContext, templateSource: string, workers: number): Renderer {
+export function workerRenderer(ctx: ProcessContext, workers: number): Renderer {
   // Under a TypeScript runner (tests) this module is src/*.ts: use the compiled worker from dist/.
   const url = import.meta.url.endsWith('.ts')
     ? new URL('../../dist/pipeline/render-worker.js', import.meta.url)
     : new URL('./render-worker.js', import.meta.url);
   const pool = Array.from({ length: workers }, () =>
-    new Worker(url, { workerData: { templateSource, options: ctx.options, specialTokens: ctx.tokenizer.specialTokens } }),
+    new Worker(url, {
+      workerData: {
+        templateSource: ctx.template.source,
+        toolTemplateSource: ctx.toolTemplate?.source,
+        options: ctx.options,
+        specialTokens: ctx.tokenizer.specialTokens,
+      },
+    }),
   );
   const waiting = new Map<number, { resolve: (r: RenderResult[]) => void; reject: (e: Error) => void }>();
   const fail = (e: Error) => {

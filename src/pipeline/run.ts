@@ -128,7 +128,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       hooks.onProgress?.(stats, total);
     }
   };
-  const renderer = o.workers > 0 ? workerRenderer(setup, setup.template.source, o.workers) : inlineRenderer(setup);
+  const renderer = o.workers > 0 ? workerRenderer(setup, o.workers) : inlineRenderer(setup);
 
   let result;
   try {
@@ -170,7 +170,12 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     shards: result.shards.length,
     fingerprint: result.fingerprint,
     tokenizer: { source: o.tokenizer, sha256: setup.tokenizer.sha256, engine: o.engine },
-    template: { name: setup.templateName, sha256: setup.templateSha256, mask_source: setup.maskSource },
+    template: {
+      name: setup.templateName,
+      sha256: setup.templateSha256,
+      mask_source: setup.maskSource,
+      ...(setup.toolTemplate ? { tool_use_sha256: createHash('sha256').update(setup.toolTemplate.source).digest('hex') } : {}),
+    },
     options: contentOptions(o),
   };
   if (result.resumedRows) summary.resumed_rows = result.resumedRows;

@@ -26,21 +26,24 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
   }
   let resolved;
   let template;
+  let toolTemplate;
+  const resolveFor = (tools: boolean) =>
+    resolveChatTemplate({ tokenizerDir: tokenizer.dir, tokenizerConfig: tokenizer.config, chatTemplate: options.chatTemplate, hasTools: tools });
   try {
-    resolved = resolveChatTemplate({
-      tokenizerDir: tokenizer.dir,
-      tokenizerConfig: tokenizer.config,
-      chatTemplate: options.chatTemplate,
-      hasTools,
-    });
+    resolved = resolveFor(hasTools);
     template = compileTemplate(resolved.source);
+    // Like transformers, rows that carry tools use the tokenizer's `tool_use` template when it has one.
+    if (options.chatTemplate === undefined) {
+      const forTools = resolveFor(true);
+      if (forTools.name !== resolved.name) toolTemplate = compileTemplate(forTools.source);
+    }
   } catch (e) {
     throw new SetupError(`cannot load the chat template: ${(e as Error).message}`);
   }
   if (options.padToken !== undefined && tokenizer.engine.tokenToId(options.padToken) === undefined) {
     throw new SetupError(`--pad-token ${JSON.stringify(options.padToken)} is not in the tokenizer's vocabulary`);
   }
-  if (options.masks === 'generation' && !template.hasGeneration) {
+  if (options.masks === 'generation' && !template.hasGeneration && !toolTemplate?.hasGeneration) {
     throw new SetupError(
       `--masks generation: template ${resolved.name} has no {% generation %} blocks; use --masks infer or auto`,
     );
@@ -49,6 +52,7 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
   return {
     tokenizer,
     template,
+    toolTemplate,
     options,
     templateName: resolved.name,
     templateSha256: createHash('sha256').update(resolved.source).digest('hex'),

@@ -2,6 +2,7 @@
 import { constants } from 'node:fs';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import pLimit from 'p-limit';
 import { countShardRows, shardFiles } from '../verify/read.js';
 import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { makeFingerprint } from './fingerprint.js';
@@ -41,12 +42,18 @@ export async function mergeDatasets(
   await refuseFinished(out, opts.overwrite);
   const tmp = await freshTmpDir(out);
   const names = sources.map((_, i) => tmpShardName(i));
+  // A few copies at a time: parallel I/O helps on network filesystems without flooding them.
+  const limit = pLimit(4);
   try {
-    for (let i = 0; i < sources.length; i++) {
-      await copyFile(sources[i], join(tmp, names[i]), constants.COPYFILE_FICLONE).catch((e) => {
-        throw fsError('cannot copy shard', sources[i], e);
-      });
-    }
+    await Promise.all(
+      sources.map((src, i) =>
+        limit(() =>
+          copyFile(src, join(tmp, names[i]!), constants.COPYFILE_FICLONE).catch((e) => {
+            throw fsError('cannot copy shard', src, e);
+          }),
+        ),
+      ),
+    );
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
     throw e;
