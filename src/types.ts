@@ -93,6 +93,8 @@ export interface ShapedRow {
   attentionMask: Uint8Array;
   assistantMasks: Uint8Array;
   labels: Int32Array;
+  /** Set when the mask stops right before this special token (likely the end-of-turn marker). */
+  unmaskedTurnEnd?: number;
 }
 
 /** A row that could not be processed; written to rejects.jsonl. */

@@ -76,6 +76,7 @@ export async function runCommand(args: Record<string, unknown>): Promise<number>
     });
     bar.done();
     process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    for (const w of summary.warnings) process.stderr.write(`chatshard: warning: ${w}\n`);
     if (summary.rows_rejected > 0) {
       process.stderr.write(
         `chatshard: ${summary.rows_rejected} of ${summary.rows_in} rows rejected (see ${summary.output}/rejects.jsonl)\n`,

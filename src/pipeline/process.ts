@@ -1,4 +1,5 @@
 import { hfMaskWindow, locatorOf, overlapMaskWindow, type TokenLocator } from '../mask/locate.js';
+import { specialTokenIds, unmaskedTurnEnd } from '../mask/eot.js';
 import { inferSpans } from '../mask/infer.js';
 import { selectTaggedSpans, type SelectOptions } from '../mask/select.js';
 import { renderConversation, type CompiledTemplate, type RenderOptions } from '../render/index.js';
@@ -106,6 +107,7 @@ export async function shapeRendered(
 ): Promise<Outcome<ShapedRow>[]> {
   const shape = shapeOptionsOf(ctx);
   const rule = ctx.options.maskRule;
+  const special = specialIdsOf(ctx);
   const results: (Outcome<ShapedRow> | Encoded)[] = [];
   const texts: string[] = [];
   const pending: { slot: number; spans: Span[] }[] = [];
@@ -155,11 +157,20 @@ export async function shapeRendered(
       if (!ctx.options.keepEmpty && !row.assistantMasks.includes(1)) {
         return { ok: false, reject: emptyMask(conv) };
       }
+      const eot = unmaskedTurnEnd(row.inputIds, row.assistantMasks, special);
+      if (eot !== undefined) row.unmaskedTurnEnd = eot;
       return { ok: true, row };
     } catch (e) {
       return { ok: false, reject: rejectOf(conv, 'shape_error', (e as Error).message) };
     }
   });
+}
+
+const specialCache = new WeakMap<object, Map<number, string>>();
+function specialIdsOf(ctx: ProcessContext): Map<number, string> {
+  let m = specialCache.get(ctx.tokenizer);
+  if (!m) specialCache.set(ctx.tokenizer, (m = specialTokenIds(ctx.tokenizer.config)));
+  return m;
 }
 
 /** Replace a shaped row's assistant mask (and labels to match). */

@@ -166,6 +166,13 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     padded_tokens: stats.paddedTokens,
     seconds: Math.round(seconds * 1000) / 1000,
     tokens_per_second: Math.round(stats.tokens / Math.max(seconds, 1e-9)),
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    warnings: [...stats.unmaskedTurnEnds].map(
+      ([id, rows]) =>
+        `${rows} row(s): the assistant mask stops right before special token ${JSON.stringify(setup.tokenizer.engine.idToToken(id))} ` +
+        '(the end-of-turn marker?); a model trained on these never learns to stop. Use a template whose generation ' +
+        'blocks include it, or --masks infer with --train-on-eot turn.',
+    ),
     output: outDir,
     shards: result.shards.length,
     fingerprint: result.fingerprint,

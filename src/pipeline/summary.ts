@@ -9,6 +9,8 @@ export class RunStats {
   tokens = 0;
   trainableTokens = 0;
   paddedTokens = 0;
+  /** Rows whose mask stops right before a special token, by that token id. */
+  unmaskedTurnEnds = new Map<number, number>();
 
   written(row: ShapedRow): void {
     this.rowsIn++;
@@ -22,6 +24,9 @@ export class RunStats {
     this.tokens += tokens;
     this.trainableTokens += trained;
     this.paddedTokens += row.inputIds.length;
+    if (row.unmaskedTurnEnd !== undefined) {
+      this.unmaskedTurnEnds.set(row.unmaskedTurnEnd, (this.unmaskedTurnEnds.get(row.unmaskedTurnEnd) ?? 0) + 1);
+    }
   }
 
   rejected(r: RejectedRow): void {
@@ -42,6 +47,10 @@ export interface Summary {
   padded_tokens: number;
   seconds: number;
   tokens_per_second: number;
+  /** Peak resident memory of the process (MB), worker threads included. */
+  peak_rss_mb: number;
+  /** Things a user should look at (e.g. masks that leave out the end-of-turn token). */
+  warnings: string[];
   output: string;
   shards: number;
   fingerprint?: string;
