@@ -38,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
       'Render conversation rows (JSONL on stdin) to {rendered, generation_spans, error} lines, for previewing templates',
       (y: Argv) =>
         y
-          .option('tokenizer', { type: 'string', describe: 'Tokenizer folder or Hub id (special tokens, default template)' })
+          .option('tokenizer', { alias: 't', type: 'string', describe: 'Tokenizer folder or Hub id (special tokens, default template)' })
           .option('chat-template', { type: 'string', describe: 'Template file, template name, or literal template text' })
           .option('add-generation-prompt', { type: 'boolean', describe: 'Default for rows that do not set it' })
           .option('template-kwargs', { type: 'string', describe: 'JSON object of extra template variables' })
@@ -88,7 +88,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`chatshard: ${(e as Error).message}\nRun chatshard --help for usage.\n`);
       return 2;
     }
-    process.stderr.write(`chatshard: ${(e as Error).message}\n`);
+    // Stage errors already name themselves ("chatshard write: …"); don't repeat the prefix.
+    process.stderr.write(`chatshard: ${(e as Error).message.replace(/^chatshard:?\s*/, '')}\n`);
     return 1;
   }
   return code;

@@ -1,5 +1,6 @@
 import { mergeDatasets } from '../write/index.js';
 import { verifyDataset } from '../verify/index.js';
+import { ensureOutputDir } from '../write/fsutil.js';
 
 /** `chatshard verify DIR`: prints a JSON report; exit 1 when the dataset is inconsistent. */
 export async function verifyCommand(dir: string): Promise<number> {
@@ -10,6 +11,7 @@ export async function verifyCommand(dir: string): Promise<number> {
 
 /** `chatshard merge PARTS… --output OUT`. */
 export async function mergeCommand(parts: string[], output: string, overwrite: boolean): Promise<number> {
+  await ensureOutputDir(output);
   // A fixed seed makes the merged fingerprint a hash of the parts' fingerprints (reproducible) instead of random.
   const result = await mergeDatasets(parts, output, { overwrite, fingerprintSeed: 'chatshard merge' });
   process.stdout.write(JSON.stringify({ ok: true, output: result.outDir, rows: result.rows, shards: result.shards.length, fingerprint: result.fingerprint }, null, 2) + '\n');

@@ -24,8 +24,8 @@ export class RejectsFile {
       kept = old
         .split('\n')
         .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as { file: string; line: number; index: number; reason: string; message: string })
-        .filter((r) => r.index < keepBelow)
+        .map(parseLine)
+        .filter((r): r is NonNullable<typeof r> => r !== null && r.index < keepBelow)
         .map((r) => ({ ref: { file: r.file, line: r.line }, index: r.index, reason: r.reason, message: r.message }));
       await writeFile(`${path}.partial`, kept.map(line).join(''));
     } else {
@@ -47,6 +47,16 @@ export class RejectsFile {
   async abort(): Promise<void> {
     this.stream.end();
     await once(this.stream, 'close').catch(() => undefined);
+  }
+}
+
+/** A line of an interrupted run's file, or null for a line torn by the interruption (never fatal to resume). */
+function parseLine(l: string): { file: string; line: number; index: number; reason: string; message: string } | null {
+  try {
+    const r = JSON.parse(l) as { file: string; line: number; index: number; reason: string; message: string };
+    return typeof r?.index === 'number' ? r : null;
+  } catch {
+    return null;
   }
 }
 

@@ -3,6 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readRows } from '../read/index.js';
 import type { RawRow, RejectedRow, ShapedRow } from '../types.js';
+import { ensureOutputDir } from '../write/fsutil.js';
 import { readResumePoint, writeDataset, type WriteOptions } from '../write/index.js';
 import { TMP_DIR } from '../write/layout.js';
 import { loadManifest } from '../write/manifest.js';
@@ -42,7 +43,8 @@ function contentOptions(o: PipelineOptions): Record<string, unknown> {
 
 /** What the fingerprint hashes: the content options minus where the output goes and how many threads made it. */
 function fingerprintOptions(o: PipelineOptions): Record<string, unknown> {
-  const { output: _out, workers: _w, ...rest } = contentOptions(o);
+  // Output place, worker count and engine don't change the bytes written (determinism tests).
+  const { output: _out, workers: _w, engine: _e, ...rest } = contentOptions(o);
   return rest;
 }
 
@@ -92,13 +94,10 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     total = await countRows(o.input);
     range = shardRange(total, o.numShards, o.shardIndex);
   }
+  await ensureOutputDir(outDir);
   const resumePoint = o.resume ? await readResumePoint(outDir) : null;
   const from = Math.max(range[0], resumePoint?.nextIndex ?? 0);
   const resumed = resumePoint ? await resumedTokens(outDir) : null;
-  if (!o.resume) {
-    await rm(join(outDir, 'summary.json'), { force: true });
-    if (o.overwrite) await rm(join(outDir, 'rejects.jsonl'), { force: true });
-  }
   const rejectsPath = join(outDir, 'rejects.jsonl');
   const stats = new RunStats();
   const seed = createHash('sha256')
@@ -107,6 +106,11 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
 
   let rejects: RejectsFile | undefined;
   const shaped = async function* (): AsyncGenerator<ShapedRow> {
+    // Only now, after writeDataset accepted the folder: a refused run must leave an existing dataset's files alone.
+    if (!o.resume) {
+      await rm(join(outDir, 'summary.json'), { force: true });
+      if (o.overwrite) await rm(join(outDir, 'rejects.jsonl'), { force: true });
+    }
     const opened = await RejectsFile.open(rejectsPath, resumePoint ? resumePoint.nextIndex : undefined);
     rejects = opened.file;
     for (const r of opened.kept) stats.rejected(r);

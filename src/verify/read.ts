@@ -28,7 +28,8 @@ export async function openShard(path: string): Promise<AsyncIterable<RecordBatch
 /** Record batches of one IPC stream file, with its schema. */
 export async function* readShardBatches(path: string): AsyncGenerator<{ schema: Schema; batch: RecordBatch }> {
   const reader = await openShard(path);
-  for await (const batch of reader) yield { schema: reader.schema, batch };
+  // An empty shard reads back as one placeholder batch without columns: nothing to yield.
+  for await (const batch of reader) if (batch.numRows > 0) yield { schema: reader.schema, batch };
 }
 
 /** Offsets and values of a list column, corrected for any slice offset. */

@@ -3,9 +3,9 @@
  * state.json is removed first and written last: a crash anywhere in between leaves a
  * folder that `load_from_disk` refuses rather than one that loads the wrong data.
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exists, fsError, syncDir, writeFileAtomic } from './fsutil.js';
+import { ensureOutputDir, exists, fsError, syncDir, writeFileAtomic } from './fsutil.js';
 import { INFO_JSON, SHARD_RE, STATE_JSON, TMP_DIR, infoJson, shardName, stateJson } from './layout.js';
 
 /** True when the folder already holds (part of) a finished dataset. */
@@ -20,11 +20,7 @@ export async function hasFinishedOutput(outDir: string): Promise<boolean> {
 }
 
 export async function ensureDir(dir: string): Promise<void> {
-  try {
-    await mkdir(dir, { recursive: true });
-  } catch (e) {
-    throw fsError('cannot create folder', dir, e);
-  }
+  await ensureOutputDir(dir);
 }
 
 /** Refuse to clobber a finished dataset unless asked to. */

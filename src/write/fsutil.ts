@@ -1,5 +1,6 @@
 /** Small filesystem helpers shared by the write, merge and resume code. */
-import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 
 /** Wrap a filesystem error with what we were doing, keeping the errno code visible. */
 export function fsError(what: string, path: string, cause: unknown): Error {
@@ -51,3 +52,31 @@ export async function syncDir(dir: string): Promise<void> {
     // Not supported everywhere (e.g. Windows); renames are still atomic.
   }
 }
+
+/**
+ * Create the output folder one level at a time. Node's `mkdir(recursive)` never returns for paths
+ * where mkdir answers ENOENT although the parent exists (e.g. under /proc); walking up ourselves
+ * turns that into an error. Errors name the folder and say what is wrong.
+ */
+export async function ensureOutputDir(dir: string): Promise<void> {
+  const fail = (e: unknown): never => {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOTDIR' ? ' (a parent is a file, not a folder)'
+      : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS' ? ' (not writable)' : '';
+    throw Object.assign(new Error(`cannot create output folder ${dir}: ${err.message}${why}`, { cause: e }), { code: err.code });
+  };
+  const missing: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const st = await stat(d).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : fail(e)));
+    if (st) {
+      if (!st.isDirectory()) fail(new Error(`${d} exists and is not a folder`));
+      break;
+    }
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    await mkdir(d).catch((e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? undefined : fail(e)));
+  }
+}
+

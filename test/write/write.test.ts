@@ -145,6 +145,6 @@ describe('writeDataset', () => {
   it('reports unwritable output folders clearly', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'file'), 'x');
-    await expect(writeDataset(rowsOf(3), { outDir: join(dir, 'file', 'out') })).rejects.toThrow(/chatshard write: cannot create folder .*file\/out/);
+    await expect(writeDataset(rowsOf(3), { outDir: join(dir, 'file', 'out') })).rejects.toThrow(/cannot create output folder .*file\/out.*not a folder/);
   });
 });
