@@ -26,12 +26,21 @@ let nrows = 0;
 
 if (kase === 'chatshard-native' || kase === 'chatshard-js') {
   const out = join(tmpdir(), `chatshard-bench-${process.pid}`);
-  const input = data;
+  let input = data;
+  if (Number.isFinite(maxRows)) {
+    // Same rows as the other cases: the first maxRows non-blank lines.
+    const { writeFileSync } = await import('node:fs');
+    const head = [];
+    for await (const row of rows()) head.push(JSON.stringify(row));
+    input = join(tmpdir(), `chatshard-bench-input-${process.pid}.jsonl`);
+    writeFileSync(input, head.join('\n') + '\n');
+  }
   const summary = await lib.runPipeline(
     lib.pipelineOptions({}, {
       input: [input], tokenizer: tokDir, output: out, chatTemplate: templatePath, maxLength: 4096,
       engine: kase === 'chatshard-native' ? 'native' : 'js', overwrite: true, now: '2025-03-14T09:26:53',
-      keepEmpty: true, ...(Number.isFinite(maxRows) ? {} : {}),
+      keepEmpty: true, progress: false,
+      ...(process.env.CHATSHARD_WORKERS ? { workers: Number(process.env.CHATSHARD_WORKERS) } : {}),
     }),
   );
   tokens = summary.tokens;
@@ -50,7 +59,7 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
   const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   for await (const row of rows()) {
     const ids = tok.apply_chat_template(row.messages, { chat_template: templateSrc, tools: row.tools, tokenize: true, return_tensor: false, truncation: true, max_length: 4096 });
-    tokens += ids.length;
+    tokens += (ids.input_ids ?? ids).length;
     nrows++;
   }
 } else if (kase === 'tokenizers-ceiling') {

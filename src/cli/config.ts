@@ -68,7 +68,7 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
   };
   positive('max-length', o.maxLength);
   positive('batch-size', o.batchSize);
-  if (!Number.isInteger(o.workers) || o.workers < 0) throw new UsageError(`--workers must be an integer >= 0, got ${o.workers}`);
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0)) throw new UsageError(`--workers must be an integer >= 0, got ${o.workers}`);
   positive('render-timeout-ms', o.renderTimeoutMs);
   positive('max-render-chars', o.maxRenderChars);
   if (o.padding === 'max_length' && o.maxLength === undefined) throw new UsageError('--padding max_length needs --max-length');

@@ -36,7 +36,7 @@ export function runFlags(y: Argv) {
     .option('strict', { type: 'boolean', describe: 'Exit 1 when any row was rejected' })
     .option('overwrite', { type: 'boolean', describe: 'Replace an existing output dataset' })
     .option('resume', { type: 'boolean', describe: 'Continue an interrupted run from its last complete shard' })
-    .option('workers', { type: 'number', describe: 'Render worker threads; 0 renders on the main thread [default: all cores]' })
+    .option('workers', { type: 'number', describe: 'Render worker threads; 0 renders on the main thread [default: 0 with generation tags, else cores - 1]' })
     .option('num-shards', { type: 'number', describe: 'Split the input into N contiguous parts [default: SLURM_ARRAY_TASK_COUNT or 1]' })
     .option('shard-index', { type: 'number', describe: 'Which part this process writes [default: JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID or 0]' })
     .option('render-timeout-ms', { type: 'number', describe: 'Per-row render time limit [default: 10000]' })

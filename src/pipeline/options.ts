@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { MaskRule } from '../mask/rules.js';
 import type { TrainOnEot } from '../mask/select.js';
 import type { Padding, Side } from '../shape/index.js';
@@ -44,8 +43,12 @@ export interface PipelineOptions {
   strict: boolean;
   overwrite: boolean;
   resume: boolean;
-  /** Render worker threads (0 = render on the main thread). */
-  workers: number;
+  /**
+   * Render worker threads (0 = render on the main thread). Default: 0 when the template has
+   * generation tags (rendering is a few % of a row's cost and each worker costs ~50 MB), else one
+   * per core but one (mask inference renders each conversation several times).
+   */
+  workers?: number;
   numShards: number;
   shardIndex: number;
   /** Render limits for untrusted templates. */
@@ -71,7 +74,6 @@ export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> =
   strict: false,
   overwrite: false,
   resume: false,
-  workers: availableParallelism(),
   numShards: 1,
   shardIndex: 0,
   renderTimeoutMs: 10_000,

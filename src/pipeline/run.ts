@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readRows } from '../read/index.js';
@@ -82,6 +83,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
   const started = performance.now();
   const outDir = resolve(o.output);
   const setup: Setup = await setupRun(o);
+  const workers = o.workers ?? (setup.maskSource === 'infer' ? Math.max(1, availableParallelism() - 1) : 0);
   if (setup.maskSource === 'infer') {
     hooks.onNotice?.(
       `template ${setup.templateName} has no {% generation %} blocks: inferring assistant masks from conversation prefixes`,
@@ -117,7 +119,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     const batchSize = o.padding === 'longest' ? o.batchSize : 128;
     const batches = chunk(rawRows(o, [from, range[1]]), batchSize);
     // Workers render batch k+1.. while the main thread tokenizes and writes batch k.
-    const processed = mapOrdered(batches, async (batch) => shapeRendered(batch, await renderer.renderRaw(batch), setup), o.workers + 2);
+    const processed = mapOrdered(batches, async (batch) => shapeRendered(batch, await renderer.renderRaw(batch), setup), workers + 2);
     for await (const outcomes of processed) {
       for (const r of outcomes) {
         if (r.ok) {
@@ -132,7 +134,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       hooks.onProgress?.(stats, total);
     }
   };
-  const renderer = o.workers > 0 ? workerRenderer(setup, o.workers) : inlineRenderer(setup);
+  const renderer = workers > 0 ? workerRenderer(setup, workers) : inlineRenderer(setup);
 
   let result;
   try {
