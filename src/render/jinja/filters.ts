@@ -265,6 +265,8 @@ const table: Record<string, FilterFn> = {
     const x = Math.abs(numVal(v));
     return isFloat(v) ? mkFloat(x) : x;
   },
+  // Jinja's sandboxed attr(): getattr only (dict keys are not attributes), no JS internals reachable.
+  attr: (it, v, a, k) => it.getAttrStrict(v, softStr(arg(a, k, 0, "name", ""))),
   batch: (_i, v, a, k) => {
     const n = numVal(arg(a, k, 0, "linecount", 1));
     const fill = arg(a, k, 1, "fill_with", null);

@@ -652,6 +652,17 @@ export class Interpreter {
 
   // ---- attribute / item access (sandboxed) ------------------------------
 
+  /**
+   * Python `getattr` as the sandboxed `attr` filter uses it: like `obj.name` but a dict's keys are
+   * not attributes (only its methods are).
+   */
+  getAttrStrict(obj: unknown, name: string): unknown {
+    if (isDict(obj) && !name.startsWith("__")) {
+      return getMethod(this, obj, name) ?? new Undef(`'dict object' has no attribute '${name}'`);
+    }
+    return this.getAttr(obj, name);
+  }
+
   getAttr(obj: unknown, name: string): unknown {
     // Dunder attributes exist on every Python object but are unsafe in the sandbox → Undefined.
     if (name.startsWith("__") || name === "mro") {
