@@ -1,6 +1,7 @@
 // npm run bench: chatshard end to end vs transformers.js and the raw Rust tokenizers ceiling, side by side in one run.
 // Data: ../shared/data (sgd_train + sharegpt_zh_1k) when present, else the embedded samples.
-// Flags: --rows N (limit rows per dataset), --only case1,case2, --python (also time Python transformers from .venv-ref).
+// Flags: --rows N (limit rows per dataset), --only case1,case2, --python (also time Python transformers +
+// datasets from .venv-ref, num_proc=2, see scripts/bench_python.py).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -18,6 +19,14 @@ const datasets = existsSync(shared)
   ? [join(shared, 'sgd_train.messages.jsonl'), join(shared, 'sharegpt_zh_1k.messages.jsonl')]
   : [join(root, 'samples/data/sgd_multiturn.messages.jsonl'), join(root, 'samples/data/sharegpt_zh.messages.jsonl')];
 const cases = ['chatshard-native', 'chatshard-js', 'transformersjs', 'tokenizers-ceiling', 'render-chatshard', 'render-jinja'];
+
+const python = join(root, '.venv-ref/bin/python');
+function runPython(data) {
+  const out = execFileSync(python, [join(root, 'scripts/bench_python.py'), data, tok, template, '2', rows], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26,
+  });
+  return JSON.parse(out.trim().split('\n').pop());
+}
 
 function run(kase, data) {
   const out = execFileSync(process.execPath, [join(root, 'scripts/bench-case.mjs'), kase, data, tok, template, rows], {
@@ -37,9 +46,14 @@ for (const data of datasets) {
     const tps = r.tokens / r.seconds;
     console.log(`${c.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s ${r.tokens ? fmt(tps / 1e6, 3) + 'M tok/s' : fmt(r.rows / r.seconds) + ' rows/s'}  ${fmt(r.rows / r.seconds).padStart(7)} rows/s  peak RSS ${fmt(r.rssMB)} MB`);
   }
+  if (args.includes('--python') && existsSync(python)) {
+    const r = (res['python-transformers'] = runPython(data));
+    console.log(`${r.case.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s ${fmt(r.tokens / r.seconds / 1e6, 3)}M tok/s  ${fmt(r.rows / r.seconds).padStart(7)} rows/s  peak RSS ${fmt(r.rssMB)} MB (parent + largest child)`);
+  }
   const tps = (c) => res[c] && res[c].tokens / res[c].seconds;
   const ratio = (a, b) => (tps(a) && tps(b) ? `${(tps(a) / tps(b)).toFixed(2)}x` : 'n/a');
-  console.log(`ratios: native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}`);
+  console.log(`ratios: native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}` +
+    (res['python-transformers'] ? `, native/python ${ratio('chatshard-native', 'python-transformers')}, js/python ${ratio('chatshard-js', 'python-transformers')}` : ''));
   if (res['render-chatshard'] && res['render-jinja']) {
     const a = res['render-chatshard'].rows / res['render-chatshard'].seconds;
     const b = res['render-jinja'].rows / res['render-jinja'].seconds;

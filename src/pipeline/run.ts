@@ -13,10 +13,14 @@ import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { shapeRendered } from './process.js';
 import { inlineRenderer, workerRenderer } from './renderers.js';
+import { reclaimNativeMemory } from './reclaim.js';
 import { RejectsFile } from './rejects.js';
 import { setupRun, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
 import { RunStats, type Summary } from './summary.js';
+
+/** Batches between forced collections (see reclaimNativeMemory). */
+const RECLAIM_EVERY = 16;
 
 /** Raised under `--on-error fail` at the first bad row. */
 export class RowError extends Error {
@@ -120,6 +124,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     const batches = chunk(rawRows(o, [from, range[1]]), batchSize);
     // Workers render batch k+1.. while the main thread tokenizes and writes batch k.
     const processed = mapOrdered(batches, async (batch) => shapeRendered(batch, await renderer.renderRaw(batch), setup), workers + 2);
+    let batchCount = 0;
     for await (const outcomes of processed) {
       for (const r of outcomes) {
         if (r.ok) {
@@ -132,6 +137,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
         }
       }
       hooks.onProgress?.(stats, total);
+      if (++batchCount % RECLAIM_EVERY === 0) reclaimNativeMemory();
     }
   };
   const renderer = workers > 0 ? workerRenderer(setup, workers) : inlineRenderer(setup);

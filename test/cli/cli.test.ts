@@ -128,6 +128,44 @@ describe('chatshard run', () => {
   });
 });
 
+describe('training controls from the CLI', () => {
+  const rows = [
+    { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'first answer' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'second answer' }] },
+    { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'skip me', train: false }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'keep me' }] },
+  ];
+  const input = join(tmp, 'controls.jsonl');
+  writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+  /** Decoded text of the masked tokens of each row. */
+  async function masked(flags: string[]): Promise<string[]> {
+    const out = join(tmp, `controls-${flags.join('_').replace(/[^a-z0-9]/gi, '')}`);
+    const r = await cli(['run', '-i', input, '-o', out, '-t', 'samples/tokenizer', '--masks', 'infer', '--overwrite', ...flags]);
+    expect(r.code, r.stderr).toBe(0);
+    const { loadTokenizer } = await import('../../src/tokenize/index.js');
+    const tk = await loadTokenizer(join(ROOT, 'samples/tokenizer'));
+    const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
+    const table = tableFromIPC(readFileSync(join(out, state._data_files[0].filename)));
+    const texts: string[] = [];
+    for (let i = 0; i < table.numRows; i++) {
+      const ids = table.getChild('input_ids')!.get(i)!.toArray() as Int32Array;
+      const mask = table.getChild('assistant_masks')!.get(i)!.toArray() as Int8Array;
+      texts.push(tk.engine.decode(Array.from(ids).filter((_, k) => mask[k] === 1)));
+    }
+    expect((await verifyDataset(out)).ok).toBe(true);
+    return texts;
+  }
+
+  it('infers masks for the stock template (no generation tags) and honours train: false', async () => {
+    expect(await masked([])).toEqual(['first answer<|im_end|>second answer<|im_end|>', 'keep me<|im_end|>']);
+  });
+
+  it('--last-turn-only, --train-on-eot none, --roles-to-train user', async () => {
+    expect(await masked(['--last-turn-only'])).toEqual(['second answer<|im_end|>', 'keep me<|im_end|>']);
+    expect(await masked(['--train-on-eot', 'none'])).toEqual(['first answersecond answer', 'keep me']);
+    expect(await masked(['--roles-to-train', 'user'])).toEqual(['a<|im_end|>b<|im_end|>', 'a<|im_end|>b<|im_end|>']);
+  });
+});
+
 describe('chatshard render', () => {
   it('writes {rendered, generation_spans, error} per row with UTF-16 spans', async () => {
     const rows = [

@@ -1,0 +1,64 @@
+"""Python reference for `npm run bench -- --python`: transformers + datasets on the same data, tokenizer
+and template as chatshard's bench (masks on, max_length 4096), num_proc as given, then save_to_disk.
+
+Usage: .venv-ref/bin/python scripts/bench_python.py DATA.jsonl TOKENIZER_DIR TEMPLATE.jinja [NUM_PROC] [MAX_ROWS]
+Prints one JSON line like scripts/bench-case.mjs.
+"""
+import gzip
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+
+from datasets import Dataset
+from transformers import PreTrainedTokenizerFast
+
+data, tok_dir, template_path = sys.argv[1:4]
+num_proc = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+max_rows = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] else None
+
+tmp = tempfile.mkdtemp(prefix="chatshard-bench-py-")
+tok_json = os.path.join(tok_dir, "tokenizer.json")
+if not os.path.exists(tok_json):
+    with gzip.open(tok_json + ".gz", "rb") as src, open(os.path.join(tmp, "tokenizer.json"), "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    shutil.copy(os.path.join(tok_dir, "tokenizer_config.json"), tmp)
+    tok_dir = tmp
+tokenizer = PreTrainedTokenizerFast.from_pretrained(tok_dir)
+template = open(template_path, encoding="utf-8").read()
+
+rows = []
+with open(data, encoding="utf-8") as f:
+    for line in f:
+        if line.strip():
+            rows.append(json.loads(line))
+            if max_rows and len(rows) >= max_rows:
+                break
+
+start = time.perf_counter()
+ds = Dataset.from_list([{"messages": r["messages"]} for r in rows])
+
+
+def encode(batch):
+    out = {"input_ids": [], "attention_mask": [], "assistant_masks": []}
+    for messages in batch["messages"]:
+        enc = tokenizer.apply_chat_template(
+            messages, chat_template=template, tokenize=True, return_dict=True,
+            return_assistant_tokens_mask=True, truncation=True, max_length=4096,
+        )
+        for k in out:
+            out[k].append(enc[k])
+    return out
+
+
+ds = ds.map(encode, batched=True, num_proc=num_proc, remove_columns=["messages"])
+out_dir = os.path.join(tmp, "out")
+ds.save_to_disk(out_dir)
+seconds = time.perf_counter() - start
+tokens = sum(sum(m) for m in ds["attention_mask"])
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+shutil.rmtree(tmp, ignore_errors=True)
+print(json.dumps({"case": f"python-transformers(num_proc={num_proc})", "rows": len(rows), "tokens": tokens, "seconds": seconds, "rssMB": rss}))
