@@ -2,13 +2,31 @@ import type { Encoding, Span, TokenLocator } from '../types.js';
 
 export type { TokenLocator } from '../types.js';
 
-/** Locator over flat offsets (the js engine, tests). */
+/**
+ * Locator over flat offsets (the js engine, long rows). Token ends are nondecreasing in any
+ * tokenization of one string, so `tokenAt` is a binary search for the first token ending after
+ * `pos`; if a tokenizer ever breaks that order, a linear scan keeps the answer exact.
+ */
 export function offsetsLocator(offsets: Int32Array): TokenLocator {
   const n = offsets.length >> 1;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) if (offsets[2 * i + 1]! < offsets[2 * i - 1]!) sorted = false;
   return {
     length: n,
     tokenAt(pos) {
-      for (let i = 0; i < n; i++) if (offsets[2 * i]! <= pos && pos < offsets[2 * i + 1]!) return i;
+      if (!sorted) {
+        for (let i = 0; i < n; i++) if (offsets[2 * i]! <= pos && pos < offsets[2 * i + 1]!) return i;
+        return -1;
+      }
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (offsets[2 * mid + 1]! > pos) hi = mid;
+        else lo = mid + 1;
+      }
+      // Zero-width tokens never contain a position; skip past them to the first real holder.
+      for (let i = lo; i < n && offsets[2 * i]! <= pos; i++) if (pos < offsets[2 * i + 1]!) return i;
       return -1;
     },
     start: (i) => offsets[2 * i]!,
@@ -16,8 +34,13 @@ export function offsetsLocator(offsets: Int32Array): TokenLocator {
   };
 }
 
-export function locatorOf(enc: Encoding): TokenLocator {
-  return enc.locator ?? offsetsLocator(enc.offsets);
+/**
+ * The engine's own locator when it has one and the row is small; each native `char_to_token` is a
+ * linear scan, so rows with many spans over many tokens use materialized offsets instead.
+ */
+export function locatorOf(enc: Encoding, spans = 0): TokenLocator {
+  if (enc.locator && spans * enc.ids.length <= 500_000) return enc.locator;
+  return offsetsLocator(enc.offsets);
 }
 
 /**

@@ -132,7 +132,7 @@ export async function shapeRendered(
     const conv = rows[slot]!;
     const [from, to] = truncationWindow(enc.ids.length, shape);
     const ids = enc.ids.subarray(from, to);
-    const locator = locatorOf(enc);
+    const locator = locatorOf(enc, spans.length);
     // The hf rule is applied after padding (its defects depend on the final row); overlap here.
     const mask = rule === 'overlap' ? overlapMaskWindow(locator, spans, from, to) : new Uint8Array(ids.length);
     // Drop empty rows before choosing the padding length so they don't influence it.
