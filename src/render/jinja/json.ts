@@ -107,7 +107,23 @@ const MAYBE_FLOAT_RE = /\d[.eE]|NaN|Infinity/;
  */
 export function parsePyJson(text: string): unknown {
   if (!MAYBE_FLOAT_RE.test(text)) return JSON.parse(text);
-  return new PyJsonParser(text).parseTop();
+  let fast: unknown;
+  try {
+    fast = JSON.parse(text);
+  } catch {
+    return new PyJsonParser(text).parseTop(); // NaN / Infinity, which Python accepts
+  }
+  // Only integral values can hide a float written as `2.0`; without any, JSON.parse is exact
+  // (the common case: chat rows whose digits are inside strings).
+  return hasIntegralNumber(fast) ? new PyJsonParser(text).parseTop() : fast;
+}
+
+function hasIntegralNumber(v: unknown): boolean {
+  if (typeof v === "number") return Number.isInteger(v);
+  if (v === null || typeof v !== "object") return false;
+  if (Array.isArray(v)) return v.some(hasIntegralNumber);
+  for (const k in v as Record<string, unknown>) if (hasIntegralNumber((v as Record<string, unknown>)[k])) return true;
+  return false;
 }
 
 class PyJsonParser {
