@@ -2,7 +2,14 @@ import { once } from 'node:events';
 import { inferSpans } from '../mask/infer.js';
 import { normalizeRow } from '../normalize/index.js';
 import { readRows } from '../read/index.js';
-import { compileTemplate, renderConversation, resolveChatTemplate, type RenderOptions } from '../render/index.js';
+import {
+  compileTemplate,
+  parsePyJson,
+  renderConversation,
+  resolveChatTemplate,
+  type CompiledTemplate,
+  type RenderOptions,
+} from '../render/index.js';
 import { loadTokenizer } from '../tokenize/index.js';
 import { UsageError } from './config.js';
 
@@ -22,15 +29,30 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
       throw new UsageError('--template-kwargs must be a JSON object');
     }
   }
-  const resolveFor = (hasTools: boolean) =>
-    resolveChatTemplate({
-      tokenizerDir: tokenizer?.dir,
-      tokenizerConfig: tokenizer?.config,
-      chatTemplate: args.chatTemplate as string | undefined,
-      hasTools,
-    });
+  // Resolution reads the tokenizer folder's template files: once per "has tools" answer, not per row.
+  // A failure is kept and reported on every row it applies to, as before.
+  const resolved = new Map<boolean, CompiledTemplate | Error>();
+  const templateFor = (hasTools: boolean): CompiledTemplate => {
+    if (!resolved.has(hasTools)) {
+      try {
+        const r = resolveChatTemplate({
+          tokenizerDir: tokenizer?.dir,
+          tokenizerConfig: tokenizer?.config,
+          chatTemplate: args.chatTemplate as string | undefined,
+          hasTools,
+        });
+        resolved.set(hasTools, compileTemplate(r.source));
+      } catch (e) {
+        resolved.set(hasTools, e as Error);
+      }
+    }
+    const t = resolved.get(hasTools)!;
+    if (t instanceof Error) throw t;
+    return t;
+  };
   let failed = 0;
-  for await (const raw of readRows(['-'])) {
+  // Parse as `run` does, so a preview prints `2.0` as Python would.
+  for await (const raw of readRows(['-'], { parse: parsePyJson })) {
     const conv = normalizeRow(raw);
     let line: Record<string, unknown>;
     if (!conv.ok) {
@@ -38,7 +60,7 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
       line = { rendered: null, generation_spans: null, error: `${conv.reject.reason}: ${conv.reject.message}` };
     } else {
       try {
-        const template = compileTemplate(resolveFor(Boolean(conv.row.tools)).source);
+        const template = templateFor(Boolean(conv.row.tools));
         const opts: RenderOptions = {
           template,
           specialTokens: tokenizer?.specialTokens,

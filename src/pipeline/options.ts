@@ -43,11 +43,7 @@ export interface PipelineOptions {
   strict: boolean;
   overwrite: boolean;
   resume: boolean;
-  /**
-   * Render worker threads (0 = render on the main thread). Default: 0 when the template has
-   * generation tags (rendering is a few % of a row's cost and each worker costs ~50 MB), else one
-   * per core but one (mask inference renders each conversation several times).
-   */
+  /** Render worker threads (0 = render on the main thread); default from `defaultWorkers`. */
   workers?: number;
   numShards: number;
   shardIndex: number;

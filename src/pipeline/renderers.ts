@@ -31,9 +31,13 @@ export function inlineRenderer(ctx: ProcessContext): Renderer {
   };
 }
 
-/** Default worker count: all cores (the main thread mostly waits on the tokenizer's native threads). */
-export function defaultWorkers(): number {
-  return availableParallelism();
+/**
+ * Default worker count. With generation tags rendering is a few % of a row's cost and each worker
+ * costs ~50 MB, so render inline; mask inference renders each conversation several times, so use
+ * every core but the one the main thread (tokenizing, writing) needs.
+ */
+export function defaultWorkers(maskSource: 'generation' | 'infer'): number {
+  return maskSource === 'infer' ? Math.max(1, availableParallelism() - 1) : 0;
 }
 
 /**

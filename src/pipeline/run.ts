@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readRows } from '../read/index.js';
@@ -12,7 +11,7 @@ import { listColumn, readShardBatches } from '../verify/read.js';
 import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { shapeRendered } from './process.js';
-import { inlineRenderer, workerRenderer } from './renderers.js';
+import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
 import { RejectsFile } from './rejects.js';
 import { setupRun, type Setup } from './setup.js';
@@ -87,7 +86,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
   const started = performance.now();
   const outDir = resolve(o.output);
   const setup: Setup = await setupRun(o);
-  const workers = o.workers ?? (setup.maskSource === 'infer' ? Math.max(1, availableParallelism() - 1) : 0);
+  const workers = o.workers ?? defaultWorkers(setup.maskSource);
   if (setup.maskSource === 'infer') {
     hooks.onNotice?.(
       `template ${setup.templateName} has no {% generation %} blocks: inferring assistant masks from conversation prefixes`,

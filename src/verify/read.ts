@@ -18,18 +18,25 @@ export async function shardFiles(dir: string): Promise<string[]> {
   return state._data_files.map((f) => f.filename);
 }
 
-/** An opened reader for one shard; its schema is known even when it has no batches. */
+/**
+ * An opened reader for one shard; its schema is known even when it has no batches. An empty shard
+ * reads back from apache-arrow as one placeholder batch without columns: it is skipped here.
+ */
 export async function openShard(path: string): Promise<AsyncIterable<RecordBatch> & { schema: Schema }> {
   const reader = await RecordBatchReader.from(createReadStream(path));
   await reader.open();
-  return reader;
+  return {
+    schema: reader.schema,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of reader) if (batch.numRows > 0) yield batch;
+    },
+  };
 }
 
 /** Record batches of one IPC stream file, with its schema. */
 export async function* readShardBatches(path: string): AsyncGenerator<{ schema: Schema; batch: RecordBatch }> {
   const reader = await openShard(path);
-  // An empty shard reads back as one placeholder batch without columns: nothing to yield.
-  for await (const batch of reader) if (batch.numRows > 0) yield { schema: reader.schema, batch };
+  for await (const batch of reader) yield { schema: reader.schema, batch };
 }
 
 /** Offsets and values of a list column, corrected for any slice offset. */

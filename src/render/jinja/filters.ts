@@ -9,7 +9,7 @@ import { percentFormat } from "./format.js";
 import type { Interpreter } from "./interpreter.js";
 import { GROUP } from "./interpreter.js";
 import { pyJsonDumps } from "./json.js";
-import { pyCapitalize, pyCenter, pySplitlines, pyStrip } from "./pystr.js";
+import { pyCapitalize, pyCenter, pyReplace, pySplitlines, pyStrip } from "./pystr.js";
 import { TESTS } from "./tests.js";
 import {
   Kwargs,
@@ -245,20 +245,6 @@ function minmax(it: Interpreter, v: unknown, args: unknown[], kw: Kwargs | null,
   return best;
 }
 
-function replaceEmpty(s: string, nw: string, count: number): string {
-  const cps = cpArray(s);
-  let out = "";
-  let n = 0;
-  for (let i = 0; i <= cps.length; i++) {
-    if (count < 0 || n < count) {
-      out += nw;
-      n++;
-    }
-    if (i < cps.length) out += cps[i];
-  }
-  return out;
-}
-
 const table: Record<string, FilterFn> = {
   abs: (_i, v) => {
     if (!isNumber(v)) throw pyError("TypeError", `bad operand type for abs(): '${typeName(v)}'`);
@@ -424,14 +410,7 @@ const table: Record<string, FilterFn> = {
     const old = softStr(arg(a, k, 0, "old", ""));
     const nw = softStr(arg(a, k, 1, "new", ""));
     const count = arg(a, k, 2, "count", null);
-    let r: string;
-    if (old === "") r = replaceEmpty(s, nw, count === null ? -1 : numVal(count));
-    else if (count === null) r = s.split(old).join(nw);
-    else {
-      const n = numVal(count);
-      const parts = s.split(old);
-      r = n < 0 ? parts.join(nw) : parts.slice(0, n + 1).join(nw) + (parts.length > n + 1 ? old + parts.slice(n + 1).join(old) : "");
-    }
+    const r = pyReplace(s, old, nw, count === null ? -1 : numVal(count));
     it.checkLen(r.length);
     return r;
   },

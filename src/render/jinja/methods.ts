@@ -9,6 +9,7 @@ import type { Interpreter } from "./interpreter.js";
 import {
   pyCapitalize,
   pyCenter,
+  pyReplace,
   pyRsplit,
   pySplit,
   pySplitlines,
@@ -108,14 +109,7 @@ const STR_METHODS: Record<string, Method> = {
     const old = needStr(arg(a, k, 0, "old"), "replace");
     const nw = needStr(arg(a, k, 1, "new"), "replace");
     const count = optInt(arg(a, k, 2, "count", -1), -1);
-    let r: string;
-    if (old === "") r = pyReplaceEmpty(str, nw, count);
-    else if (count < 0) r = str.split(old).join(nw);
-    else {
-      const parts = str.split(old);
-      r = parts.slice(0, count + 1).join(nw) + (parts.length > count + 1 ? old + parts.slice(count + 1).join(old) : "");
-      if (old === "") r = pyReplaceEmpty(str, nw, count);
-    }
+    const r = pyReplace(str, old, nw, count);
     it.checkLen(r.length);
     return same(s, r);
   },
@@ -230,20 +224,6 @@ const STR_METHODS: Record<string, Method> = {
     return out;
   },
 };
-
-function pyReplaceEmpty(s: string, nw: string, count: number): string {
-  const cps = cpArray(s);
-  let out = "";
-  let n = 0;
-  for (let i = 0; i <= cps.length; i++) {
-    if (count < 0 || n < count) {
-      out += nw;
-      n++;
-    }
-    if (i < cps.length) out += cps[i];
-  }
-  return out;
-}
 
 function findImpl(s: string, a: unknown[], k: Kwargs | null, rev: boolean, raise: boolean): number {
   const sub = needStr(arg(a, k, 0, "sub"), "find");

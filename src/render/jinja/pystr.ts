@@ -180,3 +180,23 @@ export function sliceString(s: string, start: number | null, stop: number | null
 }
 
 export { WS_CLASS };
+
+/** Python `str.replace(old, new, count)`: `count < 0` replaces all; an empty `old` inserts between code points. */
+export function pyReplace(s: string, old: string, nw: string, count: number): string {
+  if (old === "") {
+    const cps = cpArray(s);
+    let out = "";
+    let n = 0;
+    for (let i = 0; i <= cps.length; i++) {
+      if (count < 0 || n < count) {
+        out += nw;
+        n++;
+      }
+      if (i < cps.length) out += cps[i];
+    }
+    return out;
+  }
+  const parts = s.split(old);
+  if (count < 0 || parts.length <= count + 1) return parts.join(nw);
+  return parts.slice(0, count + 1).join(nw) + old + parts.slice(count + 1).join(old);
+}
