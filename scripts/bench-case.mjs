@@ -36,12 +36,22 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
     writeFileSync(input, head.join('\n') + '\n');
   }
   const summary = await lib.runPipeline(
-    lib.pipelineOptions({}, {
-      input: [input], tokenizer: tokDir, output: out, chatTemplate: templatePath, maxLength: 4096,
-      engine: kase === 'chatshard-native' ? 'native' : 'js', overwrite: true, now: '2025-03-14T09:26:53',
-      keepEmpty: true, progress: false,
-      ...(process.env.CHATSHARD_WORKERS ? { workers: Number(process.env.CHATSHARD_WORKERS) } : {}),
-    }),
+    lib.pipelineOptions(
+      {},
+      {
+        input: [input],
+        tokenizer: tokDir,
+        output: out,
+        chatTemplate: templatePath,
+        maxLength: 4096,
+        engine: kase === 'chatshard-native' ? 'native' : 'js',
+        overwrite: true,
+        now: '2025-03-14T09:26:53',
+        keepEmpty: true,
+        progress: false,
+        ...(process.env.CHATSHARD_WORKERS ? { workers: Number(process.env.CHATSHARD_WORKERS) } : {}),
+      },
+    ),
   );
   tokens = summary.tokens;
   nrows = summary.rows_written;
@@ -58,7 +68,14 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
   env.localModelPath = '';
   const tok = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
   for await (const row of rows()) {
-    const ids = tok.apply_chat_template(row.messages, { chat_template: templateSrc, tools: row.tools, tokenize: true, return_tensor: false, truncation: true, max_length: 4096 });
+    const ids = tok.apply_chat_template(row.messages, {
+      chat_template: templateSrc,
+      tools: row.tools,
+      tokenize: true,
+      return_tensor: false,
+      truncation: true,
+      max_length: 4096,
+    });
     tokens += (ids.input_ids ?? ids).length;
     nrows++;
   }
@@ -83,7 +100,9 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
   }
   nrows = texts.length;
   const secs = (performance.now() - t1) / 1000;
-  console.log(JSON.stringify({ case: kase, rows: nrows, tokens, seconds: secs, rssMB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({ case: kase, rows: nrows, tokens, seconds: secs, rssMB: process.resourceUsage().maxRSS / 1024 }),
+  );
   process.exit(0);
 } else if (kase === 'render-chatshard' || kase === 'render-jinja') {
   const { Template } = await import('@huggingface/jinja');
@@ -99,12 +118,16 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
     } else {
       try {
         plain.render({ messages: row.messages, tools: row.tools ?? null, add_generation_prompt: false });
-      } catch { /* counted anyway */ }
+      } catch {
+        /* counted anyway */
+      }
     }
     nrows++;
   }
   const secs = (performance.now() - t1) / 1000;
-  console.log(JSON.stringify({ case: kase, rows: nrows, tokens: 0, seconds: secs, rssMB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({ case: kase, rows: nrows, tokens: 0, seconds: secs, rssMB: process.resourceUsage().maxRSS / 1024 }),
+  );
   process.exit(0);
 } else {
   console.error(`unknown case ${kase}`);

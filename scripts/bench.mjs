@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const opt = (name) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const rows = opt('--rows') ?? '';
 const only = opt('--only')?.split(',');
 const shared = resolve(root, '../shared/data');
@@ -18,19 +21,30 @@ const template = join(root, 'samples/qwen2_5_training.jinja');
 const datasets = existsSync(shared)
   ? [join(shared, 'sgd_train.messages.jsonl'), join(shared, 'sharegpt_zh_1k.messages.jsonl')]
   : [join(root, 'samples/data/sgd_multiturn.messages.jsonl'), join(root, 'samples/data/sharegpt_zh.messages.jsonl')];
-const cases = ['chatshard-native', 'chatshard-js', 'transformersjs', 'tokenizers-ceiling', 'render-chatshard', 'render-jinja'];
+const cases = [
+  'chatshard-native',
+  'chatshard-js',
+  'transformersjs',
+  'tokenizers-ceiling',
+  'render-chatshard',
+  'render-jinja',
+];
 
 const python = join(root, '.venv-ref/bin/python');
 function runPython(data) {
   const out = execFileSync(python, [join(root, 'scripts/bench_python.py'), data, tok, template, '2', rows], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 1 << 26,
   });
   return JSON.parse(out.trim().split('\n').pop());
 }
 
 function run(kase, data) {
   const out = execFileSync(process.execPath, [join(root, 'scripts/bench-case.mjs'), kase, data, tok, template, rows], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 26,
   });
   return JSON.parse(out.trim().split('\n').pop());
 }
@@ -44,16 +58,24 @@ for (const data of datasets) {
     res[c] = run(c, data);
     const r = res[c];
     const tps = r.tokens / r.seconds;
-    console.log(`${c.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s ${r.tokens ? fmt(tps / 1e6, 3) + 'M tok/s' : fmt(r.rows / r.seconds) + ' rows/s'}  ${fmt(r.rows / r.seconds).padStart(7)} rows/s  peak RSS ${fmt(r.rssMB)} MB`);
+    console.log(
+      `${c.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s ${r.tokens ? fmt(tps / 1e6, 3) + 'M tok/s' : fmt(r.rows / r.seconds) + ' rows/s'}  ${fmt(r.rows / r.seconds).padStart(7)} rows/s  peak RSS ${fmt(r.rssMB)} MB`,
+    );
   }
   if (args.includes('--python') && existsSync(python)) {
     const r = (res['python-transformers'] = runPython(data));
-    console.log(`${r.case.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s ${fmt(r.tokens / r.seconds / 1e6, 3)}M tok/s  ${fmt(r.rows / r.seconds).padStart(7)} rows/s  peak RSS ${fmt(r.rssMB)} MB (parent + largest child)`);
+    console.log(
+      `${r.case.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s ${fmt(r.tokens / r.seconds / 1e6, 3)}M tok/s  ${fmt(r.rows / r.seconds).padStart(7)} rows/s  peak RSS ${fmt(r.rssMB)} MB (parent + largest child)`,
+    );
   }
   const tps = (c) => res[c] && res[c].tokens / res[c].seconds;
   const ratio = (a, b) => (tps(a) && tps(b) ? `${(tps(a) / tps(b)).toFixed(2)}x` : 'n/a');
-  console.log(`ratios: native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}` +
-    (res['python-transformers'] ? `, native/python ${ratio('chatshard-native', 'python-transformers')}, js/python ${ratio('chatshard-js', 'python-transformers')}` : ''));
+  console.log(
+    `ratios: native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}` +
+      (res['python-transformers']
+        ? `, native/python ${ratio('chatshard-native', 'python-transformers')}, js/python ${ratio('chatshard-js', 'python-transformers')}`
+        : ''),
+  );
   if (res['render-chatshard'] && res['render-jinja']) {
     const a = res['render-chatshard'].rows / res['render-chatshard'].seconds;
     const b = res['render-jinja'].rows / res['render-jinja'].seconds;

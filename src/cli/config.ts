@@ -24,14 +24,29 @@ export function readPipelineFile(path: string): Partial<PipelineOptions> {
   } catch (e) {
     throw new UsageError(`pipeline file ${path}: ${(e as Error).message}`);
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`pipeline file ${path}: expected a JSON object`);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new UsageError(`pipeline file ${path}: expected a JSON object`);
   const base = dirname(resolve(path));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
     if (k === '$comment' || k === 'description') continue;
     const key = camel(k);
-    if (!(key in DEFAULTS) && !['input', 'tokenizer', 'output', 'chatTemplate', 'templateKwargs', 'maxLength',
-      'truncationSide', 'paddingSide', 'padToken', 'continueFinalMessage', 'now'].includes(key)) {
+    if (
+      !(key in DEFAULTS) &&
+      ![
+        'input',
+        'tokenizer',
+        'output',
+        'chatTemplate',
+        'templateKwargs',
+        'maxLength',
+        'truncationSide',
+        'paddingSide',
+        'padToken',
+        'continueFinalMessage',
+        'now',
+      ].includes(key)
+    ) {
       throw new UsageError(`pipeline file ${path}: unknown option "${k}"`);
     }
     const fix = (p: unknown) => {
@@ -53,7 +68,8 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
   if (!o.tokenizer) throw new UsageError('missing --tokenizer (folder with tokenizer.json, or a Hub id)');
   if (!o.output) throw new UsageError('missing --output folder');
   const oneOf = (name: string, v: unknown, allowed: readonly unknown[]) => {
-    if (v !== undefined && !allowed.includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
+    if (v !== undefined && !allowed.includes(v))
+      throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   };
   oneOf('engine', o.engine, ['native', 'js']);
   oneOf('masks', o.masks, ['auto', 'generation', 'infer']);
@@ -64,15 +80,19 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
   oneOf('train-on-eot', o.trainOnEot, ['all', 'turn', 'last', 'none']);
   oneOf('on-error', o.onError, ['skip', 'fail']);
   const positive = (name: string, v: number | undefined) => {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new UsageError(`--${name} must be a positive integer, got ${v}`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 1))
+      throw new UsageError(`--${name} must be a positive integer, got ${v}`);
   };
   positive('max-length', o.maxLength);
   positive('batch-size', o.batchSize);
-  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0)) throw new UsageError(`--workers must be an integer >= 0, got ${o.workers}`);
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 0))
+    throw new UsageError(`--workers must be an integer >= 0, got ${o.workers}`);
   positive('render-timeout-ms', o.renderTimeoutMs);
   positive('max-render-chars', o.maxRenderChars);
-  if (o.padding === 'max_length' && o.maxLength === undefined) throw new UsageError('--padding max_length needs --max-length');
-  if (o.now !== undefined && Number.isNaN(Date.parse(o.now))) throw new UsageError(`--now must be an ISO date, got ${o.now}`);
+  if (o.padding === 'max_length' && o.maxLength === undefined)
+    throw new UsageError('--padding max_length needs --max-length');
+  if (o.now !== undefined && Number.isNaN(Date.parse(o.now)))
+    throw new UsageError(`--now must be an ISO date, got ${o.now}`);
   if (typeof o.templateKwargs === 'string') {
     try {
       o.templateKwargs = JSON.parse(o.templateKwargs) as Record<string, unknown>;
@@ -80,7 +100,10 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
       throw new UsageError('--template-kwargs must be a JSON object');
     }
   }
-  if (o.templateKwargs !== undefined && (typeof o.templateKwargs !== 'object' || o.templateKwargs === null || Array.isArray(o.templateKwargs))) {
+  if (
+    o.templateKwargs !== undefined &&
+    (typeof o.templateKwargs !== 'object' || o.templateKwargs === null || Array.isArray(o.templateKwargs))
+  ) {
     throw new UsageError('--template-kwargs must be a JSON object');
   }
   if (o.addGenerationPrompt && o.continueFinalMessage) {

@@ -18,17 +18,23 @@ async function main(argv: string[]): Promise<number> {
       'Run the pipeline: JSONL in, a datasets.load_from_disk folder out',
       (y: Argv) =>
         runFlags(y)
-          .positional('pipeline', { type: 'string', describe: 'Pipeline JSON file (keys as the flags); flags override it' })
+          .positional('pipeline', {
+            type: 'string',
+            describe: 'Pipeline JSON file (keys as the flags); flags override it',
+          })
           .example('$0 run pipeline/default.json', 'Run the embedded sample pipeline')
           .example(
             '$0 run --input data/*.jsonl --tokenizer ./qwen --output out/ds --max-length 4096',
-            'Tokenize with the tokenizer folder\'s own chat template',
+            "Tokenize with the tokenizer folder's own chat template",
           )
           .example(
             '$0 run --input chats.jsonl.gz --tokenizer Qwen/Qwen2.5-7B-Instruct --chat-template train.jinja --mask-rule hf --output out/hf',
             'Masks exactly as transformers 5.x return_assistant_tokens_mask',
           )
-          .example('cat rows.jsonl | $0 run --input - --tokenizer ./tok --output out/x --padding longest --batch-size 8', 'Read stdin'),
+          .example(
+            'cat rows.jsonl | $0 run --input - --tokenizer ./tok --output out/x --padding longest --batch-size 8',
+            'Read stdin',
+          ),
       async (args) => {
         code = await runCommand(args as Record<string, unknown>);
       },
@@ -38,15 +44,29 @@ async function main(argv: string[]): Promise<number> {
       'Render conversation rows (JSONL on stdin) to {rendered, generation_spans, error} lines, for previewing templates',
       (y: Argv) =>
         y
-          .option('tokenizer', { alias: 't', type: 'string', describe: 'Tokenizer folder or Hub id (special tokens, default template)' })
-          .option('chat-template', { type: 'string', describe: 'Template file, template name, or literal template text' })
+          .option('tokenizer', {
+            alias: 't',
+            type: 'string',
+            describe: 'Tokenizer folder or Hub id (special tokens, default template)',
+          })
+          .option('chat-template', {
+            type: 'string',
+            describe: 'Template file, template name, or literal template text',
+          })
           .option('add-generation-prompt', { type: 'boolean', describe: 'Default for rows that do not set it' })
           .option('template-kwargs', { type: 'string', describe: 'JSON object of extra template variables' })
           .option('now', { type: 'string', describe: 'Pin strftime_now to this ISO date (e.g. 2025-03-14T09:26:53)' })
-          .option('masks', { choices: ['generation', 'infer', 'auto'] as const, default: 'generation', describe: 'Spans from tags or inferred' })
+          .option('masks', {
+            choices: ['generation', 'infer', 'auto'] as const,
+            default: 'generation',
+            describe: 'Spans from tags or inferred',
+          })
           .option('render-timeout-ms', { type: 'number', default: 10_000 })
           .option('max-render-chars', { type: 'number', default: 50_000_000 })
-          .example('echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer', 'Preview one row'),
+          .example(
+            'echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer',
+            'Preview one row',
+          ),
       async (args) => {
         code = await renderCommand(args as Record<string, unknown>);
       },

@@ -20,7 +20,8 @@ import { UsageError } from './config.js';
  */
 export async function renderCommand(args: Record<string, unknown>): Promise<number> {
   const tokenizer = typeof args.tokenizer === 'string' ? await loadTokenizer(args.tokenizer) : undefined;
-  if (!tokenizer && typeof args.chatTemplate !== 'string') throw new UsageError('render needs --tokenizer or --chat-template');
+  if (!tokenizer && typeof args.chatTemplate !== 'string')
+    throw new UsageError('render needs --tokenizer or --chat-template');
   let kwargs: Record<string, unknown> | undefined;
   if (typeof args.templateKwargs === 'string') {
     try {
@@ -71,7 +72,11 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
         };
         const infer = args.masks === 'infer' || (args.masks === 'auto' && !template.hasGeneration);
         const out = infer
-          ? inferSpans(conv.row, opts, { rolesToTrain: new Set(['assistant']), trainOnEot: 'turn', lastTurnOnly: false })
+          ? inferSpans(conv.row, opts, {
+              rolesToTrain: new Set(['assistant']),
+              trainOnEot: 'turn',
+              lastTurnOnly: false,
+            })
           : renderConversation(conv.row, opts);
         line = { rendered: out.text, generation_spans: out.spans, error: null };
       } catch (e) {

@@ -14,6 +14,18 @@ export async function mergeCommand(parts: string[], output: string, overwrite: b
   await ensureOutputDir(output);
   // A fixed seed makes the merged fingerprint a hash of the parts' fingerprints (reproducible) instead of random.
   const result = await mergeDatasets(parts, output, { overwrite, fingerprintSeed: 'chatshard merge' });
-  process.stdout.write(JSON.stringify({ ok: true, output: result.outDir, rows: result.rows, shards: result.shards.length, fingerprint: result.fingerprint }, null, 2) + '\n');
+  process.stdout.write(
+    JSON.stringify(
+      {
+        ok: true,
+        output: result.outDir,
+        rows: result.rows,
+        shards: result.shards.length,
+        fingerprint: result.fingerprint,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   return 0;
 }

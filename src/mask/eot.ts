@@ -19,7 +19,11 @@ export function specialTokenIds(config: Record<string, unknown>): Map<number, st
  * `<|im_end|>\n`): usually the end-of-turn marker. A model trained on such masks never learns to
  * emit it, so it never stops; the run reports these rows.
  */
-export function unmaskedTurnEnd(ids: Int32Array, mask: Uint8Array, special: ReadonlyMap<number, string>): number | undefined {
+export function unmaskedTurnEnd(
+  ids: Int32Array,
+  mask: Uint8Array,
+  special: ReadonlyMap<number, string>,
+): number | undefined {
   for (let i = 0; i + 1 < ids.length; i++) {
     if (mask[i] !== 1 || mask[i + 1] !== 0 || !special.has(ids[i + 1]!)) continue;
     const endsWithSpecial = special.has(ids[i]!) || (i > 0 && mask[i - 1] === 1 && special.has(ids[i - 1]!));

@@ -97,7 +97,14 @@ function trimEnd(text: string, start: number, end: number): number {
  * render) shows must be inside; the content (or, for a rewritten turn, its part after the
  * reasoning) must be too. A message with neither gives `end` (nothing to check).
  */
-function ownEnd(text: string, start: number, end: number, message: Message, allowTail: boolean, rendered?: string): number {
+function ownEnd(
+  text: string,
+  start: number,
+  end: number,
+  message: Message,
+  allowTail: boolean,
+  rendered?: string,
+): number {
   const own = ownTexts(message);
   const span = text.slice(start, end);
   // Tool-call names are checked when the template renders them at all (some templates ignore tool calls).
@@ -135,7 +142,13 @@ function cannot(i: number, role: string, why: string): MaskInferenceError {
  * private-use marker (so it cannot run into the content by coincidence) and must equal the full
  * render's text there.
  */
-function historyStart(conv: Conversation, opts: RenderOptions, i: number, text: string, prompt: string): number | undefined {
+function historyStart(
+  conv: Conversation,
+  opts: RenderOptions,
+  i: number,
+  text: string,
+  prompt: string,
+): number | undefined {
   const msgs = conv.messages;
   const before = render(msgs.slice(0, i), conv, opts, false);
   if (!prompt.startsWith(before) || !text.startsWith(before)) return undefined;
@@ -172,7 +185,13 @@ function headerEnd(conv: Conversation, opts: RenderOptions, i: number, last: str
  * empty think block is never skipped), and before that header comes the previous message as the
  * prompt renders it.
  */
-function probeStart(conv: Conversation, opts: RenderOptions, i: number, text: string, prompt: string): number | undefined {
+function probeStart(
+  conv: Conversation,
+  opts: RenderOptions,
+  i: number,
+  text: string,
+  prompt: string,
+): number | undefined {
   const msgs = conv.messages;
   const probeMsgs = msgs.map((m, k) => (k === i ? { ...m, content: PROBE } : m));
   const probe = tryRender(probeMsgs, conv, opts, false);
@@ -201,7 +220,13 @@ function probeStart(conv: Conversation, opts: RenderOptions, i: number, text: st
  * (the template dropped something at its beginning, e.g. reasoning). The longest such suffix that
  * holds the message's own text is taken; two different ones make the turn ambiguous (undefined).
  */
-function historyEnd(text: string, start: number, last: string, lastStart: number, message: Message): number | undefined {
+function historyEnd(
+  text: string,
+  start: number,
+  last: string,
+  lastStart: number,
+  message: Message,
+): number | undefined {
   const max = Math.min(last.length - lastStart, text.length - start);
   const first = text.charCodeAt(start);
   let found: number | undefined;
@@ -266,9 +291,14 @@ export function inferTurns(
     // History method: locate the turn as the full render has it.
     let start: number | undefined;
     if (text.startsWith(prompt)) start = prompt.length;
-    else if (assistantLike && i > 0) start = historyStart(conv, opts, i, text, prompt) ?? probeStart(conv, opts, i, text, prompt);
+    else if (assistantLike && i > 0)
+      start = historyStart(conv, opts, i, text, prompt) ?? probeStart(conv, opts, i, text, prompt);
     if (start === undefined) {
-      throw cannot(i, role, 'the template renders the conversation before it differently in the full render, and where it starts cannot be located');
+      throw cannot(
+        i,
+        role,
+        'the template renders the conversation before it differently in the full render, and where it starts cannot be located',
+      );
     }
     let rawEnd: number | undefined;
     if (lastHolds && last.length > start) rawEnd = cut;
@@ -301,7 +331,11 @@ export function inferTurns(
 }
 
 /** Spans to train on, inferred without generation tags; see `inferTurns` and `selectSpans`. */
-export function inferSpans(conv: Conversation, opts: RenderOptions, select: SelectOptions): { text: string; spans: Span[] } {
+export function inferSpans(
+  conv: Conversation,
+  opts: RenderOptions,
+  select: SelectOptions,
+): { text: string; spans: Span[] } {
   // End-of-turn markers of untrained turns are only needed for train-on-eot "all".
   const roles = select.trainOnEot === 'all' ? new Set(conv.messages.map((m) => m.role)) : select.rolesToTrain;
   let only: number | undefined;

@@ -27,7 +27,13 @@ export function selectSpans(turns: readonly Turn[], messages: readonly Message[]
   for (const t of turns) {
     const isTrained = keptSet.has(t);
     const eot =
-      opts.trainOnEot === 'all' ? true : opts.trainOnEot === 'turn' ? isTrained : opts.trainOnEot === 'last' ? t === last : false;
+      opts.trainOnEot === 'all'
+        ? true
+        : opts.trainOnEot === 'turn'
+          ? isTrained
+          : opts.trainOnEot === 'last'
+            ? t === last
+            : false;
     if (isTrained) spans.push([t.start, eot ? t.end : t.contentEnd]);
     else if (eot && t.end > t.contentEnd) spans.push([t.contentEnd, t.end]);
   }

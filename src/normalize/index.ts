@@ -34,10 +34,21 @@ export function normalizeRow(raw: RawRow): Outcome<Conversation> {
     reject: { ref: raw.ref, index: raw.index, reason, message },
   });
   if (raw.error !== undefined) {
-    return reject(raw.error.startsWith('invalid JSON') ? 'invalid_json' : raw.error.startsWith('read error') ? 'read_error' : 'invalid_utf8', raw.error);
+    return reject(
+      raw.error.startsWith('invalid JSON')
+        ? 'invalid_json'
+        : raw.error.startsWith('read error')
+          ? 'read_error'
+          : 'invalid_utf8',
+      raw.error,
+    );
   }
   const v = raw.value;
-  if (!isObject(v)) return reject('not_an_object', `row is ${Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v}, expected an object`);
+  if (!isObject(v))
+    return reject(
+      'not_an_object',
+      `row is ${Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v}, expected an object`,
+    );
   try {
     let messages: Message[];
     let sharegpt = false;
@@ -60,7 +71,8 @@ export function normalizeRow(raw: RawRow): Outcome<Conversation> {
       conv.documents = v.documents;
     }
     if (v.chat_template_kwargs !== undefined) {
-      if (!isObject(v.chat_template_kwargs)) return reject('invalid_kwargs', '"chat_template_kwargs" must be an object');
+      if (!isObject(v.chat_template_kwargs))
+        return reject('invalid_kwargs', '"chat_template_kwargs" must be an object');
       conv.chatTemplateKwargs = v.chat_template_kwargs;
     }
     if (typeof v.add_generation_prompt === 'boolean') conv.addGenerationPrompt = v.add_generation_prompt;

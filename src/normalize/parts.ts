@@ -12,7 +12,8 @@ export function isLlamaFactoryParts(content: unknown): content is Part[] {
     Array.isArray(content) &&
     content.length > 0 &&
     content.every(
-      (p) => p && typeof p === 'object' && 'value' in p && ['text', 'reasoning', 'tool_call'].includes((p as Part).type),
+      (p) =>
+        p && typeof p === 'object' && 'value' in p && ['text', 'reasoning', 'tool_call'].includes((p as Part).type),
     )
   );
 }
@@ -35,7 +36,8 @@ export function fromLlamaFactoryParts(msg: Message, parts: Part[], where: string
       } catch {
         throw new NormalizeError('invalid_message', `${where}: tool_call part is not JSON`);
       }
-      if (!call || typeof call.name !== 'string') throw new NormalizeError('invalid_message', `${where}: tool_call needs a "name"`);
+      if (!call || typeof call.name !== 'string')
+        throw new NormalizeError('invalid_message', `${where}: tool_call needs a "name"`);
       calls.push({ id: nextId(), type: 'function', function: { name: call.name, arguments: call.arguments ?? {} } });
     }
   }

@@ -16,7 +16,11 @@ export async function* chunk<T>(source: AsyncIterable<T>, size: number): AsyncGe
  * input order. Bounded look-ahead keeps memory constant while letting CPU work on the next batch
  * overlap the tokenizer's native threads.
  */
-export async function* mapOrdered<T, R>(source: AsyncIterable<T>, fn: (item: T) => Promise<R>, ahead = 2): AsyncGenerator<R> {
+export async function* mapOrdered<T, R>(
+  source: AsyncIterable<T>,
+  fn: (item: T) => Promise<R>,
+  ahead = 2,
+): AsyncGenerator<R> {
   const inflight: Promise<R>[] = [];
   for await (const item of source) {
     const p = fn(item);

@@ -42,7 +42,12 @@ function emptyMask(conv: { ref: SourceRef; index: number }): RejectedRow {
 
 /** Classify an error thrown while rendering into a reject reason. */
 function renderFailure(conv: { ref: SourceRef; index: number }, err: { name: string; message: string }): RejectedRow {
-  const reason = err.name === 'RenderLimitError' ? 'render_limit' : err.name === 'MaskInferenceError' ? 'mask_inference' : 'template_error';
+  const reason =
+    err.name === 'RenderLimitError'
+      ? 'render_limit'
+      : err.name === 'MaskInferenceError'
+        ? 'mask_inference'
+        : 'template_error';
   return rejectOf(conv, reason, err.message);
 }
 
@@ -119,7 +124,10 @@ export async function shapeRendered(
       results.push({ ok: false, reject: renderFailure(row, r.error) });
     } else if (LONE_SURROGATE.test(r.text)) {
       // Rust strings cannot hold them: the tokenizer would silently replace them and shift offsets.
-      results.push({ ok: false, reject: rejectOf(row, 'invalid_unicode', 'the conversation contains a lone UTF-16 surrogate (e.g. "\\ud800")') });
+      results.push({
+        ok: false,
+        reject: rejectOf(row, 'invalid_unicode', 'the conversation contains a lone UTF-16 surrogate (e.g. "\\ud800")'),
+      });
     } else {
       pending.push({ slot: results.length, spans: r.spans });
       texts.push(r.text);
@@ -144,7 +152,10 @@ export async function shapeRendered(
   });
 
   const encoded = results.filter((r): r is Encoded => 'conv' in r);
-  const target = padTarget(encoded.map((e) => e.ids.length), shape);
+  const target = padTarget(
+    encoded.map((e) => e.ids.length),
+    shape,
+  );
   return results.map((r): Outcome<ShapedRow> => {
     if (!('conv' in r)) return r;
     const { conv } = r;

@@ -61,5 +61,7 @@ function parseLine(l: string): { file: string; line: number; index: number; reas
 }
 
 function line(r: RejectedRow): string {
-  return JSON.stringify({ file: r.ref.file, line: r.ref.line, index: r.index, reason: r.reason, message: r.message }) + '\n';
+  return (
+    JSON.stringify({ file: r.ref.file, line: r.ref.line, index: r.index, reason: r.reason, message: r.message }) + '\n'
+  );
 }

@@ -49,15 +49,17 @@ export function workerRenderer(ctx: ProcessContext, workers: number): Renderer {
   const url = import.meta.url.endsWith('.ts')
     ? new URL('../../dist/pipeline/render-worker.js', import.meta.url)
     : new URL('./render-worker.js', import.meta.url);
-  const pool = Array.from({ length: workers }, () =>
-    new Worker(url, {
-      workerData: {
-        templateSource: ctx.template.source,
-        toolTemplateSource: ctx.toolTemplate?.source,
-        options: ctx.options,
-        specialTokens: ctx.tokenizer.specialTokens,
-      },
-    }),
+  const pool = Array.from(
+    { length: workers },
+    () =>
+      new Worker(url, {
+        workerData: {
+          templateSource: ctx.template.source,
+          toolTemplateSource: ctx.toolTemplate?.source,
+          options: ctx.options,
+          specialTokens: ctx.tokenizer.specialTokens,
+        },
+      }),
   );
   const waiting = new Map<number, { resolve: (r: RenderResult[]) => void; reject: (e: Error) => void }>();
   const fail = (e: Error) => {

@@ -122,7 +122,11 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     const batchSize = o.padding === 'longest' ? o.batchSize : 128;
     const batches = chunk(rawRows(o, [from, range[1]]), batchSize);
     // Workers render batch k+1.. while the main thread tokenizes and writes batch k.
-    const processed = mapOrdered(batches, async (batch) => shapeRendered(batch, await renderer.renderRaw(batch), setup), workers + 2);
+    const processed = mapOrdered(
+      batches,
+      async (batch) => shapeRendered(batch, await renderer.renderRaw(batch), setup),
+      workers + 2,
+    );
     let batchCount = 0;
     for await (const outcomes of processed) {
       for (const r of outcomes) {
@@ -192,7 +196,9 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       name: setup.templateName,
       sha256: setup.templateSha256,
       mask_source: setup.maskSource,
-      ...(setup.toolTemplate ? { tool_use_sha256: createHash('sha256').update(setup.toolTemplate.source).digest('hex') } : {}),
+      ...(setup.toolTemplate
+        ? { tool_use_sha256: createHash('sha256').update(setup.toolTemplate.source).digest('hex') }
+        : {}),
     },
     options: contentOptions(o),
   };

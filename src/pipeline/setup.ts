@@ -28,7 +28,12 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
   let template;
   let toolTemplate;
   const resolveFor = (tools: boolean) =>
-    resolveChatTemplate({ tokenizerDir: tokenizer.dir, tokenizerConfig: tokenizer.config, chatTemplate: options.chatTemplate, hasTools: tools });
+    resolveChatTemplate({
+      tokenizerDir: tokenizer.dir,
+      tokenizerConfig: tokenizer.config,
+      chatTemplate: options.chatTemplate,
+      hasTools: tools,
+    });
   try {
     resolved = resolveFor(hasTools);
     template = compileTemplate(resolved.source);
@@ -48,7 +53,8 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
       `--masks generation: template ${resolved.name} has no {% generation %} blocks; use --masks infer or auto`,
     );
   }
-  const maskSource = options.masks === 'generation' || (options.masks === 'auto' && template.hasGeneration) ? 'generation' : 'infer';
+  const maskSource =
+    options.masks === 'generation' || (options.masks === 'auto' && template.hasGeneration) ? 'generation' : 'infer';
   return {
     tokenizer,
     template,

@@ -39,7 +39,8 @@ export async function* readRows(inputs: string[], opts: ReadOptions = {}): Async
         }
       }
     } catch (e) {
-      const reason = (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'truncated gzip stream' : (e as Error).message;
+      const reason =
+        (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'truncated gzip stream' : (e as Error).message;
       yield { ref: { file, line: lastLine + 1 }, index: index++, error: `read error: ${reason}` };
     }
   }

@@ -2,11 +2,11 @@
  * renderConversation(): transformers 5.x `apply_chat_template` rendering for one conversation
  * (tokenization_utils_base.apply_chat_template + chat_template_utils.render_jinja_template).
  */
-import type { Conversation, Span } from "../types.js";
-import { TemplateError } from "./errors.js";
-import { pyStrip } from "./jinja/pystr.js";
-import { isPlainObject } from "./jinja/values.js";
-import type { CompiledTemplate, RenderLimits } from "./template.js";
+import type { Conversation, Span } from '../types.js';
+import { TemplateError } from './errors.js';
+import { pyStrip } from './jinja/pystr.js';
+import { isPlainObject } from './jinja/values.js';
+import type { CompiledTemplate, RenderLimits } from './template.js';
 
 export interface RenderOptions {
   template: CompiledTemplate;
@@ -28,11 +28,11 @@ export interface RenderedConversation {
   rawSpans: Span[];
 }
 
-const CFM_TAG = "CONTINUE_FINAL_MESSAGE_TAG ";
-const CFM_TAG_STRIPPED = "CONTINUE_FINAL_MESSAGE_TAG";
+const CFM_TAG = 'CONTINUE_FINAL_MESSAGE_TAG ';
+const CFM_TAG_STRIPPED = 'CONTINUE_FINAL_MESSAGE_TAG';
 
 function valueError(msg: string): TemplateError {
-  return new TemplateError(msg, "ValueError");
+  return new TemplateError(msg, 'ValueError');
 }
 
 /**
@@ -44,23 +44,24 @@ export function renderConversation(conv: Conversation, opts: RenderOptions): Ren
   const cfm = conv.continueFinalMessage ?? opts.continueFinalMessage ?? false;
   if (cfm && addGenerationPrompt) {
     throw valueError(
-      "continue_final_message and add_generation_prompt are not compatible. Use continue_final_message when you want the model to continue the final message, and add_generation_prompt when you want to add a header that will prompt it to start a new assistant message instead.",
+      'continue_final_message and add_generation_prompt are not compatible. Use continue_final_message when you want the model to continue the final message, and add_generation_prompt when you want to add a header that will prompt it to start a new assistant message instead.',
     );
   }
   let messages = conv.messages;
   if (!Array.isArray(messages) || messages.length === 0) {
-    throw valueError("Cannot apply chat template to an empty conversation. Provide at least one message.");
+    throw valueError('Cannot apply chat template to an empty conversation. Provide at least one message.');
   }
   const documents = conv.documents ?? null;
   if (documents !== null) {
     for (const d of documents) {
-      if (!isPlainObject(d)) throw new TemplateError("Documents should be a list of dicts with 'title' and 'text' keys!", "TypeError");
+      if (!isPlainObject(d))
+        throw new TemplateError("Documents should be a list of dicts with 'title' and 'text' keys!", 'TypeError');
     }
   }
 
   let finalMessage: string | null = null;
   if (cfm) {
-    const field = typeof cfm === "string" ? cfm : "content";
+    const field = typeof cfm === 'string' ? cfm : 'content';
     ({ messages, finalMessage } = tagFinalMessage(messages, field, opts.template.source));
   }
 
@@ -79,11 +80,14 @@ export function renderConversation(conv: Conversation, opts: RenderOptions): Ren
   if (finalMessage !== null) {
     if (!rendered.includes(pyStrip(finalMessage, null, true, true)) || !rendered.includes(CFM_TAG_STRIPPED)) {
       throw valueError(
-        "continue_final_message is set but the final message does not appear in the chat after applying the chat template! This can happen if the chat template deletes portions of the final message. Please verify the chat template and final message in your chat to ensure they are compatible.",
+        'continue_final_message is set but the final message does not appear in the chat after applying the chat template! This can happen if the chat template deletes portions of the final message. Please verify the chat template and final message in your chat to ensure they are compatible.',
       );
     }
     const loc = rendered.lastIndexOf(CFM_TAG_STRIPPED);
-    text = rendered.slice(loc, loc + CFM_TAG.length) === CFM_TAG ? rendered.slice(0, loc) : pyStrip(rendered.slice(0, loc), null, false, true);
+    text =
+      rendered.slice(loc, loc + CFM_TAG.length) === CFM_TAG
+        ? rendered.slice(0, loc)
+        : pyStrip(rendered.slice(0, loc), null, false, true);
     const cut = text.length;
     spans = spans.filter(([a]) => a < cut).map(([a, b]) => [a, Math.min(b, cut)] as Span);
   }
@@ -91,14 +95,16 @@ export function renderConversation(conv: Conversation, opts: RenderOptions): Ren
 }
 
 /** Copy the conversation with the continue tag appended to the final message's text. */
-function tagFinalMessage(messages: Conversation["messages"], field: string, source: string) {
+function tagFinalMessage(messages: Conversation['messages'], field: string, source: string) {
   const last = messages[messages.length - 1];
   const value = isPlainObject(last) ? last[field] : undefined;
   if (value === null || value === undefined) {
     throw valueError(`continue_final_message is set but the final message has no "${field}" to continue!`);
   }
   if (!source.includes(field)) {
-    throw valueError(`continue_final_message is set to "${field}" but this is not an accepted field in the chat_template`);
+    throw valueError(
+      `continue_final_message is set to "${field}" but this is not an accepted field in the chat_template`,
+    );
   }
   const copy = { ...last! };
   let finalMessage: string;
@@ -107,16 +113,20 @@ function tagFinalMessage(messages: Conversation["messages"], field: string, sour
     let i = blocks.length - 1;
     for (; i >= 0; i--) {
       const b = blocks[i];
-      if (isPlainObject(b) && Object.prototype.hasOwnProperty.call(b, "text")) break;
+      if (isPlainObject(b) && Object.prototype.hasOwnProperty.call(b, 'text')) break;
     }
-    if (i < 0) throw valueError("continue_final_message is set but we could not find any text to continue in the final message!");
+    if (i < 0)
+      throw valueError(
+        'continue_final_message is set but we could not find any text to continue in the final message!',
+      );
     const block = blocks[i] as Record<string, unknown>;
-    if (typeof block["text"] !== "string") throw new TemplateError("can only concatenate str to str", "TypeError");
-    finalMessage = block["text"];
+    if (typeof block['text'] !== 'string') throw new TemplateError('can only concatenate str to str', 'TypeError');
+    finalMessage = block['text'];
     blocks[i] = { ...block, text: finalMessage + CFM_TAG };
     copy[field] = blocks;
   } else {
-    if (typeof value !== "string") throw new TemplateError(`unsupported operand type(s) for +: '${typeof value}' and 'str'`, "TypeError");
+    if (typeof value !== 'string')
+      throw new TemplateError(`unsupported operand type(s) for +: '${typeof value}' and 'str'`, 'TypeError');
     finalMessage = value;
     copy[field] = value + CFM_TAG;
   }

@@ -7,9 +7,9 @@
  */
 export class TemplateError extends Error {
   readonly pyType: string;
-  constructor(message: string, pyType = "TemplateError") {
+  constructor(message: string, pyType = 'TemplateError') {
     super(message);
-    this.name = "TemplateError";
+    this.name = 'TemplateError';
     this.pyType = pyType;
   }
 }
@@ -18,7 +18,7 @@ export class TemplateError extends Error {
 export class RenderLimitError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = "RenderLimitError";
+    this.name = 'RenderLimitError';
   }
 }
 

@@ -1,11 +1,11 @@
 /** compileTemplate(): parse once, validate like Jinja's compiler, render with limits. */
-import type { Span } from "../types.js";
-import { RenderLimitError, TemplateError } from "./errors.js";
-import type { Expr, Stmt } from "./jinja/ast.js";
-import { FILTERS } from "./jinja/filters.js";
-import { Interpreter } from "./jinja/interpreter.js";
-import { parseTemplate } from "./jinja/parser.js";
-import { TESTS } from "./jinja/tests.js";
+import type { Span } from '../types.js';
+import { RenderLimitError, TemplateError } from './errors.js';
+import type { Expr, Stmt } from './jinja/ast.js';
+import { FILTERS } from './jinja/filters.js';
+import { Interpreter } from './jinja/interpreter.js';
+import { parseTemplate } from './jinja/parser.js';
+import { TESTS } from './jinja/tests.js';
 
 export interface RenderLimits {
   /** Wall-clock budget for one render (default 10 000 ms). */
@@ -40,7 +40,7 @@ class Compiled implements CompiledTemplate {
   render(vars: Record<string, unknown>, opts: { limits?: RenderLimits; now?: string | Date } = {}): RenderResult {
     const timeoutMs = opts.limits?.timeoutMs ?? DEFAULT_LIMITS.timeoutMs;
     const maxChars = opts.limits?.maxOutputChars ?? DEFAULT_LIMITS.maxOutputChars;
-    const now = opts.now === undefined ? new Date() : typeof opts.now === "string" ? new Date(opts.now) : opts.now;
+    const now = opts.now === undefined ? new Date() : typeof opts.now === 'string' ? new Date(opts.now) : opts.now;
     if (Number.isNaN(now.getTime())) throw new TypeError(`invalid 'now': ${String(opts.now)}`);
     const interp = new Interpreter(vars, { limits: { deadline: Date.now() + timeoutMs, maxChars }, now });
     let out;
@@ -57,10 +57,10 @@ class Compiled implements CompiledTemplate {
 function normalizeError(e: unknown): Error {
   if (e instanceof TemplateError || e instanceof RenderLimitError) return e;
   if (e instanceof RangeError && /call stack/i.test(e.message)) {
-    return new TemplateError("maximum recursion depth exceeded", "RecursionError");
+    return new TemplateError('maximum recursion depth exceeded', 'RecursionError');
   }
   const msg = e instanceof Error ? e.message : String(e);
-  return new TemplateError(`internal renderer error: ${msg}`, "InternalError");
+  return new TemplateError(`internal renderer error: ${msg}`, 'InternalError');
 }
 
 const cache = new Map<string, CompiledTemplate>();
@@ -86,7 +86,7 @@ export function compileTemplate(source: string): CompiledTemplate {
 function containsGeneration(body: Stmt[]): boolean {
   let found = false;
   walkStmts(body, (s) => {
-    if (s.k === "Generation") found = true;
+    if (s.k === 'Generation') found = true;
   });
   return found;
 }
@@ -95,22 +95,22 @@ function walkStmts(body: Stmt[], fn: (s: Stmt) => void): void {
   for (const s of body) {
     fn(s);
     switch (s.k) {
-      case "If":
+      case 'If':
         walkStmts(s.body, fn);
         walkStmts(s.else, fn);
         break;
-      case "For":
+      case 'For':
         walkStmts(s.body, fn);
         walkStmts(s.else, fn);
         break;
-      case "SetBlock":
-      case "FilterBlock":
-      case "With":
-      case "Generation":
+      case 'SetBlock':
+      case 'FilterBlock':
+      case 'With':
+      case 'Generation':
         walkStmts(s.body, fn);
         break;
-      case "Macro":
-      case "CallBlock":
+      case 'Macro':
+      case 'CallBlock':
         walkStmts(s.def.body, fn);
         break;
     }
@@ -125,45 +125,45 @@ function validate(body: Stmt[], soft: boolean): void {
   const ex = (e: Expr | null, s: boolean) => e && validateExpr(e, s);
   for (const st of body) {
     switch (st.k) {
-      case "Print":
-      case "Do":
+      case 'Print':
+      case 'Do':
         ex(st.e, soft);
         break;
-      case "If":
+      case 'If':
         ex(st.test, true);
         validate(st.body, true);
         validate(st.else, true);
         break;
-      case "For":
+      case 'For':
         ex(st.iter, soft);
         ex(st.filter, false);
         validate(st.body, false);
         validate(st.else, false);
         break;
-      case "Set":
+      case 'Set':
         ex(st.value, soft);
         break;
-      case "SetBlock":
+      case 'SetBlock':
         ex(st.filter, soft);
         validate(st.body, false);
         break;
-      case "Macro":
+      case 'Macro':
         st.def.defaults.forEach((d) => ex(d, false));
         validate(st.def.body, false);
         break;
-      case "CallBlock":
+      case 'CallBlock':
         ex(st.call, soft);
         validate(st.def.body, false);
         break;
-      case "FilterBlock":
+      case 'FilterBlock':
         ex(st.filter, soft);
         validate(st.body, false);
         break;
-      case "With":
+      case 'With':
         st.values.forEach((v) => ex(v, soft));
         validate(st.body, false);
         break;
-      case "Generation":
+      case 'Generation':
         validate(st.body, false);
         break;
     }
@@ -173,67 +173,68 @@ function validate(body: Stmt[], soft: boolean): void {
 function validateExpr(e: Expr, soft: boolean): void {
   const v = (x: Expr | null, s = soft) => x && validateExpr(x, s);
   switch (e.k) {
-    case "Filter":
-      if (!soft && !FILTERS.has(e.name)) throw new TemplateError(`No filter named '${e.name}'.`, "TemplateAssertionError");
+    case 'Filter':
+      if (!soft && !FILTERS.has(e.name))
+        throw new TemplateError(`No filter named '${e.name}'.`, 'TemplateAssertionError');
       v(e.node);
       e.args.forEach((a) => v(a));
       e.kwargs.forEach(([, a]) => v(a));
       v(e.star);
       v(e.dstar);
       break;
-    case "Test":
-      if (!soft && !TESTS.has(e.name)) throw new TemplateError(`No test named '${e.name}'.`, "TemplateAssertionError");
+    case 'Test':
+      if (!soft && !TESTS.has(e.name)) throw new TemplateError(`No test named '${e.name}'.`, 'TemplateAssertionError');
       v(e.node);
       e.args.forEach((a) => v(a));
       e.kwargs.forEach(([, a]) => v(a));
       break;
-    case "Cond":
+    case 'Cond':
       v(e.test, true);
       v(e.then, true);
       v(e.else, true);
       break;
-    case "List":
-    case "Tuple":
+    case 'List':
+    case 'Tuple':
       e.items.forEach((a) => v(a));
       break;
-    case "Dict":
+    case 'Dict':
       e.keys.forEach((a) => v(a));
       e.values.forEach((a) => v(a));
       break;
-    case "Getattr":
+    case 'Getattr':
       v(e.obj);
       break;
-    case "Getitem":
+    case 'Getitem':
       v(e.obj);
       v(e.index);
       break;
-    case "Slice":
+    case 'Slice':
       v(e.start);
       v(e.stop);
       v(e.step);
       break;
-    case "Call":
+    case 'Call':
       v(e.fn);
       e.args.forEach((a) => v(a));
       e.kwargs.forEach(([, a]) => v(a));
       v(e.star);
       v(e.dstar);
       break;
-    case "Bin":
-    case "And":
-    case "Or":
+    case 'Bin':
+    case 'And':
+    case 'Or':
       v(e.left);
       v(e.right);
       break;
-    case "Concat":
+    case 'Concat':
       e.items.forEach((a) => v(a));
       break;
-    case "Not":
-    case "Neg":
-    case "Pos":
+    case 'Not':
+    case 'Neg':
+    case 'Pos':
       v(e.node);
       break;
-    case "Compare":
+    case 'Compare':
       v(e.first);
       e.rest.forEach((a) => v(a));
       break;

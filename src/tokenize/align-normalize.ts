@@ -50,14 +50,18 @@ export function identity(text: string): Aligned {
 
 /** Every output unit maps to the whole input: last resort when a normalizer cannot be mirrored. */
 export function coarse(input: string, output: string): Aligned {
-  return { text: output, starts: new Int32Array(output.length), ends: new Int32Array(output.length).fill(input.length) };
+  return {
+    text: output,
+    starts: new Int32Array(output.length),
+    ends: new Int32Array(output.length).fill(input.length),
+  };
 }
 
 /** Replace input chunk `[start,end)` by `out`: out char k stems from input char min(k, last). */
 function pushReplaced(b: Builder, input: string, start: number, end: number, out: string): void {
   const inChars: [number, number][] = [];
-  for (let i = start; i < end; ) {
-    const w = (input.codePointAt(i)! > 0xffff) ? 2 : 1;
+  for (let i = start; i < end;) {
+    const w = input.codePointAt(i)! > 0xffff ? 2 : 1;
     inChars.push([i, i + w]);
     i += w;
   }
@@ -71,7 +75,8 @@ function pushReplaced(b: Builder, input: string, start: number, end: number, out
 }
 
 /** Marks and conjoining Hangul jamo (V/T) continue a composition chunk. */
-const CHUNK = /[^\p{M}\u1160-\u11FF\uD7B0-\uD7FF][\p{M}\u1160-\u11FF\uD7B0-\uD7FF]*|[\p{M}\u1160-\u11FF\uD7B0-\uD7FF]+/gu;
+const CHUNK =
+  /[^\p{M}\u1160-\u11FF\uD7B0-\uD7FF][\p{M}\u1160-\u11FF\uD7B0-\uD7FF]*|[\p{M}\u1160-\u11FF\uD7B0-\uD7FF]+/gu;
 
 /**
  * A chunk changed by Unicode normalisation: chars equal at both ends keep their own range
@@ -143,7 +148,7 @@ function replace(text: string, cfg: Cfg): Aligned | undefined {
 }
 
 function pushSlice(b: Builder, text: string, from: number, to: number): void {
-  for (let i = from; i < to; ) {
+  for (let i = from; i < to;) {
     const w = text.codePointAt(i)! > 0xffff ? 2 : 1;
     b.push(text.slice(i, i + w), i, i + w);
     i += w;
@@ -153,7 +158,7 @@ function pushSlice(b: Builder, text: string, from: number, to: number): void {
 /** Char-wise mapping (`f` returns the replacement of one code point, '' to drop it). */
 function perChar(text: string, f: (ch: string) => string): Aligned {
   const b = new Builder();
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const w = text.codePointAt(i)! > 0xffff ? 2 : 1;
     const out = f(text.slice(i, i + w));
     for (const ch of out) b.push(ch, i, i + w);

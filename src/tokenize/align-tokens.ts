@@ -47,7 +47,11 @@ export class TokenUnits {
     }
     let t = token;
     if (a.endOfWordSuffix && t.endsWith(a.endOfWordSuffix)) t = t.slice(0, -a.endOfWordSuffix.length);
-    if (a.continuingSubwordPrefix && t.startsWith(a.continuingSubwordPrefix) && t.length > a.continuingSubwordPrefix.length) {
+    if (
+      a.continuingSubwordPrefix &&
+      t.startsWith(a.continuingSubwordPrefix) &&
+      t.length > a.continuingSubwordPrefix.length
+    ) {
       t = t.slice(a.continuingSubwordPrefix.length);
     }
     const out: number[] = [];
@@ -77,7 +81,7 @@ export function byteView(text: string): ByteView {
   const bytes = encoder.encode(text);
   const unitOf = new Int32Array(bytes.length);
   let b = 0;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const cp = text.codePointAt(i)!;
     const w = cp > 0xffff ? 2 : 1;
     const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;

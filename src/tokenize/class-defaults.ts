@@ -8,14 +8,23 @@ export interface ClassDefaults {
   specialTokens?: Record<string, string>;
 }
 
-const LLAMA: ClassDefaults = { paddingSide: 'left', specialTokens: { unk_token: '<unk>', bos_token: '<s>', eos_token: '</s>' } };
+const LLAMA: ClassDefaults = {
+  paddingSide: 'left',
+  specialTokens: { unk_token: '<unk>', bos_token: '<s>', eos_token: '</s>' },
+};
 
 const TABLE: Record<string, ClassDefaults> = {
   LlamaTokenizer: LLAMA,
   CodeLlamaTokenizer: LLAMA,
   GemmaTokenizer: {
     paddingSide: 'left',
-    specialTokens: { unk_token: '<unk>', bos_token: '<bos>', eos_token: '<eos>', pad_token: '<pad>', mask_token: '<mask>' },
+    specialTokens: {
+      unk_token: '<unk>',
+      bos_token: '<bos>',
+      eos_token: '<eos>',
+      pad_token: '<pad>',
+      mask_token: '<mask>',
+    },
   },
   CohereTokenizer: { paddingSide: 'left' },
   Siglip2Tokenizer: { paddingSide: 'left' },

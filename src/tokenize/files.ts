@@ -67,7 +67,8 @@ async function readTokenizerBytes(dir: string): Promise<{ path: string; bytes: B
 export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   const { path, bytes } = await readTokenizerBytes(dir);
   const tokenizerText = bytes.toString('utf8');
-  if (!/^\s*\{/.test(tokenizerText.slice(0, 64))) throw new Error(`${path} is not valid JSON: it does not start with "{"`);
+  if (!/^\s*\{/.test(tokenizerText.slice(0, 64)))
+    throw new Error(`${path} is not valid JSON: it does not start with "{"`);
   let parsed: Record<string, unknown> | undefined;
   const parseTokenizer = (): Record<string, unknown> => {
     if (parsed) return parsed;

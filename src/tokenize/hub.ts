@@ -3,13 +3,21 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 /** Files fetched for a hub id; only tokenizer.json is required. */
-const HUB_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'chat_template.jinja', 'chat_template.json'];
+const HUB_FILES = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+  'chat_template.json',
+];
 const REQUIRED = new Set(['tokenizer.json']);
 const COMPLETE_MARKER = '.chatshard-complete';
 
 /** `owner/name` (or a bare legacy name) without path-like prefixes. */
 export function looksLikeHubId(source: string): boolean {
-  return /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(source) && !source.endsWith('.json') && !source.includes('..');
+  return (
+    /^[A-Za-z0-9][\w.-]*(\/[A-Za-z0-9][\w.-]*)?$/.test(source) && !source.endsWith('.json') && !source.includes('..')
+  );
 }
 
 export function cacheRoot(): string {

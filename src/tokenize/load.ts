@@ -30,7 +30,12 @@ async function resolveDir(source: string): Promise<string> {
   throw new Error(`tokenizer folder not found: ${source}`);
 }
 
-function side(config: Record<string, unknown>, key: string, path: string, fallback: 'left' | 'right'): 'left' | 'right' {
+function side(
+  config: Record<string, unknown>,
+  key: string,
+  path: string,
+  fallback: 'left' | 'right',
+): 'left' | 'right' {
   const v = config[key];
   if (v === undefined || v === null) return fallback;
   if (v === 'left' || v === 'right') return v;

@@ -7,7 +7,6 @@ type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
 
 const NO_SPECIALS = { addSpecialTokens: false } as const;
 
-
 /** Engine over the official Rust bindings (`tokenizers` on npm). */
 export class NativeEngine implements TokenizerEngine {
   readonly kind = 'native' as const;

@@ -18,9 +18,7 @@ export function codePointToUtf16Table(text: string): Int32Array {
   while (i < text.length) {
     table[cp++] = i;
     const c = text.charCodeAt(i);
-    const pair =
-      c >= 0xd800 && c <= 0xdbff && i + 1 < text.length &&
-      (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+    const pair = c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
     i += pair ? 2 : 1;
   }
   table[cp] = i;

@@ -6,7 +6,15 @@ import { DataType } from 'apache-arrow';
 import { featuresDict } from '../write/schema.js';
 import { shardName } from '../write/layout.js';
 
-const STATE_KEYS = ['_data_files', '_fingerprint', '_format_columns', '_format_kwargs', '_format_type', '_output_all_columns', '_split'];
+const STATE_KEYS = [
+  '_data_files',
+  '_fingerprint',
+  '_format_columns',
+  '_format_kwargs',
+  '_format_type',
+  '_output_all_columns',
+  '_split',
+];
 
 async function readJson(path: string, errors: string[]): Promise<Record<string, unknown> | null> {
   try {
@@ -30,9 +38,11 @@ export async function checkFiles(dir: string, errors: string[]): Promise<{ files
   }
   const files = dataFiles.map((f) => String((f as { filename?: unknown })?.filename));
   files.forEach((f, i) => {
-    if (f !== shardName(i, files.length)) errors.push(`state.json: shard ${i} is named ${f}, expected ${shardName(i, files.length)}`);
+    if (f !== shardName(i, files.length))
+      errors.push(`state.json: shard ${i} is named ${f}, expected ${shardName(i, files.length)}`);
   });
-  if (typeof state._fingerprint !== 'string' || state._fingerprint === '') errors.push('state.json: _fingerprint must be a non-empty string');
+  if (typeof state._fingerprint !== 'string' || state._fingerprint === '')
+    errors.push('state.json: _fingerprint must be a non-empty string');
   const features = JSON.stringify(info.features);
   const labels = features === JSON.stringify(featuresDict(true));
   if (!labels && features !== JSON.stringify(featuresDict(false))) {
@@ -65,7 +75,8 @@ export function checkSchema(file: string, schema: Schema, labels: boolean): stri
   else {
     try {
       const got = JSON.stringify((JSON.parse(meta) as { info?: { features?: unknown } }).info?.features);
-      if (got !== JSON.stringify(want)) errs.push(`${file}: huggingface metadata features differ from dataset_info.json`);
+      if (got !== JSON.stringify(want))
+        errs.push(`${file}: huggingface metadata features differ from dataset_info.json`);
     } catch {
       errs.push(`${file}: huggingface metadata is not JSON`);
     }

@@ -21,7 +21,9 @@ export function checkBatchRow(
   const errs: string[] = [];
   const len = (c: ListColumn) => c.offsets[r + 1] - c.offsets[r];
   if (len(att) !== n || len(asm) !== n || (lab && len(lab) !== n)) {
-    return [`${where}: columns have different lengths (input_ids ${n}, attention_mask ${len(att)}, assistant_masks ${len(asm)}${lab ? `, labels ${len(lab)}` : ''})`];
+    return [
+      `${where}: columns have different lengths (input_ids ${n}, attention_mask ${len(att)}, assistant_masks ${len(asm)}${lab ? `, labels ${len(lab)}` : ''})`,
+    ];
   }
   const a0 = att.offsets[r];
   const m0 = asm.offsets[r];
@@ -43,7 +45,8 @@ export function checkBatchRow(
     else if (changes === 1) {
       const side = first === 0 ? 'left' : 'right';
       st.padSide ??= side;
-      if (st.padSide !== side) errs.push(`${where}: padded on the ${side} while earlier rows are padded on the ${st.padSide}`);
+      if (st.padSide !== side)
+        errs.push(`${where}: padded on the ${side} while earlier rows are padded on the ${st.padSide}`);
     }
   }
   for (let i = 0; i < n; i++) {

@@ -6,7 +6,13 @@ import { dirname, resolve } from 'node:path';
 export function fsError(what: string, path: string, cause: unknown): Error {
   const e = cause as NodeJS.ErrnoException;
   const hint =
-    e?.code === 'ENOSPC' ? ' (disk full)' : e?.code === 'EACCES' || e?.code === 'EPERM' ? ' (permission denied)' : e?.code === 'EROFS' ? ' (read-only filesystem)' : '';
+    e?.code === 'ENOSPC'
+      ? ' (disk full)'
+      : e?.code === 'EACCES' || e?.code === 'EPERM'
+        ? ' (permission denied)'
+        : e?.code === 'EROFS'
+          ? ' (read-only filesystem)'
+          : '';
   const err = new Error(`chatshard write: ${what} ${path}: ${e?.message ?? String(cause)}${hint}`, { cause });
   (err as NodeJS.ErrnoException).code = e?.code;
   return err;
@@ -61,9 +67,15 @@ export async function syncDir(dir: string): Promise<void> {
 export async function ensureOutputDir(dir: string): Promise<void> {
   const fail = (e: unknown): never => {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOTDIR' ? ' (a parent is a file, not a folder)'
-      : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS' ? ' (not writable)' : '';
-    throw Object.assign(new Error(`cannot create output folder ${dir}: ${err.message}${why}`, { cause: e }), { code: err.code });
+    const why =
+      err.code === 'ENOTDIR'
+        ? ' (a parent is a file, not a folder)'
+        : err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS'
+          ? ' (not writable)'
+          : '';
+    throw Object.assign(new Error(`cannot create output folder ${dir}: ${err.message}${why}`, { cause: e }), {
+      code: err.code,
+    });
   };
   const missing: string[] = [];
   for (let d = resolve(dir); ; d = dirname(d)) {
@@ -79,4 +91,3 @@ export async function ensureOutputDir(dir: string): Promise<void> {
     await mkdir(d).catch((e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? undefined : fail(e)));
   }
 }
-

@@ -50,7 +50,10 @@ export async function loadManifest(outDir: string): Promise<Manifest | null> {
   if (m?.version !== 1 || !Array.isArray(m.shards)) return null;
   const kept: ManifestShard[] = [];
   for (const s of m.shards) {
-    const size = await stat(join(outDir, TMP_DIR, s.file)).then((st) => st.size, () => -1);
+    const size = await stat(join(outDir, TMP_DIR, s.file)).then(
+      (st) => st.size,
+      () => -1,
+    );
     if (size !== s.bytes) break;
     kept.push(s);
   }

@@ -53,7 +53,10 @@ export function featuresDict(labels: boolean): Record<string, unknown> {
 export function pyJsonDumps(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') {
-    return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'));
+    return JSON.stringify(value).replace(
+      /[\u007f-\uffff]/g,
+      (ch) => '\\u' + ch.charCodeAt(0).toString(16).padStart(4, '0'),
+    );
   }
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) return '[' + value.map(pyJsonDumps).join(', ') + ']';

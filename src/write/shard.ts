@@ -13,9 +13,12 @@ import { fsError } from './fsutil.js';
 class ChunkSink extends AsyncByteQueue {
   chunks: Uint8Array[] = [];
   override write(value: Uint8Array | ArrayBufferView | ArrayBuffer): void {
-    const u8 = value instanceof Uint8Array ? value : ArrayBuffer.isView(value)
-      ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
-      : new Uint8Array(value as ArrayBuffer);
+    const u8 =
+      value instanceof Uint8Array
+        ? value
+        : ArrayBuffer.isView(value)
+          ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
+          : new Uint8Array(value as ArrayBuffer);
     if (u8.byteLength > 0) this.chunks.push(u8);
   }
   take(): Uint8Array[] {
@@ -74,7 +77,8 @@ export class ShardWriter {
 
   async write(batch: RecordBatch): Promise<void> {
     // The Arrow writer silently closes itself on a schema change; never let that happen.
-    if (!util.compareSchemas(this.schema, batch.schema)) throw new Error('chatshard write: record batch schema differs from the shard schema');
+    if (!util.compareSchemas(this.schema, batch.schema))
+      throw new Error('chatshard write: record batch schema differs from the shard schema');
     this.writer.write(batch);
     this.rows += batch.numRows;
     await this.flush();

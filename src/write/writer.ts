@@ -57,15 +57,20 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
     // Only a loadable dataset (state.json) conflicts; a dataset_info.json left by a failed
     // finalize is expected and gets replaced.
     if (!opts.overwrite && existsSync(join(outDir, STATE_JSON))) {
-      throw new Error(`chatshard write: ${outDir} already contains a dataset (state.json); pass overwrite to replace it`);
+      throw new Error(
+        `chatshard write: ${outDir} already contains a dataset (state.json); pass overwrite to replace it`,
+      );
     }
     if (prev.labels !== labels) {
-      throw new Error(`chatshard write: cannot resume ${outDir}: it was started with labels=${prev.labels}, now labels=${labels}`);
+      throw new Error(
+        `chatshard write: cannot resume ${outDir}: it was started with labels=${prev.labels}, now labels=${labels}`,
+      );
     }
     // Drop partial shards and anything the manifest does not vouch for.
     const keep = new Set([MANIFEST, ...prev.shards.map((s) => s.file)]);
     const tmp = join(outDir, TMP_DIR);
-    for (const name of await readdir(tmp)) if (!keep.has(name)) await rm(join(tmp, name), { force: true, recursive: true });
+    for (const name of await readdir(tmp))
+      if (!keep.has(name)) await rm(join(tmp, name), { force: true, recursive: true });
     await saveManifest(outDir, prev);
     return prev;
   }
@@ -109,7 +114,14 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
     if (batch.length > 0) await s.write(batch.take());
     const info = await s.finish();
     shard = null;
-    manifest.shards.push({ file: basename(info.path), rows: info.rows, bytes: info.bytes, sha256: info.sha256, firstIndex: first, lastIndex: last });
+    manifest.shards.push({
+      file: basename(info.path),
+      rows: info.rows,
+      bytes: info.bytes,
+      sha256: info.sha256,
+      firstIndex: first,
+      lastIndex: last,
+    });
     await saveManifest(outDir, manifest);
     first = last = -1;
   };
@@ -125,7 +137,8 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
         const pendingRows = s.rows + batch.length;
         const full =
           (rowsPerShard !== undefined && pendingRows >= rowsPerShard) ||
-          s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, labels) + EOS_BYTES > maxShardBytes;
+          s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, labels) + EOS_BYTES >
+            maxShardBytes;
         if (full && pendingRows > 0) await closeShard(s);
       }
       shard ??= await openShard();
@@ -147,7 +160,12 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
     ? await Promise.all(manifest.shards.map((s) => s.sha256 ?? hashFile(join(tmp, s.file))))
     : [];
   const fingerprint = makeFingerprint(opts.fingerprintSeed, shardHashes, labels);
-  const shards = await finalizeDataset(outDir, manifest.shards.map((s) => s.file), fingerprint, labels);
+  const shards = await finalizeDataset(
+    outDir,
+    manifest.shards.map((s) => s.file),
+    fingerprint,
+    labels,
+  );
   const total = manifest.shards.reduce((n, s) => n + s.rows, 0);
   const result: WriteResult = { outDir, shards, rows: total, fingerprint };
   if (opts.resume) result.resumedRows = resumed.rows;

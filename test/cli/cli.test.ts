@@ -16,7 +16,11 @@ const run = promisify(execFile);
 const BIN = join(ROOT, 'dist/cli/main.js');
 
 async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const p = run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 1 << 26, env: { ...process.env, CI: 'true' } });
+  const p = run(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    maxBuffer: 1 << 26,
+    env: { ...process.env, CI: 'true' },
+  });
   if (input !== undefined) {
     p.child.stdin!.end(input);
   }
@@ -30,7 +34,14 @@ async function cli(args: string[], input?: string): Promise<{ code: number; stdo
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'chatshard-cli-'));
-const sampleFlags = ['--tokenizer', 'samples/tokenizer', '--chat-template', 'samples/qwen2_5_training.jinja', '--now', '2025-03-14T09:26:53'];
+const sampleFlags = [
+  '--tokenizer',
+  'samples/tokenizer',
+  '--chat-template',
+  'samples/qwen2_5_training.jinja',
+  '--now',
+  '2025-03-14T09:26:53',
+];
 
 describe('chatshard run', () => {
   it('runs the default pipeline on the samples: dataset, summary, every row accounted for', async () => {
@@ -43,10 +54,21 @@ describe('chatshard run', () => {
     expect(summary.rows_written).toBeGreaterThan(290);
     expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).rows_in).toBe(300);
     const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
-    expect(Object.keys(state).sort()).toEqual(['_data_files', '_fingerprint', '_format_columns', '_format_kwargs', '_format_type', '_output_all_columns', '_split']);
+    expect(Object.keys(state).sort()).toEqual([
+      '_data_files',
+      '_fingerprint',
+      '_format_columns',
+      '_format_kwargs',
+      '_format_type',
+      '_output_all_columns',
+      '_split',
+    ]);
     const table = tableFromIPC(readFileSync(join(out, state._data_files[0].filename)));
     expect(table.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
-      'input_ids:List<Int32>', 'attention_mask:List<Int8>', 'assistant_masks:List<Int8>', 'labels:List<Int32>',
+      'input_ids:List<Int32>',
+      'attention_mask:List<Int8>',
+      'assistant_masks:List<Int8>',
+      'labels:List<Int32>',
     ]);
     expect(table.numRows).toBe(summary.rows_written);
     // Row 0 of the samples is known text: it must start with the Qwen system header.
@@ -70,29 +92,75 @@ describe('chatshard run', () => {
 
   it('rejects bad rows with file:line and reason, keeps going, and fails fast under --on-error fail', async () => {
     const input = join(tmp, 'bad.jsonl');
-    writeFileSync(input, [
-      '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}',
-      '{not json',
-      '{"text":"no messages"}',
-      '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}],"chat_template_kwargs":{"boom":true}}',
-      '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"again"}]}',
-    ].join('\n'));
+    writeFileSync(
+      input,
+      [
+        '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}',
+        '{not json',
+        '{"text":"no messages"}',
+        '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}],"chat_template_kwargs":{"boom":true}}',
+        '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"again"}]}',
+      ].join('\n'),
+    );
     const template = join(tmp, 'raising.jinja');
-    writeFileSync(template, "{% if boom %}{{ raise_exception('boom requested') }}{% endif %}{% for m in messages %}{{ m.role }}: {% if m.role == 'assistant' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}");
+    writeFileSync(
+      template,
+      "{% if boom %}{{ raise_exception('boom requested') }}{% endif %}{% for m in messages %}{{ m.role }}: {% if m.role == 'assistant' %}{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}\n{% endfor %}",
+    );
     const out = join(tmp, 'bad');
-    const r = await cli(['run', '-i', input, '-o', out, '--tokenizer', 'samples/tokenizer', '--chat-template', template]);
+    const r = await cli([
+      'run',
+      '-i',
+      input,
+      '-o',
+      out,
+      '--tokenizer',
+      'samples/tokenizer',
+      '--chat-template',
+      template,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary).toMatchObject({ rows_in: 5, rows_written: 2, rows_rejected: 3 });
     expect(summary.rejected_by_reason).toEqual({ invalid_json: 1, no_messages: 1, template_error: 1 });
-    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(rejects.map((x) => [x.line, x.reason])).toEqual([[2, 'invalid_json'], [3, 'no_messages'], [4, 'template_error']]);
+    const rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rejects.map((x) => [x.line, x.reason])).toEqual([
+      [2, 'invalid_json'],
+      [3, 'no_messages'],
+      [4, 'template_error'],
+    ]);
     expect(rejects[2].message).toMatch(/boom requested/);
     expect(rejects[0].file).toBe(input);
 
-    const strict = await cli(['run', '-i', input, '-o', join(tmp, 'strict'), '--tokenizer', 'samples/tokenizer', '--chat-template', template, '--strict']);
+    const strict = await cli([
+      'run',
+      '-i',
+      input,
+      '-o',
+      join(tmp, 'strict'),
+      '--tokenizer',
+      'samples/tokenizer',
+      '--chat-template',
+      template,
+      '--strict',
+    ]);
     expect(strict.code).toBe(1);
-    const fail = await cli(['run', '-i', input, '-o', join(tmp, 'fail'), '--tokenizer', 'samples/tokenizer', '--chat-template', template, '--on-error', 'fail']);
+    const fail = await cli([
+      'run',
+      '-i',
+      input,
+      '-o',
+      join(tmp, 'fail'),
+      '--tokenizer',
+      'samples/tokenizer',
+      '--chat-template',
+      template,
+      '--on-error',
+      'fail',
+    ]);
     expect(fail.code).toBe(1);
     expect(fail.stderr).toContain(`${input}:2: invalid_json`);
     expect(existsSync(join(tmp, 'fail', 'state.json'))).toBe(false);
@@ -115,7 +183,10 @@ describe('chatshard run', () => {
 
   it('reads stdin with --input -', async () => {
     const out = join(tmp, 'stdin');
-    const r = await cli(['run', '-i', '-', '-o', out, ...sampleFlags], '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');
+    const r = await cli(
+      ['run', '-i', '-', '-o', out, ...sampleFlags],
+      '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).rows_written).toBe(1);
   });
@@ -130,8 +201,22 @@ describe('chatshard run', () => {
 
 describe('training controls from the CLI', () => {
   const rows = [
-    { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'first answer' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'second answer' }] },
-    { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'skip me', train: false }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'keep me' }] },
+    {
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'first answer' },
+        { role: 'user', content: 'b' },
+        { role: 'assistant', content: 'second answer' },
+      ],
+    },
+    {
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'skip me', train: false },
+        { role: 'user', content: 'b' },
+        { role: 'assistant', content: 'keep me' },
+      ],
+    },
   ];
   const input = join(tmp, 'controls.jsonl');
   writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -139,7 +224,19 @@ describe('training controls from the CLI', () => {
   /** Decoded text of the masked tokens of each row. */
   async function masked(flags: string[]): Promise<string[]> {
     const out = join(tmp, `controls-${flags.join('_').replace(/[^a-z0-9]/gi, '')}`);
-    const r = await cli(['run', '-i', input, '-o', out, '-t', 'samples/tokenizer', '--masks', 'infer', '--overwrite', ...flags]);
+    const r = await cli([
+      'run',
+      '-i',
+      input,
+      '-o',
+      out,
+      '-t',
+      'samples/tokenizer',
+      '--masks',
+      'infer',
+      '--overwrite',
+      ...flags,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const { loadTokenizer } = await import('../../src/tokenize/index.js');
     const tk = await loadTokenizer(join(ROOT, 'samples/tokenizer'));
@@ -169,12 +266,20 @@ describe('training controls from the CLI', () => {
 describe('chatshard render', () => {
   it('writes {rendered, generation_spans, error} per row with UTF-16 spans', async () => {
     const rows = [
-      { messages: [{ role: 'user', content: 'hi 😀' }, { role: 'assistant', content: 'hello 😀' }] },
+      {
+        messages: [
+          { role: 'user', content: 'hi 😀' },
+          { role: 'assistant', content: 'hello 😀' },
+        ],
+      },
       { messages: [{ role: 'user', content: 'q' }], add_generation_prompt: true },
     ];
     const r = await cli(['render', ...sampleFlags], rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
     expect(r.code, r.stderr).toBe(0);
-    const [a, b] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const [a, b] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(a.error).toBeNull();
     const [s, e] = a.generation_spans[0];
     expect(a.rendered.slice(s, e)).toBe('\nhello 😀<|im_end|>\n');

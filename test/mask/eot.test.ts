@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { specialTokenIds, unmaskedTurnEnd } from '../../src/mask/eot.js';
 
-const special = specialTokenIds({ added_tokens_decoder: { '9': { content: '<eot>', special: true }, '8': { content: '<start>', special: true }, '7': { content: 'word', special: false } } });
+const special = specialTokenIds({
+  added_tokens_decoder: {
+    '9': { content: '<eot>', special: true },
+    '8': { content: '<start>', special: true },
+    '7': { content: 'word', special: false },
+  },
+});
 
 describe('end-of-turn warning', () => {
   it('reads special ids from added_tokens_decoder', () => {

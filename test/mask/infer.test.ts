@@ -78,17 +78,47 @@ interface Family {
 
 /** Templates whose stock and TRL training variants render the same text: masks must agree. */
 const SAME_TEXT: Family[] = [
-  { name: 'qwen2.5', stock: 'Qwen-Qwen2.5-7B-Instruct', training: 'trl-qwen2_5_training', special: { eos_token: '<|im_end|>' }, header: '<|im_start|>', eot: '<|im_end|>' },
-  { name: 'llama3', stock: 'trl-llama3', training: 'trl-llama3_training', special: { bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>' }, header: '<|start_header_id|>', eot: '<|eot_id|>' },
+  {
+    name: 'qwen2.5',
+    stock: 'Qwen-Qwen2.5-7B-Instruct',
+    training: 'trl-qwen2_5_training',
+    special: { eos_token: '<|im_end|>' },
+    header: '<|im_start|>',
+    eot: '<|im_end|>',
+  },
+  {
+    name: 'llama3',
+    stock: 'trl-llama3',
+    training: 'trl-llama3_training',
+    special: { bos_token: '<|begin_of_text|>', eos_token: '<|eot_id|>' },
+    header: '<|start_header_id|>',
+    eot: '<|eot_id|>',
+  },
   // phi3 appends eos_token after the final message: earlier turns go through the history method.
-  { name: 'phi3', stock: 'trl-phi3', training: 'trl-phi3_training', special: { bos_token: '<s>', eos_token: '<|endoftext|>' }, header: '<|assistant|>', eot: '<|end|>' },
-  { name: 'gemma3', stock: 'trl-gemma3', training: 'trl-gemma3_training', special: { bos_token: '<bos>', eos_token: '<eos>' }, header: '<start_of_turn>', eot: '<end_of_turn>' },
+  {
+    name: 'phi3',
+    stock: 'trl-phi3',
+    training: 'trl-phi3_training',
+    special: { bos_token: '<s>', eos_token: '<|endoftext|>' },
+    header: '<|assistant|>',
+    eot: '<|end|>',
+  },
+  {
+    name: 'gemma3',
+    stock: 'trl-gemma3',
+    training: 'trl-gemma3_training',
+    special: { bos_token: '<bos>', eos_token: '<eos>' },
+    header: '<start_of_turn>',
+    eot: '<end_of_turn>',
+  },
 ];
 
 describe.each(SAME_TEXT)('infer vs TRL training template: $name', (fam) => {
   const stock: RenderOptions = { template: template(fam.stock), specialTokens: fam.special, now: NOW };
   const training: RenderOptions = { template: template(fam.training), specialTokens: fam.special, now: NOW };
-  const cases = ROWS.map((r, k) => ({ r, k, conv: asConv(r, k) })).filter(({ conv }) => tryRender(conv, training) !== undefined);
+  const cases = ROWS.map((r, k) => ({ r, k, conv: asConv(r, k) })).filter(
+    ({ conv }) => tryRender(conv, training) !== undefined,
+  );
 
   it('has fixture rows the training template renders', () => {
     expect(cases.length).toBeGreaterThanOrEqual(3);
@@ -113,7 +143,9 @@ describe.each(SAME_TEXT)('infer vs TRL training template: $name', (fam) => {
 describe('multi-turn with tool calls (Qwen2.5)', () => {
   const opts: RenderOptions = { template: template('Qwen-Qwen2.5-7B-Instruct'), now: NOW };
   it('gives each assistant turn, tool calls included, its own span', () => {
-    const row = ROWS.find((r) => r.messages.some((m) => m.tool_calls) && r.messages.filter((m) => m.role === 'user').length >= 2)!;
+    const row = ROWS.find(
+      (r) => r.messages.some((m) => m.tool_calls) && r.messages.filter((m) => m.role === 'user').length >= 2,
+    )!;
     const { text, turns } = inferTurns(asConv(row), opts, new Set(['assistant']));
     expect(turns.map((t) => t.message)).toEqual(row.messages.flatMap((m, i) => (m.role === 'assistant' ? [i] : [])));
     expect(turns.every((t) => t.method === 'prefix')).toBe(true);
@@ -127,7 +159,7 @@ describe('multi-turn with tool calls (Qwen2.5)', () => {
 });
 
 describe('history-rewriting templates', () => {
-  it('Qwen3 (drops earlier turns\' think blocks): each span is the kept tail of the TRL training span', () => {
+  it("Qwen3 (drops earlier turns' think blocks): each span is the kept tail of the TRL training span", () => {
     // trl-qwen3_training always renders think blocks, the stock template only after the last user turn,
     // so the texts differ; what the stock template keeps of each turn must be the end of TRL's span.
     const stock: RenderOptions = { template: template('Qwen-Qwen3-0.6B'), now: NOW };
@@ -193,14 +225,17 @@ describe('history-rewriting templates', () => {
       ],
     });
     expect(() => inferSpans(conv, opts, SELECT)).toThrow(MaskInferenceError);
-    expect(() => inferSpans(conv, opts, SELECT)).toThrow(/messages\[1\] \(assistant\).*its end in the full render cannot be located/);
+    expect(() => inferSpans(conv, opts, SELECT)).toThrow(
+      /messages\[1\] \(assistant\).*its end in the full render cannot be located/,
+    );
     // --last-turn-only only needs the final turn, which the prefix method locates.
     const { text, spans } = inferSpans(conv, opts, { ...SELECT, lastTurnOnly: true });
     expect(spans.map(([a, b]) => text.slice(a, b))).toEqual(['goodbye<|return|>']);
   });
 
   it('a template that drops a message entirely is rejected (its content is not in its span)', () => {
-    const src = '{% for m in messages %}{% if not (m.role == "assistant" and not loop.last) %}<{{ m.role }}>{{ m.content }}</s>{% endif %}{% endfor %}';
+    const src =
+      '{% for m in messages %}{% if not (m.role == "assistant" and not loop.last) %}<{{ m.role }}>{{ m.content }}</s>{% endif %}{% endfor %}';
     const conv = asConv({
       messages: [
         { role: 'user', content: 'a' },
@@ -215,7 +250,8 @@ describe('history-rewriting templates', () => {
 
 describe('training controls (selectSpans)', () => {
   // A tiny template with a visible end-of-turn marker: <role>text<eot>.
-  const src = '{% for m in messages %}<{{ m.role }}>{{ m.content }}<eot>\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}';
+  const src =
+    '{% for m in messages %}<{{ m.role }}>{{ m.content }}<eot>\n{% endfor %}{% if add_generation_prompt %}<assistant>{% endif %}';
   const opts: RenderOptions = { template: compileTemplate(src) };
   const messages: Message[] = [
     { role: 'system', content: 'S' },
@@ -237,15 +273,32 @@ describe('training controls (selectSpans)', () => {
     expect(run({})).toEqual(['A1<eot>', 'A4<eot>']);
   });
   it('roles-to-train adds other roles (their role headers excluded too)', () => {
-    expect(run({ rolesToTrain: new Set(['assistant', 'user']) })).toEqual(['U1<eot>', 'A1<eot>', 'U2<eot>', 'U3<eot>', 'U4<eot>', 'A4<eot>']);
+    expect(run({ rolesToTrain: new Set(['assistant', 'user']) })).toEqual([
+      'U1<eot>',
+      'A1<eot>',
+      'U2<eot>',
+      'U3<eot>',
+      'U4<eot>',
+      'A4<eot>',
+    ]);
   });
   it('train:false and weight:0 opt a message out', () => {
     const all = run({ trainOnEot: 'turn' }).join('|');
     expect(all).not.toContain('A2');
     expect(all).not.toContain('A3');
   });
-  it('train-on-eot all: every turn\'s marker, trained or not', () => {
-    expect(run({ trainOnEot: 'all' })).toEqual(['<eot>', '<eot>', 'A1<eot>', '<eot>', '<eot>', '<eot>', '<eot>', '<eot>', 'A4<eot>']);
+  it("train-on-eot all: every turn's marker, trained or not", () => {
+    expect(run({ trainOnEot: 'all' })).toEqual([
+      '<eot>',
+      '<eot>',
+      'A1<eot>',
+      '<eot>',
+      '<eot>',
+      '<eot>',
+      '<eot>',
+      '<eot>',
+      'A4<eot>',
+    ]);
   });
   it('train-on-eot last: only the last trained turn keeps its marker', () => {
     expect(run({ trainOnEot: 'last' })).toEqual(['A1', 'A4<eot>']);
@@ -263,9 +316,17 @@ describe('training controls (selectSpans)', () => {
       { message: 1, role: 'assistant', start: 10, contentEnd: 15, end: 20, method: 'prefix' },
       { message: 3, role: 'assistant', start: 30, contentEnd: 35, end: 40, method: 'history' },
     ];
-    const msgs: Message[] = [{ role: 'user' }, { role: 'assistant' }, { role: 'user' }, { role: 'assistant', train: false }];
+    const msgs: Message[] = [
+      { role: 'user' },
+      { role: 'assistant' },
+      { role: 'user' },
+      { role: 'assistant', train: false },
+    ];
     expect(selectSpans(turns, msgs, SELECT)).toEqual([[10, 20]]);
-    expect(selectSpans(turns, msgs, { ...SELECT, trainOnEot: 'all' })).toEqual([[10, 20], [35, 40]]);
+    expect(selectSpans(turns, msgs, { ...SELECT, trainOnEot: 'all' })).toEqual([
+      [10, 20],
+      [35, 40],
+    ]);
   });
 });
 
@@ -273,10 +334,15 @@ const SHARED = '/work/shared';
 describe.skipIf(!existsSync(join(SHARED, 'data')) || !existsSync(join(SHARED, 'conformance', 'templates')))(
   'cross-check on real data (sample; full run: scripts/infer-crosscheck.mjs)',
   () => {
-    const tpl = (n: string) => compileTemplate(readFileSync(join(SHARED, 'conformance', 'templates', `${n}.jinja`), 'utf8'));
-    const files = existsSync(join(SHARED, 'data')) ? readdirSync(join(SHARED, 'data')).filter((f) => f.endsWith('.messages.jsonl')) : [];
+    const tpl = (n: string) =>
+      compileTemplate(readFileSync(join(SHARED, 'conformance', 'templates', `${n}.jinja`), 'utf8'));
+    const files = existsSync(join(SHARED, 'data'))
+      ? readdirSync(join(SHARED, 'data')).filter((f) => f.endsWith('.messages.jsonl'))
+      : [];
     const sample = (f: string, n: number) => {
-      const lines = readFileSync(join(SHARED, 'data', f), 'utf8').split('\n').filter((l) => l !== '');
+      const lines = readFileSync(join(SHARED, 'data', f), 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       const step = Math.max(1, Math.floor(lines.length / n));
       const out: Conversation[] = [];
       for (let i = 0; i < lines.length && out.length < n; i += step) {
@@ -290,15 +356,26 @@ describe.skipIf(!existsSync(join(SHARED, 'data')) || !existsSync(join(SHARED, 'c
       ['trl-llama3', 'trl-llama3_training'],
       ['trl-phi3', 'trl-phi3_training'],
     ])('%s agrees with %s on every non-whitespace character', (s, t) => {
-      const stock: RenderOptions = { template: tpl(s), now: NOW, specialTokens: { bos_token: '<s>', eos_token: '</s>' } };
-      const training: RenderOptions = { template: tpl(t), now: NOW, specialTokens: { bos_token: '<s>', eos_token: '</s>' } };
+      const stock: RenderOptions = {
+        template: tpl(s),
+        now: NOW,
+        specialTokens: { bos_token: '<s>', eos_token: '</s>' },
+      };
+      const training: RenderOptions = {
+        template: tpl(t),
+        now: NOW,
+        specialTokens: { bos_token: '<s>', eos_token: '</s>' },
+      };
       let n = 0;
       for (const f of files) {
         for (const conv of sample(f, 15)) {
           const tagged = renderConversation(conv, training);
           const inferred = inferSpans(conv, stock, SELECT);
           expect(inferred.text, `${conv.ref.file}:${conv.ref.line}`).toBe(tagged.text);
-          expect(nonWsDisagreements(tagged.text, tagged.spans, inferred.spans), `${conv.ref.file}:${conv.ref.line}`).toEqual([]);
+          expect(
+            nonWsDisagreements(tagged.text, tagged.spans, inferred.spans),
+            `${conv.ref.file}:${conv.ref.line}`,
+          ).toEqual([]);
           n++;
         }
       }

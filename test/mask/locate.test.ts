@@ -10,7 +10,7 @@ import type { Span } from '../../src/types.js';
 
 /** Deterministic PRNG so failures reproduce. */
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  return () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 }
 
 function randomRow(r: () => number) {

@@ -20,7 +20,14 @@ describe('overlap rule', () => {
   it('marks exactly the tokens overlapping a span', () => {
     // tokens: [0,2) [2,4) [4,6) [6,8) [8,10)
     expect(bits(overlapMask(tokens([2, 2, 2, 2, 2]), [[3, 7]]))).toBe('01110');
-    expect(bits(overlapMask(tokens([2, 2, 2, 2, 2]), [[0, 2], [8, 10]]))).toBe('10001');
+    expect(
+      bits(
+        overlapMask(tokens([2, 2, 2, 2, 2]), [
+          [0, 2],
+          [8, 10],
+        ]),
+      ),
+    ).toBe('10001');
     expect(bits(overlapMask(tokens([2, 2, 2, 2, 2]), [[4, 4]]))).toBe('00000');
   });
 
@@ -37,7 +44,10 @@ describe('overlap rule', () => {
 
 describe('hf rule vs overlap, side by side', () => {
   const text = tokens([3, 3, 3, 3, 3, 3, 3, 3]); // 8 tokens, chars 0..24
-  const spans: Span[] = [[6, 12], [18, 24]]; // tokens 2-3 and 6-7
+  const spans: Span[] = [
+    [6, 12],
+    [18, 24],
+  ]; // tokens 2-3 and 6-7
 
   it('agree on an untruncated row', () => {
     expect(bits(hfMask(text, spans))).toBe('00110011');
@@ -71,7 +81,12 @@ describe('hf rule vs overlap, side by side', () => {
 });
 
 describe('shape', () => {
-  const row = { ref: { file: 'f', line: 1 }, index: 0, inputIds: new Int32Array([5, 6, 7]), assistantMasks: new Uint8Array([0, 1, 1]) };
+  const row = {
+    ref: { file: 'f', line: 1 },
+    index: 0,
+    inputIds: new Int32Array([5, 6, 7]),
+    assistantMasks: new Uint8Array([0, 1, 1]),
+  };
 
   it.each([
     ['right', [5, 6, 7, 0, 0], [1, 1, 1, 0, 0], [0, 1, 1, 0, 0], [-100, 6, 7, -100, -100]],

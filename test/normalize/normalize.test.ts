@@ -8,11 +8,22 @@ describe('normalizeRow', () => {
   it('passes OpenAI messages, tools, documents and row options through unchanged', () => {
     const messages = [
       { role: 'user', content: [{ type: 'text', text: 'hi' }] },
-      { role: 'assistant', content: '', reasoning_content: 'r', tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{"a":1}' } }] },
+      {
+        role: 'assistant',
+        content: '',
+        reasoning_content: 'r',
+        tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{"a":1}' } }],
+      },
       { role: 'tool', content: '{"ok":true}', tool_call_id: 'c1' },
     ];
-    const out = norm({ messages, tools: [{ type: 'function', function: { name: 'f' } }], documents: [{ text: 'd' }],
-      chat_template_kwargs: { enable_thinking: false }, add_generation_prompt: true, id: 'x' });
+    const out = norm({
+      messages,
+      tools: [{ type: 'function', function: { name: 'f' } }],
+      documents: [{ text: 'd' }],
+      chat_template_kwargs: { enable_thinking: false },
+      add_generation_prompt: true,
+      id: 'x',
+    });
     expect(out.ok).toBe(true);
     if (!out.ok) return;
     expect(out.row.messages).toEqual(messages);
@@ -39,20 +50,39 @@ describe('normalizeRow', () => {
     expect(out.row.messages).toEqual([
       { role: 'system', content: 'sys' },
       { role: 'user', content: 'weather?' },
-      { role: 'assistant', content: '', tool_calls: [{ id: 'call_00001', type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } }] },
+      {
+        role: 'assistant',
+        content: '',
+        tool_calls: [
+          { id: 'call_00001', type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } },
+        ],
+      },
       { role: 'tool', content: '{"t": 20}', tool_call_id: 'call_00001', name: 'get_weather' },
       { role: 'assistant', content: 'It is 20.' },
     ]);
-    expect(out.row.tools).toEqual([{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }]);
+    expect(out.row.tools).toEqual([
+      { type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } },
+    ]);
   });
 
   it('converts LLaMA-Factory v1 typed parts', () => {
-    const out = norm({ messages: [
-      { role: 'user', content: [{ type: 'text', value: 'q' }] },
-      { role: 'assistant', content: [{ type: 'reasoning', value: 'think' }, { type: 'text', value: 'a' }, { type: 'tool_call', value: '{"name":"f","arguments":{"x":1}}' }] },
-    ] });
+    const out = norm({
+      messages: [
+        { role: 'user', content: [{ type: 'text', value: 'q' }] },
+        {
+          role: 'assistant',
+          content: [
+            { type: 'reasoning', value: 'think' },
+            { type: 'text', value: 'a' },
+            { type: 'tool_call', value: '{"name":"f","arguments":{"x":1}}' },
+          ],
+        },
+      ],
+    });
     expect(out.ok && out.row.messages[1]).toEqual({
-      role: 'assistant', content: 'a', reasoning_content: 'think',
+      role: 'assistant',
+      content: 'a',
+      reasoning_content: 'think',
       tool_calls: [{ id: 'call_00001', type: 'function', function: { name: 'f', arguments: { x: 1 } } }],
     });
   });

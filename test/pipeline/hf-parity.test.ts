@@ -23,7 +23,13 @@ interface Render {
 interface Case {
   id: string;
   conversations: string[];
-  options: { truncation: boolean; max_length: number | null; padding: false | 'longest' | 'max_length'; padding_side: 'left' | 'right'; truncation_side: 'left' | 'right' };
+  options: {
+    truncation: boolean;
+    max_length: number | null;
+    padding: false | 'longest' | 'max_length';
+    padding_side: 'left' | 'right';
+    truncation_side: 'left' | 'right';
+  };
   error?: string | null;
   input_ids?: number[][];
   attention_mask?: number[][];
@@ -56,7 +62,12 @@ describe.each(files)('%s', (file) => {
       for (const r of fx.renders) {
         const c = conv(r.conversation);
         const run = () =>
-          renderConversation(c, { template, specialTokens: tk.specialTokens, addGenerationPrompt: r.add_generation_prompt, templateKwargs: r.template_kwargs });
+          renderConversation(c, {
+            template,
+            specialTokens: tk.specialTokens,
+            addGenerationPrompt: r.add_generation_prompt,
+            templateKwargs: r.template_kwargs,
+          });
         if (r.error) {
           expect(run, r.id).toThrow();
           continue;
@@ -90,9 +101,15 @@ describe.each(files)('%s', (file) => {
           padToken: padSet ? fx.pad_token_set!.token : undefined,
           batchSize: rs.length,
         });
-        const out = await processBatch(rs.map((r, i) => conv(r.conversation, i)), { tokenizer: tk, template, options });
+        const out = await processBatch(
+          rs.map((r, i) => conv(r.conversation, i)),
+          { tokenizer: tk, template, options },
+        );
         if (c.error) {
-          expect(out.some((r) => !r.ok), `${c.id} should fail: ${c.error}`).toBe(true);
+          expect(
+            out.some((r) => !r.ok),
+            `${c.id} should fail: ${c.error}`,
+          ).toBe(true);
           continue;
         }
         out.forEach((r, i) => {

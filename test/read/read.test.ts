@@ -7,9 +7,12 @@ import { readRows, splitLines } from '../../src/read/index.js';
 
 async function lines(chunks: (string | Buffer)[]) {
   const out = [];
-  for await (const l of splitLines((async function* () {
-    for (const c of chunks) yield typeof c === 'string' ? Buffer.from(c) : c;
-  })())) out.push(l);
+  for await (const l of splitLines(
+    (async function* () {
+      for (const c of chunks) yield typeof c === 'string' ? Buffer.from(c) : c;
+    })(),
+  ))
+    out.push(l);
   return out;
 }
 

@@ -16,7 +16,12 @@ import { ROOT } from '../helpers.js';
 const run = promisify(execFile);
 const BIN = join(ROOT, 'dist/cli/main.js');
 const ok = (user: string, assistant: string) =>
-  JSON.stringify({ messages: [{ role: 'user', content: user }, { role: 'assistant', content: assistant }] });
+  JSON.stringify({
+    messages: [
+      { role: 'user', content: user },
+      { role: 'assistant', content: assistant },
+    ],
+  });
 
 /** name → [file content, rows the file holds (non-blank lines)] */
 function corpus(): Record<string, [Buffer | string, number]> {
@@ -28,23 +33,74 @@ function corpus(): Record<string, [Buffer | string, number]> {
     '03-bom.jsonl': ['\ufeff' + lines(ok('bom', 'fine')), 1],
     '04-crlf.jsonl': [ok('crlf', 'one') + '\r\n' + ok('crlf', 'two') + '\r\n', 2],
     '05-u2028.jsonl': [lines(ok('line\u2028sep', 'para\u2029sep')), 1],
-    '06-lone-surrogate.jsonl': [lines('{"messages":[{"role":"user","content":"x\\ud800y"},{"role":"assistant","content":"z"}]}'), 1],
-    '07-invalid-utf8.jsonl': [Buffer.concat([Buffer.from(ok('a', 'b') + '\n'), Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a])]), 2],
+    '06-lone-surrogate.jsonl': [
+      lines('{"messages":[{"role":"user","content":"x\\ud800y"},{"role":"assistant","content":"z"}]}'),
+      1,
+    ],
+    '07-invalid-utf8.jsonl': [
+      Buffer.concat([Buffer.from(ok('a', 'b') + '\n'), Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d, 0x0a])]),
+      2,
+    ],
     '08-not-object.jsonl': [lines('[1,2,3]', '"text"', '42', 'null'), 4],
     '09-missing-empty-messages.jsonl': [lines('{"id":1}', '{"messages":[]}', '{"messages":"hi"}'), 3],
-    '10-content-types.jsonl': [lines(
-      '{"messages":[{"role":"user","content":null},{"role":"assistant","content":"ok"}]}',
-      '{"messages":[{"role":"user","content":42},{"role":"assistant","content":"ok"}]}',
-      '{"messages":[{"role":"user","content":[{"type":"text","text":"parts"}]},{"role":"assistant","content":"ok"}]}',
-      '{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":null}]}',
-    ), 4],
-    '11-unknown-role.jsonl': [lines('{"messages":[{"role":"wizard","content":"spell"},{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}'), 1],
-    '12-tool-args.jsonl': [lines(
-      JSON.stringify({ messages: [{ role: 'user', content: 'w?' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{"c":"P"}' } }] }, { role: 'tool', content: '1' }, { role: 'assistant', content: 'done' }], tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
-      JSON.stringify({ messages: [{ role: 'user', content: 'w?' }, { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'f', arguments: { c: 'P' } } }] }, { role: 'tool', content: '1' }, { role: 'assistant', content: 'done' }], tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }),
-    ), 2],
-    '13-orphan-tool.jsonl': [lines('{"messages":[{"role":"user","content":"q"},{"role":"tool","content":"r"},{"role":"assistant","content":"a"}]}'), 1],
-    '14-ends-on-user.jsonl': [lines('{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"user","content":"q2"}]}'), 1],
+    '10-content-types.jsonl': [
+      lines(
+        '{"messages":[{"role":"user","content":null},{"role":"assistant","content":"ok"}]}',
+        '{"messages":[{"role":"user","content":42},{"role":"assistant","content":"ok"}]}',
+        '{"messages":[{"role":"user","content":[{"type":"text","text":"parts"}]},{"role":"assistant","content":"ok"}]}',
+        '{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":null}]}',
+      ),
+      4,
+    ],
+    '11-unknown-role.jsonl': [
+      lines(
+        '{"messages":[{"role":"wizard","content":"spell"},{"role":"user","content":"q"},{"role":"assistant","content":"a"}]}',
+      ),
+      1,
+    ],
+    '12-tool-args.jsonl': [
+      lines(
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: 'w?' },
+            {
+              role: 'assistant',
+              content: '',
+              tool_calls: [{ type: 'function', function: { name: 'f', arguments: '{"c":"P"}' } }],
+            },
+            { role: 'tool', content: '1' },
+            { role: 'assistant', content: 'done' },
+          ],
+          tools: [{ type: 'function', function: { name: 'f', parameters: {} } }],
+        }),
+        JSON.stringify({
+          messages: [
+            { role: 'user', content: 'w?' },
+            {
+              role: 'assistant',
+              content: '',
+              tool_calls: [{ type: 'function', function: { name: 'f', arguments: { c: 'P' } } }],
+            },
+            { role: 'tool', content: '1' },
+            { role: 'assistant', content: 'done' },
+          ],
+          tools: [{ type: 'function', function: { name: 'f', parameters: {} } }],
+        }),
+      ),
+      2,
+    ],
+    '13-orphan-tool.jsonl': [
+      lines(
+        '{"messages":[{"role":"user","content":"q"},{"role":"tool","content":"r"},{"role":"assistant","content":"a"}]}',
+      ),
+      1,
+    ],
+    '14-ends-on-user.jsonl': [
+      lines(
+        '{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"},{"role":"user","content":"q2"}]}',
+      ),
+      1,
+    ],
     '15-huge-line.jsonl': [lines(ok('big', 'x'.repeat(20 * 1024 * 1024))), 1],
     '16-many-tiny.jsonl': [Array.from({ length: 100_000 }, (_, i) => ok(String(i), 'y')).join('\n') + '\n', 100_000],
     '17-empty.jsonl': ['', 0],
@@ -62,16 +118,38 @@ describe('bad-input corpus through the CLI', () => {
   beforeAll(async () => {
     mkdirSync(inDir);
     for (const [name, [content]] of Object.entries(corpus())) writeFileSync(join(inDir, name), content);
-    const { stdout } = await run(process.execPath, [BIN, 'run', '-i', inDir, '-o', out, '-t', 'samples/tokenizer',
-      '--chat-template', 'samples/qwen2_5_training.jinja', '--max-length', '2048'], { cwd: ROOT, maxBuffer: 1 << 26 });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        '-i',
+        inDir,
+        '-o',
+        out,
+        '-t',
+        'samples/tokenizer',
+        '--chat-template',
+        'samples/qwen2_5_training.jinja',
+        '--max-length',
+        '2048',
+      ],
+      { cwd: ROOT, maxBuffer: 1 << 26 },
+    );
     summary = JSON.parse(stdout);
-    rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    rejects = readFileSync(join(out, 'rejects.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   }, 300_000);
 
   it('accounts for every row: rows_in = written + rejected, rejects listed with file:line', () => {
     expect(summary.rows_in).toBe(summary.rows_written + summary.rows_rejected);
     expect(rejects).toHaveLength(summary.rows_rejected);
-    const byReason = rejects.reduce<Record<string, number>>((m, r) => ({ ...m, [r.reason]: (m[r.reason] ?? 0) + 1 }), {});
+    const byReason = rejects.reduce<Record<string, number>>(
+      (m, r) => ({ ...m, [r.reason]: (m[r.reason] ?? 0) + 1 }),
+      {},
+    );
     expect(byReason).toEqual(summary.rejected_by_reason);
     // All rows of the complete files are counted (the cut gzip contributes what it could read + 1 error row).
     const known = Object.values(corpus()).reduce((n, [, rows]) => n + Math.max(rows, 0), 0);
@@ -97,7 +175,16 @@ describe('bad-input corpus through the CLI', () => {
 
   it('writes the good rows (BOM, CRLF, U+2028, both tool-argument forms, 100k tiny rows, the 20 MB line)', () => {
     const good = (file: string) => !rejects.some((r) => r.file.endsWith(file));
-    for (const f of ['03-bom.jsonl', '04-crlf.jsonl', '05-u2028.jsonl', '12-tool-args.jsonl', '15-huge-line.jsonl', '16-many-tiny.jsonl', '13-orphan-tool.jsonl', '14-ends-on-user.jsonl']) {
+    for (const f of [
+      '03-bom.jsonl',
+      '04-crlf.jsonl',
+      '05-u2028.jsonl',
+      '12-tool-args.jsonl',
+      '15-huge-line.jsonl',
+      '16-many-tiny.jsonl',
+      '13-orphan-tool.jsonl',
+      '14-ends-on-user.jsonl',
+    ]) {
       expect(good(f), f).toBe(true);
     }
     expect(summary.rows_written).toBeGreaterThan(100_000);

@@ -7,14 +7,24 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  SAMPLE_FLAGS, cli, expectAccounted, expectVerified, fingerprintOf, rejectsOf, shardHashes, stableSummary, summaryOf, tempDir,
+  SAMPLE_FLAGS,
+  cli,
+  expectAccounted,
+  expectVerified,
+  fingerprintOf,
+  rejectsOf,
+  shardHashes,
+  stableSummary,
+  summaryOf,
+  tempDir,
   writeCorpus,
 } from './helpers.js';
 
 const dir = tempDir('determinism');
 const corpus = writeCorpus(join(dir, 'chats.jsonl'), 2, 43); // 600 sample rows + 13 rejected ones
 const out = (name: string) => join(dir, name);
-const run = (name: string, ...flags: string[]) => cli(['run', '-i', corpus.path, ...SAMPLE_FLAGS, '-o', out(name), ...flags]);
+const run = (name: string, ...flags: string[]) =>
+  cli(['run', '-i', corpus.path, ...SAMPLE_FLAGS, '-o', out(name), ...flags]);
 
 const variants: Record<string, string[]> = {
   'workers-1': ['--workers', '1'],
@@ -65,7 +75,11 @@ describe('same input and options, same bytes', () => {
     expect(shardHashes(b)).toEqual(shardHashes(a));
     expect(rejectsOf(b)).toEqual(rejectsOf(a));
     const strip = (s: Record<string, any>) => {
-      const { tokenizer: { engine: _e, ...tok }, fingerprint: _f, ...rest } = stableSummary(s, ['engine']);
+      const {
+        tokenizer: { engine: _e, ...tok },
+        fingerprint: _f,
+        ...rest
+      } = stableSummary(s, ['engine']);
       return { ...rest, tokenizer: tok };
     };
     expect(strip(summaryOf(b))).toEqual(strip(summaryOf(a)));
@@ -114,7 +128,9 @@ describe('_fingerprint', () => {
     expect(b.code, b.stderr).toBe(0);
     expect(shardHashes(out('content-a'))).toEqual(shardHashes(out('workers-1')));
     expect(shardHashes(out('content-b'))).not.toEqual(shardHashes(out('content-a')));
-    expect(stableSummary(summaryOf(out('content-b'))).options).toEqual(stableSummary(summaryOf(out('content-a'))).options);
+    expect(stableSummary(summaryOf(out('content-b'))).options).toEqual(
+      stableSummary(summaryOf(out('content-a'))).options,
+    );
     expect(fingerprintOf(out('content-b'))).not.toBe(fingerprintOf(out('content-a')));
   });
 });

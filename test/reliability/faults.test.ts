@@ -13,13 +13,35 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  BIN, ROOT, SAMPLE_FLAGS, TEMPLATE, TOKENIZER, cleanEnv, cli, expectAccounted, expectVerified, shardHashes, summaryOf, tempDir,
-  writeCorpus, type CliResult,
+  BIN,
+  ROOT,
+  SAMPLE_FLAGS,
+  TEMPLATE,
+  TOKENIZER,
+  cleanEnv,
+  cli,
+  expectAccounted,
+  expectVerified,
+  shardHashes,
+  summaryOf,
+  tempDir,
+  writeCorpus,
+  type CliResult,
 } from './helpers.js';
 
 const dir = tempDir('faults');
 const corpus = writeCorpus(join(dir, 'chats.jsonl'), 1, 50); // 300 sample rows + 6 rejected ones
-const runArgs = (out: string, ...flags: string[]) => ['run', '-i', corpus.path, ...SAMPLE_FLAGS, '--workers', '0', '-o', out, ...flags];
+const runArgs = (out: string, ...flags: string[]) => [
+  'run',
+  '-i',
+  corpus.path,
+  ...SAMPLE_FLAGS,
+  '--workers',
+  '0',
+  '-o',
+  out,
+  ...flags,
+];
 const isRoot = process.getuid?.() === 0;
 
 /**
@@ -29,7 +51,14 @@ const isRoot = process.getuid?.() === 0;
 function asUser(): string[] | null {
   if (!isRoot) return [];
   if (!existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) return null;
-  const probe = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(BIN)})`]);
+  const probe = spawnSync('runuser', [
+    '-u',
+    'nobody',
+    '--',
+    process.execPath,
+    '-e',
+    `require('fs').accessSync(${JSON.stringify(BIN)})`,
+  ]);
   return probe.status === 0 ? ['runuser', '-u', 'nobody', '--'] : null;
 }
 const runAs = asUser();
@@ -114,7 +143,10 @@ describe('unwritable output', () => {
     // `ulimit -f 1024`: 512 KB (dash counts 512-byte blocks) or 1 MB (bash), below the ~1.5 MB shard of this input.
     const r = await new Promise<CliResult>((resolve) => {
       const quoted = [process.execPath, BIN, ...runArgs(out)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-      const child = spawn('/bin/sh', ['-c', `trap '' XFSZ; ulimit -f 1024 && exec ${quoted}`], { cwd: ROOT, env: cleanEnv() });
+      const child = spawn('/bin/sh', ['-c', `trap '' XFSZ; ulimit -f 1024 && exec ${quoted}`], {
+        cwd: ROOT,
+        env: cleanEnv(),
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -135,7 +167,9 @@ describe('unwritable output', () => {
 });
 
 function shardNamesOf(d: string): string[] {
-  return readdirSync(d).filter((f) => /^data-\d{5}-of-\d{5}\.arrow$/.test(f)).sort();
+  return readdirSync(d)
+    .filter((f) => /^data-\d{5}-of-\d{5}\.arrow$/.test(f))
+    .sort();
 }
 
 describe('existing output', () => {
@@ -143,13 +177,18 @@ describe('existing output', () => {
     const out = join(dir, 'existing');
     expect((await cli(runArgs(out))).code).toBe(0);
     const before = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
-    expect(Object.keys(before)).toEqual(expect.arrayContaining(['state.json', 'summary.json', 'rejects.jsonl', 'dataset_info.json']));
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining(['state.json', 'summary.json', 'rejects.jsonl', 'dataset_info.json']),
+    );
 
     expectCleanFailure(await cli(runArgs(out)), /already contains a dataset.*pass overwrite/);
     // Also with another input: the refusal comes before anything in the folder is touched.
     const other = join(dir, 'other.jsonl');
     writeFileSync(other, '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');
-    expectCleanFailure(await cli(['run', '-i', other, ...SAMPLE_FLAGS, '--workers', '0', '-o', out]), /already contains a dataset/);
+    expectCleanFailure(
+      await cli(['run', '-i', other, ...SAMPLE_FLAGS, '--workers', '0', '-o', out]),
+      /already contains a dataset/,
+    );
     const after = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
     expect(after).toEqual(before);
 
@@ -164,12 +203,32 @@ describe('broken tokenizer folder', () => {
   const config = readFileSync(join(TOKENIZER, 'tokenizer_config.json'));
   const gz = readFileSync(join(TOKENIZER, 'tokenizer.json.gz'));
   const cases: [string, Record<string, Buffer | string>, RegExp][] = [
-    ['tokenizer.json that is not JSON', { 'tokenizer.json': '{"version": "1.0", "model": {', 'tokenizer_config.json': config }, /not valid JSON|EOF while parsing/],
-    ['tokenizer.json of the wrong shape', { 'tokenizer.json': '{"model": 42}', 'tokenizer_config.json': config }, /[Mm]odel/],
+    [
+      'tokenizer.json that is not JSON',
+      { 'tokenizer.json': '{"version": "1.0", "model": {', 'tokenizer_config.json': config },
+      /not valid JSON|EOF while parsing/,
+    ],
+    [
+      'tokenizer.json of the wrong shape',
+      { 'tokenizer.json': '{"model": 42}', 'tokenizer_config.json': config },
+      /[Mm]odel/,
+    ],
     ['an empty tokenizer.json', { 'tokenizer.json': '', 'tokenizer_config.json': config }, /tokenizer\.json/],
-    ['a truncated tokenizer.json.gz', { 'tokenizer.json.gz': gz.subarray(0, gz.length >> 1), 'tokenizer_config.json': config }, /cannot decompress/],
-    ['a gzip of garbage', { 'tokenizer.json.gz': gzipSync('garbage'), 'tokenizer_config.json': config }, /tokenizer\.json/],
-    ['tokenizer_config.json that is not JSON', { 'tokenizer.json.gz': gz, 'tokenizer_config.json': '{"chat_template": ' }, /tokenizer_config\.json is not valid JSON/],
+    [
+      'a truncated tokenizer.json.gz',
+      { 'tokenizer.json.gz': gz.subarray(0, gz.length >> 1), 'tokenizer_config.json': config },
+      /cannot decompress/,
+    ],
+    [
+      'a gzip of garbage',
+      { 'tokenizer.json.gz': gzipSync('garbage'), 'tokenizer_config.json': config },
+      /tokenizer\.json/,
+    ],
+    [
+      'tokenizer_config.json that is not JSON',
+      { 'tokenizer.json.gz': gz, 'tokenizer_config.json': '{"chat_template": ' },
+      /tokenizer_config\.json is not valid JSON/,
+    ],
     ['no tokenizer.json at all', { 'tokenizer_config.json': config }, /no tokenizer\.json/],
   ];
 
@@ -179,8 +238,23 @@ describe('broken tokenizer folder', () => {
     for (const [f, content] of Object.entries(files)) writeFileSync(join(tok, f), content);
     for (const engine of ['native', 'js']) {
       const out = join(dir, `out-${engine}-` + name.replace(/\W+/g, '-'));
-      const r = await cli(['run', '-i', corpus.path, '-t', tok, '--chat-template', TEMPLATE, '--engine', engine, '-o', out]);
-      expectCleanFailure(r, new RegExp(`cannot load tokenizer ${tok.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*(${message.source})`));
+      const r = await cli([
+        'run',
+        '-i',
+        corpus.path,
+        '-t',
+        tok,
+        '--chat-template',
+        TEMPLATE,
+        '--engine',
+        engine,
+        '-o',
+        out,
+      ]);
+      expectCleanFailure(
+        r,
+        new RegExp(`cannot load tokenizer ${tok.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*(${message.source})`),
+      );
       expect(existsSync(out), 'nothing is created before the tokenizer loads').toBe(false);
     }
   });
@@ -188,10 +262,22 @@ describe('broken tokenizer folder', () => {
 
 describe('missing or broken chat template', () => {
   const cases: [string, () => string, RegExp][] = [
-    ['a template file that does not exist', () => join(dir, 'nope', 'missing.jinja'), /missing\.jinja' is neither a template file/],
+    [
+      'a template file that does not exist',
+      () => join(dir, 'nope', 'missing.jinja'),
+      /missing\.jinja' is neither a template file/,
+    ],
     ['a folder instead of a file', () => dir, /is neither a template file/],
-    ['a syntax error (unclosed tag)', () => write('unclosed.jinja', "{% for m in messages %}{{ m.content }}"), /cannot load the chat template: .*(endfor|unexpected end|end of template)/i],
-    ['a syntax error (bad expression)', () => write('bad-expr.jinja', '{{ messages[ }}'), /cannot load the chat template: /],
+    [
+      'a syntax error (unclosed tag)',
+      () => write('unclosed.jinja', '{% for m in messages %}{{ m.content }}'),
+      /cannot load the chat template: .*(endfor|unexpected end|end of template)/i,
+    ],
+    [
+      'a syntax error (bad expression)',
+      () => write('bad-expr.jinja', '{{ messages[ }}'),
+      /cannot load the chat template: /,
+    ],
     ['an unknown filter', () => write('filter.jinja', '{{ messages | no_such_filter }}'), /no_such_filter/],
   ];
   function write(name: string, text: string): string {

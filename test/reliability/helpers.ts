@@ -36,15 +36,29 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 }
 
 /** Run `node dist/cli/main.js ARGS`; never throws on a non-zero exit. */
-export function cli(args: string[], opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [BIN, ...args],
-      { cwd: ROOT, maxBuffer: 1 << 26, env: cleanEnv(opts.env), timeout: opts.timeoutMs ?? 60_000, killSignal: 'SIGKILL' },
+      {
+        cwd: ROOT,
+        maxBuffer: 1 << 26,
+        env: cleanEnv(opts.env),
+        timeout: opts.timeoutMs ?? 60_000,
+        killSignal: 'SIGKILL',
+      },
       (err, stdout, stderr) => {
         const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
-        resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
+        resolve({
+          code: e ? (typeof e.code === 'number' ? e.code : null) : 0,
+          signal: e?.signal ?? null,
+          stdout,
+          stderr,
+        });
       },
     );
     if (opts.input !== undefined) child.stdin!.end(opts.input);
@@ -59,12 +73,18 @@ export interface LibRun {
 
 /** Start the library child (runPipeline with tuning); the caller may kill it. */
 export function startLib(run: LibRun): ChildProcess & { done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [RUN_LIB, JSON.stringify(run)], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [RUN_LIB, JSON.stringify(run)], {
+    cwd: ROOT,
+    env: cleanEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   return Object.assign(child, { done });
 }
 
@@ -76,7 +96,11 @@ export function sampleLines(): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.jsonl'))
     .sort()
-    .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== ''));
+    .flatMap((f) =>
+      readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== ''),
+    );
 }
 
 /** Rows the pipeline rejects, one per reason stage: normalize (JSON, shape) and mask (nothing to train). */
@@ -112,7 +136,11 @@ export function shardNames(dir: string): string[] {
 
 /** sha256 of every shard, in order. */
 export function shardHashes(dir: string): string[] {
-  return shardNames(dir).map((f) => createHash('sha256').update(readFileSync(join(dir, f))).digest('hex'));
+  return shardNames(dir).map((f) =>
+    createHash('sha256')
+      .update(readFileSync(join(dir, f)))
+      .digest('hex'),
+  );
 }
 
 export const fingerprintOf = (dir: string): string =>
@@ -172,7 +200,8 @@ export function rejectsOf(dir: string): RejectLine[] {
     .map((l) => JSON.parse(l) as RejectLine);
 }
 
-export const summaryOf = (dir: string): Record<string, any> => JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
+export const summaryOf = (dir: string): Record<string, any> =>
+  JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
 
 /**
  * A summary without what legitimately differs between equivalent runs: timing, the output folder,

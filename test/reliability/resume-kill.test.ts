@@ -15,8 +15,25 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readResumePoint } from '../../src/write/index.js';
 import { verifyDataset } from '../../src/verify/index.js';
 import {
-  BIN, NOW, ROOT, SAMPLE_FLAGS, TEMPLATE, TOKENIZER, cli, expectAccounted, expectVerified, rejectsOf, shardHashes, stableSummary, startLib, cleanEnv,
-  summaryOf, tempDir, writeCorpus, type CliResult, type LibRun,
+  BIN,
+  NOW,
+  ROOT,
+  SAMPLE_FLAGS,
+  TEMPLATE,
+  TOKENIZER,
+  cli,
+  expectAccounted,
+  expectVerified,
+  rejectsOf,
+  shardHashes,
+  stableSummary,
+  startLib,
+  cleanEnv,
+  summaryOf,
+  tempDir,
+  writeCorpus,
+  type CliResult,
+  type LibRun,
 } from './helpers.js';
 
 const ROWS_PER_SHARD = 50;

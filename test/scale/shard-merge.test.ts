@@ -9,8 +9,18 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  SAMPLE_FLAGS, cli, expectAccounted, expectSameRows, expectVerified, fingerprintOf, rejectsOf, shardHashes, summaryOf,
-  tempDir, writeCorpus, type CliResult,
+  SAMPLE_FLAGS,
+  cli,
+  expectAccounted,
+  expectSameRows,
+  expectVerified,
+  fingerprintOf,
+  rejectsOf,
+  shardHashes,
+  summaryOf,
+  tempDir,
+  writeCorpus,
+  type CliResult,
 } from '../reliability/helpers.js';
 
 const N = 3;
@@ -24,7 +34,10 @@ const launchers: Record<string, (i: number) => { args: string[]; env?: Record<st
   kubernetes: (i) => ({ args: ['--num-shards', String(N)], env: { JOB_COMPLETION_INDEX: String(i) } }),
   slurm: (i) => ({ args: [], env: { SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: String(N) } }),
   // `#SBATCH --array=1-3`: ids start at SLURM_ARRAY_TASK_MIN.
-  'slurm-min-1': (i) => ({ args: [], env: { SLURM_ARRAY_TASK_ID: String(i + 1), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: String(N) } }),
+  'slurm-min-1': (i) => ({
+    args: [],
+    env: { SLURM_ARRAY_TASK_ID: String(i + 1), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: String(N) },
+  }),
 };
 
 const single = join(dir, 'single');
@@ -62,7 +75,12 @@ describe.each(Object.keys(launchers))('%s launcher: 3 shard processes, then merg
   });
 
   it('merge gives the single-machine dataset row for row, and it verifies', async () => {
-    const m = await cli(['merge', ...Array.from({ length: N }, (_, i) => partDir(mode, i)), '--output', mergedDir(mode)]);
+    const m = await cli([
+      'merge',
+      ...Array.from({ length: N }, (_, i) => partDir(mode, i)),
+      '--output',
+      mergedDir(mode),
+    ]);
     expect(m.code, m.stderr).toBe(0);
     const report = JSON.parse(m.stdout);
     const s = summaryOf(single);
@@ -78,7 +96,8 @@ describe.each(Object.keys(launchers))('%s launcher: 3 shard processes, then merg
     expect(parts.flatMap(rejectsOf)).toEqual(rejectsOf(single));
     const s = summaryOf(single);
     const sum = (k: string) => parts.reduce((n, p) => n + summaryOf(p)[k], 0);
-    for (const k of ['rows_in', 'rows_written', 'rows_rejected', 'tokens', 'trainable_tokens', 'padded_tokens']) expect(sum(k), k).toBe(s[k]);
+    for (const k of ['rows_in', 'rows_written', 'rows_rejected', 'tokens', 'trainable_tokens', 'padded_tokens'])
+      expect(sum(k), k).toBe(s[k]);
     expect(s.rows_rejected).toBeGreaterThan(0);
   });
 });
@@ -115,8 +134,24 @@ describe('edge cases', () => {
     writeFileSync(input, readFileSync(tiny.path, 'utf8').split('\n').slice(0, 5).join('\n') + '\n');
     const one = await cli(['run', '-i', input, ...SAMPLE_FLAGS, '--workers', '0', '-o', fiveSingle]);
     expect(one.code, one.stderr).toBe(0);
-    const runs = await Promise.all(fiveParts.map((p, i) =>
-      cli(['run', '-i', input, ...SAMPLE_FLAGS, '--workers', '0', '--num-shards', '8', '--shard-index', String(i), '-o', p])));
+    const runs = await Promise.all(
+      fiveParts.map((p, i) =>
+        cli([
+          'run',
+          '-i',
+          input,
+          ...SAMPLE_FLAGS,
+          '--workers',
+          '0',
+          '--num-shards',
+          '8',
+          '--shard-index',
+          String(i),
+          '-o',
+          p,
+        ]),
+      ),
+    );
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     expect(fiveParts.map((p) => expectAccounted(p).rows_in)).toEqual([0, 1, 0, 1, 1, 0, 1, 1]);
     expect(fiveParts.flatMap(rejectsOf)).toEqual(rejectsOf(fiveSingle));

@@ -11,11 +11,67 @@ import type { TokenizerEngine } from '../../src/tokenize/index.js';
 import type { Encoding } from '../../src/types.js';
 import { TEXTS, TOKENIZERS, tokenizerDir } from './fixtures.js';
 
-const PIECES = [' ', '  ', '\n', '\n\n', '\t', '\r\n', 'a', 'Hello', 'world', "'s", "'LL", '123', '4567', '中文', '日本語',
-  'カタカナ', '한국어', '\u1100\u1161\u11a8', '😀', '👍🏽', '👨‍👩‍👧', 'e\u0301', 'a\u0308\u0303', '\u0301', 'ﬁ', '①', 'ＡＢ',
-  'ΣΑΣ', 'İ', '▁', '▁▁x', '<0x41>', '<s>', '</s>', '<|im_start|>', '<|im_end|>', '<|eot_id|>', '<start_of_turn>',
-  '<end_of_turn>', '[INST]', '<｜User｜>', '\u00a0', '\u3000', '\uD800', '\uDC00x', '!!', '...', '«»', '—', '$', '```',
-  '    ', 'ǅ', 'ß', 'ﷺ', '\u200d', '\ufeff', '\u0000', '\u2028'];
+const PIECES = [
+  ' ',
+  '  ',
+  '\n',
+  '\n\n',
+  '\t',
+  '\r\n',
+  'a',
+  'Hello',
+  'world',
+  "'s",
+  "'LL",
+  '123',
+  '4567',
+  '中文',
+  '日本語',
+  'カタカナ',
+  '한국어',
+  '\u1100\u1161\u11a8',
+  '😀',
+  '👍🏽',
+  '👨‍👩‍👧',
+  'e\u0301',
+  'a\u0308\u0303',
+  '\u0301',
+  'ﬁ',
+  '①',
+  'ＡＢ',
+  'ΣΑΣ',
+  'İ',
+  '▁',
+  '▁▁x',
+  '<0x41>',
+  '<s>',
+  '</s>',
+  '<|im_start|>',
+  '<|im_end|>',
+  '<|eot_id|>',
+  '<start_of_turn>',
+  '<end_of_turn>',
+  '[INST]',
+  '<｜User｜>',
+  '\u00a0',
+  '\u3000',
+  '\uD800',
+  '\uDC00x',
+  '!!',
+  '...',
+  '«»',
+  '—',
+  '$',
+  '```',
+  '    ',
+  'ǅ',
+  'ß',
+  'ﷺ',
+  '\u200d',
+  '\ufeff',
+  '\u0000',
+  '\u2028',
+];
 
 function randomTexts(count: number, seed: number): string[] {
   let s = seed;
@@ -85,7 +141,11 @@ describe.each(TOKENIZERS)('native vs js: %s', (name) => {
     let checked = 0;
     encs.forEach((enc, t) => {
       const text = TEXTS[t]!.replace(/[\uD800-\uDFFF]/g, (c, i: number, s: string) =>
-        /[\uD800-\uDBFF][\uDC00-\uDFFF]/.test(s.slice(i - 1, i + 1)) || /[\uD800-\uDBFF][\uDC00-\uDFFF]/.test(s.slice(i, i + 2)) ? c : '\uFFFD');
+        /[\uD800-\uDBFF][\uDC00-\uDFFF]/.test(s.slice(i - 1, i + 1)) ||
+        /[\uD800-\uDBFF][\uDC00-\uDFFF]/.test(s.slice(i, i + 2))
+          ? c
+          : '\uFFFD',
+      );
       for (let i = 0; i < enc.ids.length; i++) {
         const token = native.idToToken(enc.ids[i]!)!;
         const slice = text.slice(enc.offsets[2 * i]!, enc.offsets[2 * i + 1]!);

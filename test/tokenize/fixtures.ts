@@ -22,15 +22,18 @@ export const TEXTS: string[] = JSON.parse(readFileSync(join(here, 'texts.json'),
 /** transformers 5.x output on TEXTS (see make-golden.py); offsets already in UTF-16. */
 export interface Golden {
   generator: string;
-  tokenizers: Record<string, {
-    class: string;
-    special_tokens_map: Record<string, string>;
-    padding_side: 'left' | 'right';
-    truncation_side: 'left' | 'right';
-    model_max_length: number | null;
-    pad_token_id: number | null;
-    rows: { ids: number[]; offsets: [number, number][] }[];
-  }>;
+  tokenizers: Record<
+    string,
+    {
+      class: string;
+      special_tokens_map: Record<string, string>;
+      padding_side: 'left' | 'right';
+      truncation_side: 'left' | 'right';
+      model_max_length: number | null;
+      pad_token_id: number | null;
+      rows: { ids: number[]; offsets: [number, number][] }[];
+    }
+  >;
 }
 export function golden(): Golden {
   return JSON.parse(readFileSync(join(here, 'golden-transformers.json'), 'utf8'));

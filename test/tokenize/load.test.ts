@@ -85,7 +85,9 @@ describe('loadTokenizer: hub ids', () => {
   it('gives a clear error when the Hub is unreachable', async () => {
     process.env.CHATSHARD_CACHE = join(tmp, 'cache-offline');
     process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
-    await expect(loadTokenizer('some-org/some-model')).rejects.toThrow(/cannot download tokenizer "some-org\/some-model".*offline/i);
+    await expect(loadTokenizer('some-org/some-model')).rejects.toThrow(
+      /cannot download tokenizer "some-org\/some-model".*offline/i,
+    );
   });
 
   it('uses a complete cached snapshot without network', async () => {
@@ -122,7 +124,9 @@ describe('special tokens', () => {
 
   it('special_tokens_map.json only applies on the legacy path (no added_tokens_decoder)', () => {
     expect(collectSpecialTokens({ eos_token: 'a' }, { eos_token: { content: 'b' } })).toEqual({ eos_token: 'b' });
-    expect(collectSpecialTokens({ eos_token: 'a', added_tokens_decoder: {} }, { eos_token: 'b' })).toEqual({ eos_token: 'a' });
+    expect(collectSpecialTokens({ eos_token: 'a', added_tokens_decoder: {} }, { eos_token: 'b' })).toEqual({
+      eos_token: 'a',
+    });
   });
 });
 
@@ -130,7 +134,15 @@ describe('offsets', () => {
   it('maps code points to UTF-16, lone surrogates count once', () => {
     const text = 'a😀b\uD800c';
     expect(Array.from(codePointToUtf16Table(text))).toEqual([0, 1, 3, 4, 5, 6]);
-    expect(Array.from(flattenOffsets(text, [[1, 2], [2, 3], [3, 4]]))).toEqual([1, 3, 3, 4, 4, 5]);
+    expect(
+      Array.from(
+        flattenOffsets(text, [
+          [1, 2],
+          [2, 3],
+          [3, 4],
+        ]),
+      ),
+    ).toEqual([1, 3, 3, 4, 4, 5]);
     expect(Array.from(flattenOffsets('abc', [[0, 3]]))).toEqual([0, 3]);
   });
 });

@@ -29,7 +29,8 @@ describe.each(TOKENIZERS)('native engine: %s', (name) => {
       expect(enc.offsets.length).toBe(2 * enc.ids.length);
       let prevStart = 0;
       for (let i = 0; i < enc.ids.length; i++) {
-        const s = enc.offsets[2 * i]!, e = enc.offsets[2 * i + 1]!;
+        const s = enc.offsets[2 * i]!,
+          e = enc.offsets[2 * i + 1]!;
         expect(s).toBeGreaterThanOrEqual(prevStart);
         expect(e).toBeGreaterThanOrEqual(s);
         expect(e).toBeLessThanOrEqual(text.length);

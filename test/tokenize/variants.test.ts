@@ -14,7 +14,14 @@ type Json = Record<string, any>;
 const base = (name: 'qwen2_5' | 'llama2'): Json =>
   JSON.parse(readFileSync(join(tokenizerDir(name), 'tokenizer.json'), 'utf8'));
 
-const EXTRA = [' leading', '  x  y  ', 'ΣΑΣ İstanbul ÀÉÎ', 'ﬁ ① ＡＢ ㎏', '<|im_start|>  padded  <|im_end|>  tail', 'a <|im_end|> b'];
+const EXTRA = [
+  ' leading',
+  '  x  y  ',
+  'ΣΑΣ İstanbul ÀÉÎ',
+  'ﬁ ① ＡＢ ㎏',
+  '<|im_start|>  padded  <|im_end|>  tail',
+  'a <|im_end|> b',
+];
 
 async function expectAgreement(json: Json): Promise<void> {
   const text = JSON.stringify(json);
@@ -51,7 +58,8 @@ describe('pipeline variants: native and js agree', () => {
 
   it('added tokens with lstrip/rstrip', async () => {
     const j = base('qwen2_5');
-    for (const t of j.added_tokens) if (t.content === '<|im_start|>' || t.content === '<|im_end|>') t.lstrip = t.rstrip = true;
+    for (const t of j.added_tokens)
+      if (t.content === '<|im_start|>' || t.content === '<|im_end|>') t.lstrip = t.rstrip = true;
     await expectAgreement(j);
   });
 });

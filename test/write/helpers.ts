@@ -81,6 +81,7 @@ export function plain(r: ReadRow | ShapedRow, labels = true) {
 /** File name -> bytes of every data shard in a folder. */
 export async function shardBytes(dir: string): Promise<Map<string, Buffer>> {
   const m = new Map<string, Buffer>();
-  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.arrow')).sort()) m.set(f, await readFile(join(dir, f)));
+  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.arrow')).sort())
+    m.set(f, await readFile(join(dir, f)));
   return m;
 }

@@ -70,7 +70,11 @@ describe.skipIf(!hasDatasets())('datasets.load_from_disk (reference venv)', () =
     expect(check(empty)).toMatchObject({ ok: true, num_rows: 0 });
     const nolabels = await tempDir();
     await writeDataset(rowsOf(7), { outDir: nolabels, labels: false });
-    expect(check(nolabels)).toMatchObject({ ok: true, num_rows: 7, columns: ['input_ids', 'attention_mask', 'assistant_masks'] });
+    expect(check(nolabels)).toMatchObject({
+      ok: true,
+      num_rows: 7,
+      columns: ['input_ids', 'attention_mask', 'assistant_masks'],
+    });
     const [a, b, m] = await Promise.all([tempDir(), tempDir(), tempDir()]);
     await writeDataset(rowsOf(10), { outDir: a });
     await writeDataset(rowsOf(25, 10), { outDir: b });

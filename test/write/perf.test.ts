@@ -17,14 +17,24 @@ describe.skipIf(!process.env.CHATSHARD_BENCH)('write throughput', () => {
       const att = new Uint8Array(TOKENS).fill(1);
       const asm = Uint8Array.from({ length: TOKENS }, (_, k) => (k > TOKENS / 2 ? 1 : 0));
       const lab = Int32Array.from(ids, (v, k) => (asm[k] ? v : -100));
-      return { ref: { file: 'bench', line: 0 }, index: 0, inputIds: ids, attentionMask: att, assistantMasks: asm, labels: lab };
+      return {
+        ref: { file: 'bench', line: 0 },
+        index: 0,
+        inputIds: ids,
+        attentionMask: att,
+        assistantMasks: asm,
+        labels: lab,
+      };
     });
     async function* rows() {
       for (let i = 0; i < ROWS; i++) yield { ...templates[i % 16], index: i };
     }
     const out = await tempDir('chatshard-bench-');
     const t0 = performance.now();
-    const res = await writeDataset(rows(), { outDir: out, maxShardBytes: Number(process.env.CHATSHARD_BENCH_SHARD ?? 500_000_000) });
+    const res = await writeDataset(rows(), {
+      outDir: out,
+      maxShardBytes: Number(process.env.CHATSHARD_BENCH_SHARD ?? 500_000_000),
+    });
     const secs = (performance.now() - t0) / 1000;
     const { statSync } = await import('node:fs');
     const bytes = res.shards.reduce((s, p) => s + statSync(p).size, 0);

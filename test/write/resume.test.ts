@@ -7,7 +7,12 @@ import type { ShapedRow } from '../../src/types.js';
 import { failingRows, makeRow, rowsOf, shardBytes, removeTempDirs, tempDir } from './helpers.js';
 
 const N = 1000;
-const opts = (outDir: string): WriteOptions => ({ outDir, rowsPerShard: 150, rowsPerBatch: 40, fingerprintSeed: 'seed-1' });
+const opts = (outDir: string): WriteOptions => ({
+  outDir,
+  rowsPerShard: 150,
+  rowsPerBatch: 40,
+  fingerprintSeed: 'seed-1',
+});
 
 /** Input where some indices were rejected upstream, as the real pipeline produces. */
 async function* sparseRows(from = 0): AsyncGenerator<ShapedRow> {

@@ -37,7 +37,10 @@ describe('verifyDataset', () => {
   it('accepts good output, left and right padded', async () => {
     const right = await writeRows(Array.from({ length: 100 }, (_, i) => makeRow(i)));
     expect(await verifyDataset(right)).toEqual({ ok: true, rows: 100, shards: 1, errors: [] });
-    const left = await writeRows(Array.from({ length: 100 }, (_, i) => makeRow(i, { pad: 'left' })), false);
+    const left = await writeRows(
+      Array.from({ length: 100 }, (_, i) => makeRow(i, { pad: 'left' })),
+      false,
+    );
     expect(await verifyDataset(left)).toEqual({ ok: true, rows: 100, shards: 1, errors: [] });
   });
 

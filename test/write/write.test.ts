@@ -26,7 +26,9 @@ describe('writeDataset', () => {
       const child = f.type.children[0];
       expect(child.name).toBe('item');
       expect(child.nullable).toBe(true);
-      expect(DataType.isInt(child.type) && child.type.isSigned && child.type.bitWidth).toBe(want[f.name as keyof typeof want]);
+      expect(DataType.isInt(child.type) && child.type.isSigned && child.type.bitWidth).toBe(
+        want[f.name as keyof typeof want],
+      );
     }
     const meta = JSON.parse(table.schema.metadata.get('huggingface')!);
     expect(meta).toEqual({
@@ -40,7 +42,9 @@ describe('writeDataset', () => {
       },
     });
     // Python json.dumps spacing, like datasets' ArrowWriter.
-    expect(table.schema.metadata.get('huggingface')).toContain('{"info": {"features": {"input_ids": {"feature": {"dtype": "int32", "_type": "Value"}, "_type": "Sequence"}');
+    expect(table.schema.metadata.get('huggingface')).toContain(
+      '{"info": {"features": {"input_ids": {"feature": {"dtype": "int32", "_type": "Value"}, "_type": "Sequence"}',
+    );
     const row7 = makeRow(7);
     expect(Array.from(table.get(7)!.input_ids.toArray())).toEqual(Array.from(row7.inputIds));
     expect(Array.from(table.get(7)!.labels.toArray())).toEqual(Array.from(row7.labels));
@@ -53,8 +57,23 @@ describe('writeDataset', () => {
     const out = await tempDir();
     const res = await writeDataset(rowsOf(10), { outDir: out });
     const state = JSON.parse(await readFile(join(out, 'state.json'), 'utf8'));
-    expect(Object.keys(state)).toEqual(['_data_files', '_fingerprint', '_format_columns', '_format_kwargs', '_format_type', '_output_all_columns', '_split']);
-    expect(state).toMatchObject({ _data_files: [{ filename: 'data-00000-of-00001.arrow' }], _format_columns: null, _format_kwargs: {}, _format_type: null, _output_all_columns: false, _split: null });
+    expect(Object.keys(state)).toEqual([
+      '_data_files',
+      '_fingerprint',
+      '_format_columns',
+      '_format_kwargs',
+      '_format_type',
+      '_output_all_columns',
+      '_split',
+    ]);
+    expect(state).toMatchObject({
+      _data_files: [{ filename: 'data-00000-of-00001.arrow' }],
+      _format_columns: null,
+      _format_kwargs: {},
+      _format_type: null,
+      _output_all_columns: false,
+      _split: null,
+    });
     expect(state._fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(state._fingerprint).toBe(res.fingerprint);
     const info = JSON.parse(await readFile(join(out, 'dataset_info.json'), 'utf8'));
@@ -119,7 +138,14 @@ describe('writeDataset', () => {
     const res = await writeDataset(rowsOf(3), { outDir: out, overwrite: true, rowsPerShard: 1 });
     expect(res.rows).toBe(3);
     const names = (await readdir(out)).sort();
-    expect(names).toEqual(['data-00000-of-00003.arrow', 'data-00001-of-00003.arrow', 'data-00002-of-00003.arrow', 'dataset_info.json', 'notes.txt', 'state.json']);
+    expect(names).toEqual([
+      'data-00000-of-00003.arrow',
+      'data-00001-of-00003.arrow',
+      'data-00002-of-00003.arrow',
+      'dataset_info.json',
+      'notes.txt',
+      'state.json',
+    ]);
   });
 
   it('rejects rows whose columns differ in length', async () => {
@@ -133,7 +159,9 @@ describe('writeDataset', () => {
 
   it('leaves nothing loadable when the input fails, and refuses to silently restart', async () => {
     const out = await tempDir();
-    await expect(writeDataset(failingRows(100, 55), { outDir: out, rowsPerShard: 20 })).rejects.toThrow('simulated crash');
+    await expect(writeDataset(failingRows(100, 55), { outDir: out, rowsPerShard: 20 })).rejects.toThrow(
+      'simulated crash',
+    );
     expect(existsSync(join(out, 'state.json'))).toBe(false);
     expect(existsSync(join(out, 'dataset_info.json'))).toBe(false);
     const tmp = await readdir(join(out, '.chatshard-tmp'));
@@ -145,6 +173,8 @@ describe('writeDataset', () => {
   it('reports unwritable output folders clearly', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'file'), 'x');
-    await expect(writeDataset(rowsOf(3), { outDir: join(dir, 'file', 'out') })).rejects.toThrow(/cannot create output folder .*file\/out.*not a folder/);
+    await expect(writeDataset(rowsOf(3), { outDir: join(dir, 'file', 'out') })).rejects.toThrow(
+      /cannot create output folder .*file\/out.*not a folder/,
+    );
   });
 });

@@ -4,13 +4,13 @@
  * returned by select/map/... (so `|length` on them fails like Python), Markup kept by the
  * string filters that keep it.
  */
-import { pyError } from "../errors.js";
-import { percentFormat } from "./format.js";
-import type { Interpreter } from "./interpreter.js";
-import { GROUP } from "./interpreter.js";
-import { pyJsonDumps } from "./json.js";
-import { pyCapitalize, pyCenter, pyReplace, pySplitlines, pyStrip } from "./pystr.js";
-import { TESTS } from "./tests.js";
+import { pyError } from '../errors.js';
+import { percentFormat } from './format.js';
+import type { Interpreter } from './interpreter.js';
+import { GROUP } from './interpreter.js';
+import { pyJsonDumps } from './json.js';
+import { pyCapitalize, pyCenter, pyReplace, pySplitlines, pyStrip } from './pystr.js';
+import { TESTS } from './tests.js';
 import {
   Kwargs,
   MISSING,
@@ -38,7 +38,7 @@ import {
   toFixedPy,
   tuple,
   typeName,
-} from "./values.js";
+} from './values.js';
 
 export type FilterFn = (it: Interpreter, v: unknown, args: unknown[], kw: Kwargs | null) => unknown;
 
@@ -59,7 +59,7 @@ function keepMarkup(v: unknown, s: string): string | Markup {
 /** environment.getitem-based attribute getter used by map/sort/selectattr (`a.b.0` paths). */
 function attrGetter(it: Interpreter, attribute: unknown, dflt: unknown = MISSING): (x: unknown) => unknown {
   const parts =
-    typeof attribute === "string" ? attribute.split(".").map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [attribute];
+    typeof attribute === 'string' ? attribute.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [attribute];
   return (x: unknown) => {
     let v = x;
     for (const p of parts) v = it.getItem(v, p);
@@ -69,7 +69,7 @@ function attrGetter(it: Interpreter, attribute: unknown, dflt: unknown = MISSING
 }
 
 function sortKey(v: unknown, caseSensitive: boolean): unknown {
-  if (!caseSensitive && typeof v === "string") return v.toLowerCase();
+  if (!caseSensitive && typeof v === 'string') return v.toLowerCase();
   if (!caseSensitive && v instanceof Markup) return v.s.toLowerCase();
   return v;
 }
@@ -85,13 +85,20 @@ function pySorted<T>(items: T[], key: (x: T) => unknown, reverse: boolean): T[] 
   return decorated.map((d) => d.x);
 }
 
-function selectOrReject(it: Interpreter, v: unknown, args: unknown[], kw: Kwargs | null, attr: boolean, want: boolean): PyIter {
+function selectOrReject(
+  it: Interpreter,
+  v: unknown,
+  args: unknown[],
+  kw: Kwargs | null,
+  attr: boolean,
+  want: boolean,
+): PyIter {
   // jinja2 guards with `if value:` — None / empty input yields nothing without touching the test.
-  if (!truthy(v)) return new PyIter("generator", []);
+  if (!truthy(v)) return new PyIter('generator', []);
   let get: (x: unknown) => unknown = (x) => x;
   let rest = args;
   if (attr) {
-    if (!args.length) throw pyError("TypeError", "Missing parameter for attribute name");
+    if (!args.length) throw pyError('TypeError', 'Missing parameter for attribute name');
     get = attrGetter(it, args[0]);
     rest = args.slice(1);
   }
@@ -99,7 +106,7 @@ function selectOrReject(it: Interpreter, v: unknown, args: unknown[], kw: Kwargs
   if (rest.length) {
     const name = pyStr(rest[0]);
     const fn = TESTS.get(name);
-    if (!fn) throw pyError("TemplateRuntimeError", `No test named '${name}'.`);
+    if (!fn) throw pyError('TemplateRuntimeError', `No test named '${name}'.`);
     const targs = rest.slice(1);
     if (kw) for (const k of Object.keys(kw)) targs.push(kw[k]);
     test = (x) => truthy(fn(it, x, targs));
@@ -109,16 +116,16 @@ function selectOrReject(it: Interpreter, v: unknown, args: unknown[], kw: Kwargs
     it.tick();
     if (test(get(x)) === want) out.push(x);
   }
-  return new PyIter("generator", out);
+  return new PyIter('generator', out);
 }
 
 function toFloat(v: unknown): number | null {
   if (isNumber(v)) return numVal(v);
   const s = strOf(v);
   if (s === null) return null;
-  const t = s.trim().replace(/_/g, "");
+  const t = s.trim().replace(/_/g, '');
   if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return Number(t);
-  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
+  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
   if (/^[+-]?nan$/i.test(t)) return NaN;
   return null;
 }
@@ -127,24 +134,25 @@ function doInt(v: unknown, dflt: unknown, base: number): unknown {
   if (v instanceof Undef) v.fail();
   const s = strOf(v);
   if (s !== null) {
-    const t = s.trim().replace(/_/g, "").toLowerCase();
-    const body = t.replace(/^[+-]/, "");
-    const neg = t.startsWith("-");
+    const t = s.trim().replace(/_/g, '').toLowerCase();
+    const body = t.replace(/^[+-]/, '');
+    const neg = t.startsWith('-');
     let b = base;
     let digits = body;
-    if (b === 16 && digits.startsWith("0x")) digits = digits.slice(2);
-    else if (b === 8 && digits.startsWith("0o")) digits = digits.slice(2);
-    else if (b === 2 && digits.startsWith("0b")) digits = digits.slice(2);
+    if (b === 16 && digits.startsWith('0x')) digits = digits.slice(2);
+    else if (b === 8 && digits.startsWith('0o')) digits = digits.slice(2);
+    else if (b === 2 && digits.startsWith('0b')) digits = digits.slice(2);
     else if (b === 0) {
-      if (digits.startsWith("0x")) (b = 16), (digits = digits.slice(2));
-      else if (digits.startsWith("0o")) (b = 8), (digits = digits.slice(2));
-      else if (digits.startsWith("0b")) (b = 2), (digits = digits.slice(2));
-      else b = 10;
+      const prefixed = ({ '0x': 16, '0o': 8, '0b': 2 } as Record<string, number>)[digits.slice(0, 2)];
+      b = prefixed ?? 10;
+      if (prefixed !== undefined) digits = digits.slice(2);
     }
-    const valid = digits.length > 0 && [...digits].every((c) => {
-      const d = parseInt(c, 36);
-      return !Number.isNaN(d) && d < b;
-    });
+    const valid =
+      digits.length > 0 &&
+      [...digits].every((c) => {
+        const d = parseInt(c, 36);
+        return !Number.isNaN(d) && d < b;
+      });
     if (valid) return (neg ? -1 : 1) * parseInt(digits, b);
     const f = toFloat(s);
     if (f !== null && Number.isFinite(f)) return Math.trunc(f);
@@ -164,14 +172,14 @@ function pyRound(x: number, prec: number): number {
 }
 
 function indent(s: string, width: unknown, first: boolean, blank: boolean, markup: boolean): string | Markup {
-  const ind = typeof width === "string" ? width : " ".repeat(Math.max(0, numVal(width)));
-  const text = s + "\n";
+  const ind = typeof width === 'string' ? width : ' '.repeat(Math.max(0, numVal(width)));
+  const text = s + '\n';
   let rv: string;
-  if (blank) rv = pySplitlines(text).join("\n" + ind);
+  if (blank) rv = pySplitlines(text).join('\n' + ind);
   else {
     const lines = pySplitlines(text);
-    rv = lines.shift() ?? "";
-    if (lines.length) rv += "\n" + lines.map((l) => (l ? ind + l : l)).join("\n");
+    rv = lines.shift() ?? '';
+    if (lines.length) rv += '\n' + lines.map((l) => (l ? ind + l : l)).join('\n');
   }
   if (first) rv = ind + rv;
   return markup ? new Markup(rv) : rv;
@@ -183,17 +191,17 @@ function jinjaTitle(s: string): string {
     .filter((x) => x)
     .map((item) => {
       const cps = cpArray(item);
-      return (cps[0] ?? "").toUpperCase() + cps.slice(1).join("").toLowerCase();
+      return (cps[0] ?? '').toUpperCase() + cps.slice(1).join('').toLowerCase();
     })
-    .join("");
+    .join('');
 }
 
 function doTruncate(s: string, length: number, killwords: boolean, end: string, leeway: number): string {
   const cps = cpArray(s);
   if (cps.length <= length + leeway) return s;
-  if (killwords) return cps.slice(0, length - end.length).join("") + end;
-  const cut = cps.slice(0, length - end.length).join("");
-  const i = cut.lastIndexOf(" ");
+  if (killwords) return cps.slice(0, length - end.length).join('') + end;
+  const cut = cps.slice(0, length - end.length).join('');
+  const i = cut.lastIndexOf(' ');
   return (i === -1 ? cut : cut.slice(0, i)) + end;
 }
 
@@ -203,18 +211,18 @@ function wordwrap(s: string, width: number, breakLong: boolean, wrapstring: stri
     .map((para) => {
       const words = para.split(/\s+/).filter(Boolean);
       const lines: string[] = [];
-      let cur = "";
+      let cur = '';
       for (let w of words) {
         while (breakLong && w.length > width) {
           if (cur) {
             lines.push(cur);
-            cur = "";
+            cur = '';
           }
           lines.push(w.slice(0, width));
           w = w.slice(width);
         }
         if (!cur) cur = w;
-        else if (cur.length + 1 + w.length <= width) cur += " " + w;
+        else if (cur.length + 1 + w.length <= width) cur += ' ' + w;
         else {
           lines.push(cur);
           cur = w;
@@ -227,10 +235,10 @@ function wordwrap(s: string, width: number, breakLong: boolean, wrapstring: stri
 }
 
 function minmax(it: Interpreter, v: unknown, args: unknown[], kw: Kwargs | null, max: boolean): unknown {
-  const cs = truthy(arg(args, kw, 0, "case_sensitive", false));
-  const attribute = arg(args, kw, 1, "attribute", null);
+  const cs = truthy(arg(args, kw, 0, 'case_sensitive', false));
+  const attribute = arg(args, kw, 1, 'attribute', null);
   const items = iterate(v);
-  if (!items.length) return new Undef("No aggregated item, sequence was empty.");
+  if (!items.length) return new Undef('No aggregated item, sequence was empty.');
   const get = attribute !== null ? attrGetter(it, attribute) : (x: unknown) => x;
   let best = items[0];
   let bk = sortKey(get(best), cs);
@@ -247,38 +255,38 @@ function minmax(it: Interpreter, v: unknown, args: unknown[], kw: Kwargs | null,
 
 const table: Record<string, FilterFn> = {
   abs: (_i, v) => {
-    if (!isNumber(v)) throw pyError("TypeError", `bad operand type for abs(): '${typeName(v)}'`);
+    if (!isNumber(v)) throw pyError('TypeError', `bad operand type for abs(): '${typeName(v)}'`);
     const x = Math.abs(numVal(v));
     return isFloat(v) ? mkFloat(x) : x;
   },
   // Jinja's sandboxed attr(): getattr only (dict keys are not attributes), no JS internals reachable.
-  attr: (it, v, a, k) => it.getAttrStrict(v, softStr(arg(a, k, 0, "name", ""))),
+  attr: (it, v, a, k) => it.getAttrStrict(v, softStr(arg(a, k, 0, 'name', ''))),
   batch: (_i, v, a, k) => {
-    const n = numVal(arg(a, k, 0, "linecount", 1));
-    const fill = arg(a, k, 1, "fill_with", null);
+    const n = numVal(arg(a, k, 0, 'linecount', 1));
+    const fill = arg(a, k, 1, 'fill_with', null);
     const items = iterate(v);
     const out: unknown[][] = [];
     for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
     const last = out[out.length - 1];
     if (fill !== null && last && last.length < n) while (last.length < n) last.push(fill);
-    return new PyIter("generator", out);
+    return new PyIter('generator', out);
   },
   capitalize: (_i, v) => keepMarkup(v, pyCapitalize(softStr(v))),
-  center: (_i, v, a, k) => pyCenter(softStr(v), numVal(arg(a, k, 0, "width", 80))),
+  center: (_i, v, a, k) => pyCenter(softStr(v), numVal(arg(a, k, 0, 'width', 80))),
   default: (_i, v, a, k) => {
-    const d = arg(a, k, 0, "default_value", "");
-    const boolean = truthy(arg(a, k, 1, "boolean", false));
+    const d = arg(a, k, 0, 'default_value', '');
+    const boolean = truthy(arg(a, k, 1, 'boolean', false));
     if (v instanceof Undef || v === undefined || (boolean && !truthy(v))) return d;
     return v;
   },
   dictsort: (it, v, a, k) => {
-    const cs = truthy(arg(a, k, 0, "case_sensitive", false));
-    const by = pyStr(arg(a, k, 1, "by", "key"));
-    const reverse = truthy(arg(a, k, 2, "reverse", false));
+    const cs = truthy(arg(a, k, 0, 'case_sensitive', false));
+    const by = pyStr(arg(a, k, 1, 'by', 'key'));
+    const reverse = truthy(arg(a, k, 2, 'reverse', false));
     if (v instanceof Undef) v.fail();
-    if (!isDict(v)) throw pyError("AttributeError", `'${typeName(v)}' object has no attribute 'items'`);
-    const pos = by === "key" ? 0 : by === "value" ? 1 : -1;
-    if (pos < 0) throw pyError("FilterArgumentError", 'You can only sort by either "key" or "value"');
+    if (!isDict(v)) throw pyError('AttributeError', `'${typeName(v)}' object has no attribute 'items'`);
+    const pos = by === 'key' ? 0 : by === 'value' ? 1 : -1;
+    if (pos < 0) throw pyError('FilterArgumentError', 'You can only sort by either "key" or "value"');
     void it;
     return pySorted(dictItems(v), (x) => sortKey(x[pos], cs), reverse);
   },
@@ -286,10 +294,12 @@ const table: Record<string, FilterFn> = {
   forceescape: (_i, v) => new Markup(htmlEscape(pyStr(v))),
   filesizeformat: (_i, v, a, k) => {
     const bytes = numVal(toFloat(v) ?? 0);
-    const binary = truthy(arg(a, k, 0, "binary", false));
+    const binary = truthy(arg(a, k, 0, 'binary', false));
     const base = binary ? 1024 : 1000;
-    const prefixes = binary ? ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"] : ["kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
-    if (bytes === 1) return "1 Byte";
+    const prefixes = binary
+      ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB']
+      : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+    if (bytes === 1) return '1 Byte';
     if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
     let unit = base;
     let pfx = prefixes[0]!;
@@ -303,27 +313,28 @@ const table: Record<string, FilterFn> = {
   first: (_i, v) => {
     if (v instanceof PyIter) {
       const items = v.take();
-      return items.length ? items[0] : new Undef("No first item, sequence was empty.");
+      return items.length ? items[0] : new Undef('No first item, sequence was empty.');
     }
     const items = iterate(v);
-    return items.length ? items[0] : new Undef("No first item, sequence was empty.");
+    return items.length ? items[0] : new Undef('No first item, sequence was empty.');
   },
   float: (_i, v, a, k) => {
     if (v instanceof Undef) v.fail();
     const f = toFloat(v);
-    return f === null ? arg(a, k, 0, "default", new PyFloat(0)) : mkFloat(f);
+    return f === null ? arg(a, k, 0, 'default', new PyFloat(0)) : mkFloat(f);
   },
   format: (it, v, a, k) => {
     const s = softStr(v);
-    if (a.length && k && Object.keys(k).length) throw pyError("FilterArgumentError", "can't handle positional and keyword arguments at the same time");
+    if (a.length && k && Object.keys(k).length)
+      throw pyError('FilterArgumentError', "can't handle positional and keyword arguments at the same time");
     const r = percentFormat(s, k && Object.keys(k).length ? new Map(Object.entries(k)) : tuple(a.slice()), false);
     it.checkLen(r.length);
     return r;
   },
   groupby: (it, v, a, k) => {
-    const attribute = arg(a, k, 0, "attribute", null);
-    const dflt = arg(a, k, 1, "default", MISSING);
-    const cs = truthy(arg(a, k, 2, "case_sensitive", false));
+    const attribute = arg(a, k, 0, 'attribute', null);
+    const dflt = arg(a, k, 1, 'default', MISSING);
+    const cs = truthy(arg(a, k, 2, 'case_sensitive', false));
     const get = attrGetter(it, attribute, dflt);
     const sorted = pySorted(iterate(v), (x) => sortKey(get(x), cs), false);
     const out: unknown[] = [];
@@ -346,20 +357,20 @@ const table: Record<string, FilterFn> = {
   indent: (_i, v, a, k) =>
     indent(
       softStr(v),
-      arg(a, k, 0, "width", 4),
-      truthy(arg(a, k, 1, "first", false)),
-      truthy(arg(a, k, 2, "blank", false)),
+      arg(a, k, 0, 'width', 4),
+      truthy(arg(a, k, 1, 'first', false)),
+      truthy(arg(a, k, 2, 'blank', false)),
       v instanceof Markup,
     ),
-  int: (_i, v, a, k) => doInt(v, arg(a, k, 0, "default", 0), numVal(arg(a, k, 1, "base", 10))),
+  int: (_i, v, a, k) => doInt(v, arg(a, k, 0, 'default', 0), numVal(arg(a, k, 1, 'base', 10))),
   items: (_i, v) => {
-    if (v instanceof Undef) return new PyIter("generator", []);
-    if (!isDict(v)) throw pyError("TypeError", "Can only get item pairs from a mapping.");
-    return new PyIter("generator", dictItems(v));
+    if (v instanceof Undef) return new PyIter('generator', []);
+    if (!isDict(v)) throw pyError('TypeError', 'Can only get item pairs from a mapping.');
+    return new PyIter('generator', dictItems(v));
   },
   join: (it, v, a, k) => {
-    const d = softStr(arg(a, k, 0, "d", ""));
-    const attribute = arg(a, k, 1, "attribute", null);
+    const d = softStr(arg(a, k, 0, 'd', ''));
+    const attribute = arg(a, k, 1, 'attribute', null);
     let items = iterate(v);
     if (attribute !== null) items = items.map(attrGetter(it, attribute));
     const r = items.map(softStr).join(d);
@@ -367,24 +378,24 @@ const table: Record<string, FilterFn> = {
     return r;
   },
   last: (_i, v) => {
-    if (v instanceof PyIter && !v.isView) throw pyError("TypeError", `'${v.kind}' object is not reversible`);
+    if (v instanceof PyIter && !v.isView) throw pyError('TypeError', `'${v.kind}' object is not reversible`);
     const items = iterate(v);
-    return items.length ? items[items.length - 1] : new Undef("No last item, sequence was empty.");
+    return items.length ? items[items.length - 1] : new Undef('No last item, sequence was empty.');
   },
   length: (_i, v) => pyLen(v),
   list: (_i, v) => iterate(v).slice(),
   lower: (_i, v) => keepMarkup(v, softStr(v).toLowerCase()),
   map: (it, v, a, k) => {
-    if (!truthy(v)) return new PyIter("generator", []);
+    if (!truthy(v)) return new PyIter('generator', []);
     const items = iterate(v);
     let fn: (x: unknown) => unknown;
-    if (k && "attribute" in k) {
-      fn = attrGetter(it, k["attribute"], k && "default" in k ? k["default"] : MISSING);
+    if (k && 'attribute' in k) {
+      fn = attrGetter(it, k['attribute'], k && 'default' in k ? k['default'] : MISSING);
     } else {
-      if (!a.length) throw pyError("FilterArgumentError", "map requires a filter argument");
+      if (!a.length) throw pyError('FilterArgumentError', 'map requires a filter argument');
       const name = pyStr(a[0]);
       const f = FILTERS.get(name);
-      if (!f) throw pyError("TemplateRuntimeError", `No filter named '${name}'.`);
+      if (!f) throw pyError('TemplateRuntimeError', `No filter named '${name}'.`);
       const fa = a.slice(1);
       fn = (x) => f(it, x, fa, k);
     }
@@ -393,51 +404,52 @@ const table: Record<string, FilterFn> = {
       it.tick();
       out.push(fn(x));
     }
-    return new PyIter("generator", out);
+    return new PyIter('generator', out);
   },
   max: (it, v, a, k) => minmax(it, v, a, k, true),
   min: (it, v, a, k) => minmax(it, v, a, k, false),
   pprint: (_i, v) => pyRepr(v),
   random: (_i, v) => {
     const items = iterate(v);
-    if (!items.length) throw pyError("IndexError", "Cannot choose from an empty sequence");
+    if (!items.length) throw pyError('IndexError', 'Cannot choose from an empty sequence');
     return items[Math.floor(Math.random() * items.length)];
   },
   reject: (it, v, a, k) => selectOrReject(it, v, a, k, false, false),
   rejectattr: (it, v, a, k) => selectOrReject(it, v, a, k, true, false),
   replace: (it, v, a, k) => {
     const s = softStr(v);
-    const old = softStr(arg(a, k, 0, "old", ""));
-    const nw = softStr(arg(a, k, 1, "new", ""));
-    const count = arg(a, k, 2, "count", null);
+    const old = softStr(arg(a, k, 0, 'old', ''));
+    const nw = softStr(arg(a, k, 1, 'new', ''));
+    const count = arg(a, k, 2, 'count', null);
     const r = pyReplace(s, old, nw, count === null ? -1 : numVal(count));
     it.checkLen(r.length);
     return r;
   },
   reverse: (_i, v) => {
     const s = strOf(v);
-    if (s !== null) return keepMarkup(v, cpArray(s).reverse().join(""));
-    if (Array.isArray(v)) return new PyIter("list_reverseiterator", v.slice().reverse());
+    if (s !== null) return keepMarkup(v, cpArray(s).reverse().join(''));
+    if (Array.isArray(v)) return new PyIter('list_reverseiterator', v.slice().reverse());
     if (v instanceof Undef) return [];
     return iterate(v).slice().reverse();
   },
   round: (_i, v, a, k) => {
-    const prec = numVal(arg(a, k, 0, "precision", 0));
-    const method = pyStr(arg(a, k, 1, "method", "common"));
+    const prec = numVal(arg(a, k, 0, 'precision', 0));
+    const method = pyStr(arg(a, k, 1, 'method', 'common'));
     if (v instanceof Undef) v.fail();
-    if (!isNumber(v)) throw pyError("TypeError", `type ${typeName(v)} doesn't define __round__ method`);
+    if (!isNumber(v)) throw pyError('TypeError', `type ${typeName(v)} doesn't define __round__ method`);
     const x = numVal(v);
-    if (method === "common") return isFloat(v) ? mkFloat(pyRound(x, prec)) : x;
-    if (method !== "ceil" && method !== "floor") throw pyError("FilterArgumentError", "method must be common, ceil or floor");
+    if (method === 'common') return isFloat(v) ? mkFloat(pyRound(x, prec)) : x;
+    if (method !== 'ceil' && method !== 'floor')
+      throw pyError('FilterArgumentError', 'method must be common, ceil or floor');
     const m = 10 ** prec;
-    return mkFloat((method === "ceil" ? Math.ceil(x * m) : Math.floor(x * m)) / m);
+    return mkFloat((method === 'ceil' ? Math.ceil(x * m) : Math.floor(x * m)) / m);
   },
   safe: (_i, v) => (v instanceof Markup ? v : new Markup(pyStr(v))),
   select: (it, v, a, k) => selectOrReject(it, v, a, k, false, true),
   selectattr: (it, v, a, k) => selectOrReject(it, v, a, k, true, true),
   slice: (_i, v, a, k) => {
-    const n = numVal(arg(a, k, 0, "slices", 1));
-    const fill = arg(a, k, 1, "fill_with", null);
+    const n = numVal(arg(a, k, 0, 'slices', 1));
+    const fill = arg(a, k, 1, 'fill_with', null);
     const seq = iterate(v);
     const per = Math.floor(seq.length / n);
     const extra = seq.length % n;
@@ -451,37 +463,37 @@ const table: Record<string, FilterFn> = {
       if (fill !== null && i >= extra) part.push(fill);
       out.push(part);
     }
-    return new PyIter("generator", out);
+    return new PyIter('generator', out);
   },
   sort: (it, v, a, k) => {
-    const reverse = truthy(arg(a, k, 0, "reverse", false));
-    const cs = truthy(arg(a, k, 1, "case_sensitive", false));
-    const attribute = arg(a, k, 2, "attribute", null);
+    const reverse = truthy(arg(a, k, 0, 'reverse', false));
+    const cs = truthy(arg(a, k, 1, 'case_sensitive', false));
+    const attribute = arg(a, k, 2, 'attribute', null);
     const get = attribute !== null ? attrGetter(it, attribute) : (x: unknown) => x;
     return pySorted(iterate(v).slice(), (x) => sortKey(get(x), cs), reverse);
   },
   string: (_i, v) => (v instanceof Markup ? v : softStr(v)),
   striptags: (_i, v) =>
     softStr(v)
-      .replace(/<!--.*?-->|<[^>]*>/gs, "")
+      .replace(/<!--.*?-->|<[^>]*>/gs, '')
       .split(/\s+/)
       .filter(Boolean)
-      .join(" "),
+      .join(' '),
   sum: (it, v, a, k) => {
-    const attribute = arg(a, k, 0, "attribute", null);
-    let acc: unknown = arg(a, k, 1, "start", 0);
+    const attribute = arg(a, k, 0, 'attribute', null);
+    let acc: unknown = arg(a, k, 1, 'start', 0);
     let items = iterate(v);
     if (attribute !== null) items = items.map(attrGetter(it, attribute));
-    for (const x of items) acc = it.binop("+", acc, x);
+    for (const x of items) acc = it.binop('+', acc, x);
     return acc;
   },
   title: (_i, v) => keepMarkup(v, jinjaTitle(softStr(v))),
   tojson: (it, v, a, k) => {
-    const ensureAscii = truthy(arg(a, k, 0, "ensure_ascii", false));
-    const ind = arg(a, k, 1, "indent", null);
-    const seps = arg(a, k, 2, "separators", null);
-    const sortKeys = truthy(arg(a, k, 3, "sort_keys", false));
-    const indentOpt = ind === null ? null : typeof ind === "string" ? ind : numVal(ind);
+    const ensureAscii = truthy(arg(a, k, 0, 'ensure_ascii', false));
+    const ind = arg(a, k, 1, 'indent', null);
+    const seps = arg(a, k, 2, 'separators', null);
+    const sortKeys = truthy(arg(a, k, 3, 'sort_keys', false));
+    const indentOpt = ind === null ? null : typeof ind === 'string' ? ind : numVal(ind);
     let separators: [string, string] | null = null;
     if (seps !== null) {
       const s = iterate(seps);
@@ -492,20 +504,20 @@ const table: Record<string, FilterFn> = {
     return r;
   },
   trim: (_i, v, a, k) => {
-    const chars = arg(a, k, 0, "chars", null);
+    const chars = arg(a, k, 0, 'chars', null);
     return keepMarkup(v, pyStrip(softStr(v), chars === null ? null : softStr(chars), true, true));
   },
   truncate: (_i, v, a, k) =>
     doTruncate(
       softStr(v),
-      numVal(arg(a, k, 0, "length", 255)),
-      truthy(arg(a, k, 1, "killwords", false)),
-      softStr(arg(a, k, 2, "end", "...")),
-      numVal(arg(a, k, 3, "leeway", 5)),
+      numVal(arg(a, k, 0, 'length', 255)),
+      truthy(arg(a, k, 1, 'killwords', false)),
+      softStr(arg(a, k, 2, 'end', '...')),
+      numVal(arg(a, k, 3, 'leeway', 5)),
     ),
   unique: (it, v, a, k) => {
-    const cs = truthy(arg(a, k, 0, "case_sensitive", false));
-    const attribute = arg(a, k, 1, "attribute", null);
+    const cs = truthy(arg(a, k, 0, 'case_sensitive', false));
+    const attribute = arg(a, k, 1, 'attribute', null);
     const get = attribute !== null ? attrGetter(it, attribute) : (x: unknown) => x;
     const seen: unknown[] = [];
     const out: unknown[] = [];
@@ -516,40 +528,42 @@ const table: Record<string, FilterFn> = {
         out.push(x);
       }
     }
-    return new PyIter("generator", out);
+    return new PyIter('generator', out);
   },
   upper: (_i, v) => keepMarkup(v, softStr(v).toUpperCase()),
   urlencode: (_i, v) => {
     // jinja2.utils.url_quote: urllib quote (safe "/" for strings; none + "+" for query pairs).
-    const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
-    if (typeof v === "string" || v instanceof Markup) return enc(pyStr(v)).replace(/%2F/g, "/");
+    const enc = (s: string) =>
+      encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    if (typeof v === 'string' || v instanceof Markup) return enc(pyStr(v)).replace(/%2F/g, '/');
     const pairs = isDict(v) ? dictItems(v) : iterate(v).map((p) => iterate(p));
-    return pairs.map(([a, b]) => `${enc(pyStr(a)).replace(/%20/g, "+")}=${enc(pyStr(b)).replace(/%20/g, "+")}`).join("&");
+    return pairs
+      .map(([a, b]) => `${enc(pyStr(a)).replace(/%20/g, '+')}=${enc(pyStr(b)).replace(/%20/g, '+')}`)
+      .join('&');
   },
   wordcount: (_i, v) => (softStr(v).match(/[\p{L}\p{N}\p{M}_]+/gu) ?? []).length,
   wordwrap: (_i, v, a, k) =>
     wordwrap(
       softStr(v),
-      numVal(arg(a, k, 0, "width", 79)),
-      truthy(arg(a, k, 1, "break_long_words", true)),
-      softStr(arg(a, k, 2, "wrapstring", "\n")),
-      truthy(arg(a, k, 3, "break_on_hyphens", true)),
+      numVal(arg(a, k, 0, 'width', 79)),
+      truthy(arg(a, k, 1, 'break_long_words', true)),
+      softStr(arg(a, k, 2, 'wrapstring', '\n')),
+      truthy(arg(a, k, 3, 'break_on_hyphens', true)),
     ),
   xmlattr: (_i, v, a, k) => {
-    const autospace = truthy(arg(a, k, 0, "autospace", true));
-    if (!isDict(v)) throw pyError("AttributeError", `'${typeName(v)}' object has no attribute 'items'`);
+    const autospace = truthy(arg(a, k, 0, 'autospace', true));
+    if (!isDict(v)) throw pyError('AttributeError', `'${typeName(v)}' object has no attribute 'items'`);
     const parts: string[] = [];
     for (const [key, val] of dictItems(v)) {
       if (val === null || val instanceof Undef) continue;
       parts.push(`${htmlEscape(pyStr(key))}="${htmlEscape(pyStr(val))}"`);
     }
-    const r = parts.join(" ");
-    return new Markup(r && autospace ? " " + r : r);
+    const r = parts.join(' ');
+    return new Markup(r && autospace ? ' ' + r : r);
   },
 };
-table["d"] = table["default"]!;
-table["e"] = table["escape"]!;
-table["count"] = table["length"]!;
+table['d'] = table['default']!;
+table['e'] = table['escape']!;
+table['count'] = table['length']!;
 
 export const FILTERS = new Map<string, FilterFn>(Object.entries(table));
-

@@ -11,13 +11,13 @@
  * objects — never JS properties — so `__proto__`, `constructor`, `__globals__` etc. resolve
  * to Undefined like Jinja's sandbox does.
  */
-import { RenderLimitError, TemplateError, pyError } from "../errors.js";
-import type { CmpOp, Expr, MacroDef, Stmt, Target } from "./ast.js";
-import { FILTERS } from "./filters.js";
-import { percentFormat } from "./format.js";
-import { getMethod } from "./methods.js";
-import { sliceArray, sliceString } from "./pystr.js";
-import { TESTS } from "./tests.js";
+import { RenderLimitError, TemplateError, pyError } from '../errors.js';
+import type { CmpOp, Expr, MacroDef, Stmt, Target } from './ast.js';
+import { FILTERS } from './filters.js';
+import { percentFormat } from './format.js';
+import { getMethod } from './methods.js';
+import { sliceArray, sliceString } from './pystr.js';
+import { TESTS } from './tests.js';
 import {
   Kwargs,
   MISSING,
@@ -48,7 +48,7 @@ import {
   truthy,
   tuple,
   typeName,
-} from "./values.js";
+} from './values.js';
 
 export type Span = [number, number];
 
@@ -65,7 +65,7 @@ export class Out {
   len = 0;
   spans: Span[] | null = null;
   text(): string {
-    return this.parts.length === 1 ? this.parts[0]! : this.parts.join("");
+    return this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
   }
   /** Collapse to a value: SpannedStr when spans were recorded, plain string otherwise. */
   value(): string | SpannedStr {
@@ -94,35 +94,35 @@ export class LoopCtx {
     const i = this.index0;
     const n = this.items.length;
     switch (name) {
-      case "index":
+      case 'index':
         return i + 1;
-      case "index0":
+      case 'index0':
         return i;
-      case "revindex":
+      case 'revindex':
         return n - i;
-      case "revindex0":
+      case 'revindex0':
         return n - i - 1;
-      case "first":
+      case 'first':
         return i === 0;
-      case "last":
+      case 'last':
         return i === n - 1;
-      case "length":
+      case 'length':
         return n;
-      case "depth":
+      case 'depth':
         return this.depth0 + 1;
-      case "depth0":
+      case 'depth0':
         return this.depth0;
-      case "previtem":
-        return i > 0 ? this.items[i - 1] : new Undef("there is no previous item");
-      case "nextitem":
-        return i < n - 1 ? this.items[i + 1] : new Undef("there is no next item");
-      case "cycle":
-        return new PyCallable("cycle", (args) => {
-          if (!args.length) throw pyError("TypeError", "no items for cycling given");
+      case 'previtem':
+        return i > 0 ? this.items[i - 1] : new Undef('there is no previous item');
+      case 'nextitem':
+        return i < n - 1 ? this.items[i + 1] : new Undef('there is no next item');
+      case 'cycle':
+        return new PyCallable('cycle', (args) => {
+          if (!args.length) throw pyError('TypeError', 'no items for cycling given');
           return args[i % args.length];
         });
-      case "changed":
-        return new PyCallable("changed", (args) => {
+      case 'changed':
+        return new PyCallable('changed', (args) => {
           const val = tuple(args.slice());
           if (this.lastChanged !== MISSING && pyEq(this.lastChanged, val)) return false;
           this.lastChanged = val;
@@ -171,12 +171,13 @@ export class Interpreter {
 
   tick(): void {
     if ((++this.steps & STEP_MASK) === 0 && Date.now() > this.limits.deadline) {
-      throw new RenderLimitError("template render exceeded its time limit");
+      throw new RenderLimitError('template render exceeded its time limit');
     }
   }
 
   checkLen(n: number): void {
-    if (n > this.limits.maxChars) throw new RenderLimitError(`template output exceeded ${this.limits.maxChars} characters`);
+    if (n > this.limits.maxChars)
+      throw new RenderLimitError(`template output exceeded ${this.limits.maxChars} characters`);
   }
 
   // ---- output ----------------------------------------------------------
@@ -190,7 +191,7 @@ export class Interpreter {
   }
 
   private emit(v: unknown): void {
-    if (typeof v === "string") return this.write(v);
+    if (typeof v === 'string') return this.write(v);
     if (v instanceof SpannedStr) {
       const o = this.out;
       const base = o.len;
@@ -225,44 +226,44 @@ export class Interpreter {
     for (let i = 0; i < body.length; i++) {
       const st = body[i]!;
       switch (st.k) {
-        case "Text":
+        case 'Text':
           this.write(st.s);
           break;
-        case "Print":
+        case 'Print':
           this.emit(this.ev(st.e, sc, true));
           break;
-        case "If": {
+        case 'If': {
           const r = this.execBody(truthy(this.ev(st.test, sc)) ? st.body : st.else, sc);
           if (r) return r;
           break;
         }
-        case "For":
+        case 'For':
           this.execFor(st, sc, this.ev(st.iter, sc), 0);
           break;
-        case "Set":
+        case 'Set':
           this.assign(st.target, this.ev(st.value, sc, true), sc);
           break;
-        case "SetBlock": {
+        case 'SetBlock': {
           // The block body is an inner frame in Jinja: its own `set`s do not leak out.
           let v: unknown = this.capture(st.body, new Scope(sc)).value();
           if (st.filter) v = this.applyFilterChain(st.filter, v, sc);
           this.assign(st.target, v, sc);
           break;
         }
-        case "Macro":
+        case 'Macro':
           sc.set(st.def.name, this.makeMacro(st.def, sc));
           break;
-        case "CallBlock": {
+        case 'CallBlock': {
           const caller = this.makeMacro(st.def, sc);
           this.emit(this.evCall(st.call, sc, caller, true));
           break;
         }
-        case "FilterBlock": {
+        case 'FilterBlock': {
           const v = this.capture(st.body, new Scope(sc)).value();
           this.emit(this.applyFilterChain(st.filter, v, sc));
           break;
         }
-        case "With": {
+        case 'With': {
           const inner = new Scope(sc);
           const vals = st.values.map((e) => this.ev(e, sc, true));
           st.targets.forEach((t, j) => this.assign(t, vals[j], inner));
@@ -270,7 +271,7 @@ export class Interpreter {
           if (r) return r;
           break;
         }
-        case "Generation": {
+        case 'Generation': {
           // Jinja runs the body as a caller() macro: own scope, output recorded as one span.
           const o = this.out;
           const start = o.len;
@@ -278,11 +279,11 @@ export class Interpreter {
           (o.spans ??= []).push([start, o.len]);
           break;
         }
-        case "Break":
+        case 'Break':
           return 1;
-        case "Continue":
+        case 'Continue':
           return 2;
-        case "Do":
+        case 'Do':
           this.ev(st.e, sc);
           break;
       }
@@ -290,8 +291,8 @@ export class Interpreter {
     return 0;
   }
 
-  private execFor(st: Stmt & { k: "For" }, sc: Scope, iterable: unknown, depth0: number): void {
-    if (iterable === null) throw pyError("TypeError", "'NoneType' object is not iterable");
+  private execFor(st: Stmt & { k: 'For' }, sc: Scope, iterable: unknown, depth0: number): void {
+    if (iterable === null) throw pyError('TypeError', "'NoneType' object is not iterable");
     let items = iterate(iterable);
     if (st.filter) {
       const fsc = new Scope(sc);
@@ -303,7 +304,7 @@ export class Interpreter {
         if (truthy(this.ev(st.filter, fsc))) kept.push(it);
       }
       items = kept;
-    } else if (iterable instanceof PyIter || typeof iterable === "string") {
+    } else if (iterable instanceof PyIter || typeof iterable === 'string') {
       // already a private array
     } else {
       items = items.slice(); // Python iterates a live list; a copy is equivalent since templates can't mutate
@@ -333,27 +334,28 @@ export class Interpreter {
       loop.index0 = i;
       inner.vars?.clear();
       this.assign(st.target, items[i], inner);
-      inner.set("loop", loop);
+      inner.set('loop', loop);
       if (this.execBody(st.body, inner) === 1) break;
     }
   }
 
   private assign(t: Target, v: unknown, sc: Scope): void {
     switch (t.k) {
-      case "Name":
+      case 'Name':
         sc.set(t.name, v);
         return;
-      case "NSRef": {
+      case 'NSRef': {
         const ns = this.lookup(t.name, sc);
-        if (!(ns instanceof Namespace)) throw pyError("TemplateRuntimeError", "cannot assign attribute on non-namespace object");
+        if (!(ns instanceof Namespace))
+          throw pyError('TemplateRuntimeError', 'cannot assign attribute on non-namespace object');
         ns.vars.set(t.attr, v);
         return;
       }
-      case "Tuple": {
+      case 'Tuple': {
         const items = iterate(v instanceof SpannedStr ? v.s : v);
         if (items.length !== t.items.length) {
           throw pyError(
-            "ValueError",
+            'ValueError',
             items.length > t.items.length
               ? `too many values to unpack (expected ${t.items.length})`
               : `not enough values to unpack (expected ${t.items.length}, got ${items.length})`,
@@ -386,12 +388,13 @@ export class Interpreter {
   private enter(): void {
     if (++this.depth > MAX_DEPTH) {
       this.depth = 0;
-      throw pyError("RecursionError", "maximum recursion depth exceeded");
+      throw pyError('RecursionError', 'maximum recursion depth exceeded');
     }
     this.tick();
   }
 
   private makeMacro(def: MacroDef, closure: Scope): PyCallable {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the macro body runs later, from a plain callback
     const interp = this;
     return new PyCallable(
       def.name,
@@ -399,7 +402,7 @@ export class Interpreter {
         const sc = new Scope(closure);
         const np = def.params.length;
         if (args.length > np && !def.usesVarargs) {
-          throw pyError("TypeError", `macro '${def.name}' takes not more than ${np} argument(s)`);
+          throw pyError('TypeError', `macro '${def.name}' takes not more than ${np} argument(s)`);
         }
         const kw: Kwargs = kwargs ? { ...kwargs } : {};
         for (let i = 0; i < np; i++) {
@@ -416,20 +419,23 @@ export class Interpreter {
           sc.set(p, v);
         }
         if (def.usesCaller) {
-          const c = kw["caller"];
-          delete kw["caller"];
-          sc.set("caller", c === undefined ? UNDEF : c);
+          const c = kw['caller'];
+          delete kw['caller'];
+          sc.set('caller', c === undefined ? UNDEF : c);
         }
-        if (def.usesKwargs) sc.set("kwargs", new Map(Object.entries(kw)));
+        if (def.usesKwargs) sc.set('kwargs', new Map(Object.entries(kw)));
         else {
           const extra = Object.keys(kw);
           if (extra.length) {
-            throw pyError("TypeError", extra[0] === "caller"
-              ? `macro '${def.name}' was invoked with two values for the special caller argument. This is most likely a bug.`
-              : `macro '${def.name}' takes no keyword argument '${extra[0]}'`);
+            throw pyError(
+              'TypeError',
+              extra[0] === 'caller'
+                ? `macro '${def.name}' was invoked with two values for the special caller argument. This is most likely a bug.`
+                : `macro '${def.name}' takes no keyword argument '${extra[0]}'`,
+            );
           }
         }
-        if (def.usesVarargs) sc.set("varargs", tuple(args.slice(np)));
+        if (def.usesVarargs) sc.set('varargs', tuple(args.slice(np)));
         const saved = interp.out;
         const o = (interp.out = new Out());
         interp.enter();
@@ -441,7 +447,7 @@ export class Interpreter {
         }
         return o.value();
       },
-      "macro",
+      'macro',
     );
   }
 
@@ -453,58 +459,61 @@ export class Interpreter {
    */
   ev(e: Expr, sc: Scope, keep = false): unknown {
     switch (e.k) {
-      case "Const":
+      case 'Const':
         return e.v;
-      case "Name": {
+      case 'Name': {
         const v = this.lookup(e.name, sc);
         return !keep && v instanceof SpannedStr ? v.s : v;
       }
-      case "Getattr": {
+      case 'Getattr': {
         const v = this.getAttr(this.ev(e.obj, sc), e.name);
         return !keep && v instanceof SpannedStr ? v.s : v;
       }
-      case "Getitem": {
+      case 'Getitem': {
         const obj = this.ev(e.obj, sc);
-        if (e.index.k === "Slice") return this.slice(obj, e.index, sc);
+        if (e.index.k === 'Slice') return this.slice(obj, e.index, sc);
         return this.getItem(obj, this.ev(e.index, sc));
       }
-      case "Call":
+      case 'Call':
         return this.evCall(e, sc, null, keep);
-      case "Filter":
+      case 'Filter':
         return this.evFilter(e, sc, keep);
-      case "Test":
+      case 'Test':
         return this.evTest(e, sc);
-      case "Cond":
+      case 'Cond':
         if (truthy(this.ev(e.test, sc))) return this.ev(e.then, sc, keep);
-        return e.else ? this.ev(e.else, sc, keep) : new Undef("the inline if-expression evaluated to false and no else section was defined.");
-      case "And": {
+        return e.else
+          ? this.ev(e.else, sc, keep)
+          : new Undef('the inline if-expression evaluated to false and no else section was defined.');
+      case 'And': {
         const l = this.ev(e.left, sc);
         return truthy(l) ? this.ev(e.right, sc) : l;
       }
-      case "Or": {
+      case 'Or': {
         const l = this.ev(e.left, sc);
         return truthy(l) ? l : this.ev(e.right, sc);
       }
-      case "Not":
+      case 'Not':
         return !truthy(this.ev(e.node, sc));
-      case "Neg":
-      case "Pos": {
+      case 'Neg':
+      case 'Pos': {
         const v = this.ev(e.node, sc);
         if (v instanceof Undef) v.fail();
-        if (!isNumber(v)) throw pyError("TypeError", `bad operand type for unary ${e.k === "Neg" ? "-" : "+"}: '${typeName(v)}'`);
-        const x = e.k === "Neg" ? -numVal(v) : numVal(v);
+        if (!isNumber(v))
+          throw pyError('TypeError', `bad operand type for unary ${e.k === 'Neg' ? '-' : '+'}: '${typeName(v)}'`);
+        const x = e.k === 'Neg' ? -numVal(v) : numVal(v);
         return isFloat(v) ? mkFloat(x) : x;
       }
-      case "Bin": {
-        if (keep && e.op === "+") {
+      case 'Bin': {
+        if (keep && e.op === '+') {
           const l = this.ev(e.left, sc, true);
           const r = this.ev(e.right, sc, true);
           if (l instanceof SpannedStr || r instanceof SpannedStr) return this.concatSpanned([l, r], false);
-          return this.binop("+", l, r);
+          return this.binop('+', l, r);
         }
         return this.binop(e.op, this.ev(e.left, sc), this.ev(e.right, sc));
       }
-      case "Concat": {
+      case 'Concat': {
         if (keep) {
           const vals = e.items.map((x) => this.ev(x, sc, true));
           if (vals.some((v) => v instanceof SpannedStr)) return this.concatSpanned(vals, true);
@@ -512,29 +521,29 @@ export class Interpreter {
         }
         return this.concatStr(e.items.map((x) => this.ev(x, sc)));
       }
-      case "Compare":
+      case 'Compare':
         return this.evCompare(e.first, e.ops, e.rest, sc);
-      case "List":
+      case 'List':
         return e.items.map((x) => this.ev(x, sc));
-      case "Tuple":
+      case 'Tuple':
         return tuple(e.items.map((x) => this.ev(x, sc)));
-      case "Dict": {
+      case 'Dict': {
         const m = new Map<unknown, unknown>();
         for (let i = 0; i < e.keys.length; i++) {
           const k = this.ev(e.keys[i]!, sc);
-          if (Array.isArray(k) && !isTuple(k)) throw pyError("TypeError", "unhashable type: 'list'");
-          if (isDict(k)) throw pyError("TypeError", "unhashable type: 'dict'");
+          if (Array.isArray(k) && !isTuple(k)) throw pyError('TypeError', "unhashable type: 'list'");
+          if (isDict(k)) throw pyError('TypeError', "unhashable type: 'dict'");
           m.set(normDictKey(k), this.ev(e.values[i]!, sc));
         }
         return m;
       }
-      case "Slice":
-        throw pyError("TemplateSyntaxError", "unexpected slice");
+      case 'Slice':
+        throw pyError('TemplateSyntaxError', 'unexpected slice');
     }
   }
 
   private concatStr(vals: unknown[]): string {
-    let s = "";
+    let s = '';
     for (const v of vals) {
       s += pyStr(v);
       if (s.length > this.limits.maxChars) this.checkLen(s.length);
@@ -543,15 +552,15 @@ export class Interpreter {
   }
 
   private concatSpanned(vals: unknown[], tilde: boolean): string | SpannedStr {
-    let s = "";
+    let s = '';
     const spans: Span[] = [];
     for (const v of vals) {
       if (v instanceof SpannedStr) {
         for (const [a, b] of v.spans) spans.push([a + s.length, b + s.length]);
         s += v.s;
       } else {
-        if (!tilde && typeof v !== "string" && !(v instanceof Markup)) {
-          throw pyError("TypeError", `can only concatenate str (not "${typeName(v)}") to str`);
+        if (!tilde && typeof v !== 'string' && !(v instanceof Markup)) {
+          throw pyError('TypeError', `can only concatenate str (not "${typeName(v)}") to str`);
         }
         s += pyStr(v);
       }
@@ -570,7 +579,7 @@ export class Interpreter {
     return true;
   }
 
-  evCall(e: Expr & { k: "Call" }, sc: Scope, caller: PyCallable | null, keep: boolean): unknown {
+  evCall(e: Expr & { k: 'Call' }, sc: Scope, caller: PyCallable | null, keep: boolean): unknown {
     const fn = this.ev(e.fn, sc);
     const args = e.args.map((a) => this.ev(a, sc));
     if (e.star) args.push(...iterate(this.ev(e.star, sc)));
@@ -580,10 +589,10 @@ export class Interpreter {
       for (const [k, x] of e.kwargs) kwargs[k] = this.ev(x, sc);
       if (e.dstar) {
         const d = this.ev(e.dstar, sc);
-        if (!isDict(d)) throw pyError("TypeError", "argument after ** must be a mapping");
+        if (!isDict(d)) throw pyError('TypeError', 'argument after ** must be a mapping');
         for (const [k, x] of d instanceof Map ? d.entries() : Object.entries(d)) kwargs[String(k)] = x;
       }
-      if (caller) kwargs["caller"] = caller;
+      if (caller) kwargs['caller'] = caller;
     }
     const r = this.call(fn, args, kwargs);
     return !keep && r instanceof SpannedStr ? r.s : r;
@@ -593,34 +602,35 @@ export class Interpreter {
     if (fn instanceof PyCallable) return fn.fn(args, kwargs);
     if (fn instanceof Undef) fn.fail();
     if (fn instanceof LoopCtx) {
-      if (!fn.recurse) throw pyError("TypeError", "Tried to call non recursive loop. Maybe you forgot the 'recursive' modifier.");
+      if (!fn.recurse)
+        throw pyError('TypeError', "Tried to call non recursive loop. Maybe you forgot the 'recursive' modifier.");
       return fn.recurse(args[0]);
     }
     if (fn instanceof Joiner) {
       if (!fn.used) {
         fn.used = true;
-        return "";
+        return '';
       }
       return fn.sep;
     }
-    throw pyError("TypeError", `'${typeName(fn)}' object is not callable`);
+    throw pyError('TypeError', `'${typeName(fn)}' object is not callable`);
   }
 
-  private evFilter(e: Expr & { k: "Filter" }, sc: Scope, keep: boolean): unknown {
+  private evFilter(e: Expr & { k: 'Filter' }, sc: Scope, keep: boolean): unknown {
     const input = e.node ? this.ev(e.node, sc, keep) : UNDEF;
     return this.applyFilter(e, input, sc);
   }
 
   /** Apply a (possibly chained) filter expression whose innermost node is null to `value`. */
   private applyFilterChain(f: Expr, value: unknown, sc: Scope): unknown {
-    if (f.k !== "Filter") return value;
+    if (f.k !== 'Filter') return value;
     const inner = f.node ? this.applyFilterChain(f.node, value, sc) : value;
     return this.applyFilter(f, inner, sc);
   }
 
-  private applyFilter(e: Expr & { k: "Filter" }, input: unknown, sc: Scope): unknown {
+  private applyFilter(e: Expr & { k: 'Filter' }, input: unknown, sc: Scope): unknown {
     const fn = FILTERS.get(e.name);
-    if (!fn) throw pyError("TemplateRuntimeError", `No filter named '${e.name}' found.`);
+    if (!fn) throw pyError('TemplateRuntimeError', `No filter named '${e.name}' found.`);
     const args = e.args.map((a) => this.ev(a, sc));
     if (e.star) args.push(...iterate(this.ev(e.star, sc)));
     let kwargs: Kwargs | null = null;
@@ -640,9 +650,9 @@ export class Interpreter {
     return fn(this, input, args, kwargs);
   }
 
-  private evTest(e: Expr & { k: "Test" }, sc: Scope): boolean {
+  private evTest(e: Expr & { k: 'Test' }, sc: Scope): boolean {
     const fn = TESTS.get(e.name);
-    if (!fn) throw pyError("TemplateRuntimeError", `No test named '${e.name}' found.`);
+    if (!fn) throw pyError('TemplateRuntimeError', `No test named '${e.name}' found.`);
     const v = this.ev(e.node, sc);
     const args = e.args.map((a) => this.ev(a, sc));
     for (const [, x] of e.kwargs) args.push(this.ev(x, sc));
@@ -657,7 +667,7 @@ export class Interpreter {
    * not attributes (only its methods are).
    */
   getAttrStrict(obj: unknown, name: string): unknown {
-    if (isDict(obj) && !name.startsWith("__")) {
+    if (isDict(obj) && !name.startsWith('__')) {
       return getMethod(this, obj, name) ?? new Undef(`'dict object' has no attribute '${name}'`);
     }
     return this.getAttr(obj, name);
@@ -665,11 +675,11 @@ export class Interpreter {
 
   getAttr(obj: unknown, name: string): unknown {
     // Dunder attributes exist on every Python object but are unsafe in the sandbox → Undefined.
-    if (name.startsWith("__") || name === "mro") {
+    if (name.startsWith('__') || name === 'mro') {
       // On an Undefined, Python only finds dunders every instance has; others fall through to
       // Undefined.__getitem__, which raises.
       if (obj instanceof Undef && !INSTANCE_DUNDERS.has(name)) obj.fail();
-      return new Undef(`access to attribute '${name}' of '${typeName(obj)}' object is unsafe.`, "SecurityError");
+      return new Undef(`access to attribute '${name}' of '${typeName(obj)}' object is unsafe.`, 'SecurityError');
     }
     if (obj instanceof Undef) obj.fail();
     if (isDict(obj)) {
@@ -685,22 +695,22 @@ export class Interpreter {
     }
     if (obj instanceof LoopCtx) return obj.attr(name);
     if (obj instanceof Cycler) {
-      if (name === "current") return obj.items[obj.pos];
-      if (name === "next")
-        return new PyCallable("next", () => {
+      if (name === 'current') return obj.items[obj.pos];
+      if (name === 'next')
+        return new PyCallable('next', () => {
           const v = obj.items[obj.pos];
           obj.pos = (obj.pos + 1) % obj.items.length;
           return v;
         });
-      if (name === "reset") return new PyCallable("reset", () => ((obj.pos = 0), null));
+      if (name === 'reset') return new PyCallable('reset', () => ((obj.pos = 0), null));
     }
     if (isGroupTuple(obj)) {
-      if (name === "grouper") return (obj as unknown[])[0];
-      if (name === "list") return (obj as unknown[])[1];
+      if (name === 'grouper') return (obj as unknown[])[0];
+      if (name === 'list') return (obj as unknown[])[1];
     }
     const m = getMethod(this, obj, name);
     if (m) return m;
-    return new Undef(`'${obj === null ? "None" : typeName(obj) + " object"}' has no attribute '${name}'`);
+    return new Undef(`'${obj === null ? 'None' : typeName(obj) + ' object'}' has no attribute '${name}'`);
   }
 
   getItem(obj: unknown, key: unknown): unknown {
@@ -709,15 +719,15 @@ export class Interpreter {
       const v = dictGet(obj, key);
       if (v !== MISSING) return v === undefined ? UNDEF : v;
     } else if (Array.isArray(obj)) {
-      if (typeof key === "number" && Number.isInteger(key)) {
+      if (typeof key === 'number' && Number.isInteger(key)) {
         const i = key < 0 ? obj.length + key : key;
         if (i >= 0 && i < obj.length) return obj[i];
         return new Undef(`'${typeName(obj)} object' has no element ${key}`);
       }
-      if (typeof key === "boolean") return obj[key ? 1 : 0] ?? new Undef("index out of range");
-    } else if (typeof obj === "string" || obj instanceof Markup) {
-      const s = typeof obj === "string" ? obj : obj.s;
-      if (typeof key === "number" && Number.isInteger(key)) {
+      if (typeof key === 'boolean') return obj[key ? 1 : 0] ?? new Undef('index out of range');
+    } else if (typeof obj === 'string' || obj instanceof Markup) {
+      const s = typeof obj === 'string' ? obj : obj.s;
+      if (typeof key === 'number' && Number.isInteger(key)) {
         const arr = hasSurrogates(s) ? cpArray(s) : null;
         const n = arr ? arr.length : s.length;
         const i = key < 0 ? n + key : key;
@@ -725,27 +735,27 @@ export class Interpreter {
         return new Undef(`'str object' has no element ${key}`);
       }
     } else if (obj instanceof LoopCtx || obj instanceof Namespace) {
-      if (typeof key === "string") return this.getAttr(obj, key);
+      if (typeof key === 'string') return this.getAttr(obj, key);
     }
-    if (typeof key === "string" || key instanceof Markup) return this.getAttr(obj, strOf(key)!);
-    return new Undef(`'${obj === null ? "None" : typeName(obj) + " object"}' has no attribute '${pyStr(key)}'`);
+    if (typeof key === 'string' || key instanceof Markup) return this.getAttr(obj, strOf(key)!);
+    return new Undef(`'${obj === null ? 'None' : typeName(obj) + ' object'}' has no attribute '${pyStr(key)}'`);
   }
 
-  private slice(obj: unknown, s: Expr & { k: "Slice" }, sc: Scope): unknown {
+  private slice(obj: unknown, s: Expr & { k: 'Slice' }, sc: Scope): unknown {
     const idx = (x: Expr | null): number | null => {
       if (!x) return null;
       const v = this.ev(x, sc);
       if (v === null) return null;
-      if (typeof v === "number" && Number.isInteger(v)) return v;
-      if (typeof v === "boolean") return v ? 1 : 0;
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'boolean') return v ? 1 : 0;
       if (v instanceof Undef) v.fail();
-      throw pyError("TypeError", "slice indices must be integers or None or have an __index__ method");
+      throw pyError('TypeError', 'slice indices must be integers or None or have an __index__ method');
     };
     const a = idx(s.start);
     const b = idx(s.stop);
     const c = idx(s.step);
     if (obj instanceof Undef) obj.fail();
-    if (typeof obj === "string") return sliceString(obj, a, b, c);
+    if (typeof obj === 'string') return sliceString(obj, a, b, c);
     if (obj instanceof Markup) return new Markup(sliceString(obj.s, a, b, c));
     if (Array.isArray(obj)) {
       const r = sliceArray(obj, a, b, c);
@@ -766,24 +776,24 @@ export class Interpreter {
       const y = numVal(b);
       const fl = isFloat(a) || isFloat(b);
       switch (op) {
-        case "+":
+        case '+':
           return fl ? mkFloat(x + y) : x + y;
-        case "-":
+        case '-':
           return fl ? mkFloat(x - y) : x - y;
-        case "*":
+        case '*':
           return fl ? mkFloat(x * y) : x * y;
-        case "/":
-          if (y === 0) throw pyError("ZeroDivisionError", "division by zero");
+        case '/':
+          if (y === 0) throw pyError('ZeroDivisionError', 'division by zero');
           return mkFloat(x / y);
-        case "//":
-          if (y === 0) throw pyError("ZeroDivisionError", "integer division or modulo by zero");
+        case '//':
+          if (y === 0) throw pyError('ZeroDivisionError', 'integer division or modulo by zero');
           return fl ? mkFloat(Math.floor(x / y)) : Math.floor(x / y);
-        case "%": {
-          if (y === 0) throw pyError("ZeroDivisionError", "integer division or modulo by zero");
+        case '%': {
+          if (y === 0) throw pyError('ZeroDivisionError', 'integer division or modulo by zero');
           const r = x - Math.floor(x / y) * y;
           return fl ? mkFloat(r) : r;
         }
-        case "**": {
+        case '**': {
           if (!fl && y < 0) return mkFloat(x ** y);
           const r = x ** y;
           return fl ? mkFloat(r) : r;
@@ -791,7 +801,7 @@ export class Interpreter {
       }
     }
     const as = strOf(a);
-    if (op === "+") {
+    if (op === '+') {
       const bs = strOf(b);
       if (as !== null && bs !== null) {
         this.checkLen(as.length + bs.length);
@@ -805,20 +815,22 @@ export class Interpreter {
         return isTuple(a) ? tuple(r) : r;
       }
     }
-    if (op === "*") {
+    if (op === '*') {
       if ((as !== null || Array.isArray(a)) && bn && !isFloat(b)) return this.repeat(a, numVal(b));
       const bs = strOf(b);
       if ((bs !== null || Array.isArray(b)) && an && !isFloat(a)) return this.repeat(b, numVal(a));
     }
-    if (op === "%" && as !== null) {
+    if (op === '%' && as !== null) {
       const r = percentFormat(as, b, a instanceof Markup);
       this.checkLen(r.length);
       return a instanceof Markup ? new Markup(r) : r;
     }
     const sym = op;
-    if (op === "+" && typeof a === "string") throw pyError("TypeError", `can only concatenate str (not "${typeName(b)}") to str`);
-    if (op === "+" && Array.isArray(a) && !isTuple(a)) throw pyError("TypeError", `can only concatenate list (not "${typeName(b)}") to list`);
-    throw pyError("TypeError", `unsupported operand type(s) for ${sym}: '${typeName(a)}' and '${typeName(b)}'`);
+    if (op === '+' && typeof a === 'string')
+      throw pyError('TypeError', `can only concatenate str (not "${typeName(b)}") to str`);
+    if (op === '+' && Array.isArray(a) && !isTuple(a))
+      throw pyError('TypeError', `can only concatenate list (not "${typeName(b)}") to list`);
+    throw pyError('TypeError', `unsupported operand type(s) for ${sym}: '${typeName(a)}' and '${typeName(b)}'`);
   }
 
   private repeat(v: unknown, n: number): unknown {
@@ -846,15 +858,17 @@ export class Interpreter {
 function normDictKey(k: unknown): unknown {
   if (k instanceof PyFloat) return k.v;
   if (k instanceof Markup) return k.s;
-  if (typeof k === "boolean") return k ? 1 : 0;
+  if (typeof k === 'boolean') return k ? 1 : 0;
   return k;
 }
 
 const INSTANCE_DUNDERS = new Set(
-  "__class__ __init__ __dict__ __doc__ __module__ __repr__ __str__ __eq__ __ne__ __hash__ __len__ __iter__ __bool__ __getattr__ __getitem__ __lt__ __le__ __gt__ __ge__ __add__ __call__ __new__ __setattr__ __delattr__ __dir__ __format__ __reduce__ __reduce_ex__ __sizeof__ __subclasshook__ __init_subclass__ __getattribute__ __slots__".split(" "),
+  '__class__ __init__ __dict__ __doc__ __module__ __repr__ __str__ __eq__ __ne__ __hash__ __len__ __iter__ __bool__ __getattr__ __getitem__ __lt__ __le__ __gt__ __ge__ __add__ __call__ __new__ __setattr__ __delattr__ __dir__ __format__ __reduce__ __reduce_ex__ __sizeof__ __subclasshook__ __init_subclass__ __getattribute__ __slots__'.split(
+    ' ',
+  ),
 );
 
-export const GROUP: unique symbol = Symbol("group");
+export const GROUP: unique symbol = Symbol('group');
 function isGroupTuple(v: unknown): boolean {
   return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[GROUP] === true;
 }
@@ -864,7 +878,7 @@ export function containsOp(container: unknown, item: unknown): boolean {
   const cs = strOf(container);
   if (cs !== null) {
     const is = strOf(item);
-    if (is === null) throw pyError("TypeError", `'in <string>' requires string as left operand, not ${typeName(item)}`);
+    if (is === null) throw pyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
     return cs.includes(is);
   }
   if (Array.isArray(container)) {
@@ -876,26 +890,26 @@ export function containsOp(container: unknown, item: unknown): boolean {
     for (const x of container.isView ? container.items : container.take()) if (pyEq(x, item)) return true;
     return false;
   }
-  throw pyError("TypeError", `argument of type '${typeName(container)}' is not iterable`);
+  throw pyError('TypeError', `argument of type '${typeName(container)}' is not iterable`);
 }
 
 export function compareOp(op: CmpOp, a: unknown, b: unknown): boolean {
   switch (op) {
-    case "eq":
+    case 'eq':
       return pyEq(a, b);
-    case "ne":
+    case 'ne':
       return !pyEq(a, b);
-    case "lt":
+    case 'lt':
       return pyCompare(a, b, op) < 0;
-    case "lteq":
+    case 'lteq':
       return pyCompare(a, b, op) <= 0;
-    case "gt":
+    case 'gt':
       return pyCompare(a, b, op) > 0;
-    case "gteq":
+    case 'gteq':
       return pyCompare(a, b, op) >= 0;
-    case "in":
+    case 'in':
       return containsOp(b, a);
-    case "notin":
+    case 'notin':
       return !containsOp(b, a);
   }
 }
@@ -906,7 +920,7 @@ export function compareOp(op: CmpOp, a: unknown, b: unknown): boolean {
  * rewrite drops the spans (positions would be guesswork).
  */
 function remapSpans(input: SpannedStr, result: unknown): unknown {
-  const rs = typeof result === "string" ? result : result instanceof Markup ? result.s : null;
+  const rs = typeof result === 'string' ? result : result instanceof Markup ? result.s : null;
   if (rs === null) return result;
   // Same text, or a same-length rewrite such as |upper: positions carry over 1:1.
   if (rs === input.s || rs.length === input.s.length) return new SpannedStr(rs, input.spans);
@@ -926,18 +940,18 @@ function remapSpans(input: SpannedStr, result: unknown): unknown {
 const MAX_RANGE = 100_000;
 
 function toIndex(v: unknown): number {
-  if (typeof v === "number" && Number.isInteger(v)) return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
   if (v instanceof Undef) v.fail();
-  throw pyError("TypeError", `'${typeName(v)}' object cannot be interpreted as an integer`);
+  throw pyError('TypeError', `'${typeName(v)}' object cannot be interpreted as an integer`);
 }
 
 function makeGlobals(it: Interpreter): Map<string, unknown> {
   const g = new Map<string, unknown>();
   g.set(
-    "range",
-    new PyCallable("range", (args) => {
-      if (args.length === 0) throw pyError("TypeError", "range expected at least 1 argument, got 0");
+    'range',
+    new PyCallable('range', (args) => {
+      if (args.length === 0) throw pyError('TypeError', 'range expected at least 1 argument, got 0');
       let start = 0;
       let stop: number;
       let step = 1;
@@ -947,10 +961,13 @@ function makeGlobals(it: Interpreter): Map<string, unknown> {
         stop = toIndex(args[1]);
         if (args.length > 2) step = toIndex(args[2]);
       }
-      if (step === 0) throw pyError("ValueError", "range() arg 3 must not be zero");
+      if (step === 0) throw pyError('ValueError', 'range() arg 3 must not be zero');
       const n = Math.max(0, Math.ceil((stop - start) / step));
       if (n > MAX_RANGE) {
-        throw pyError("OverflowError", `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`);
+        throw pyError(
+          'OverflowError',
+          `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`,
+        );
       }
       const out = new Array<number>(n);
       for (let i = 0; i < n; i++) out[i] = start + i * step;
@@ -959,55 +976,74 @@ function makeGlobals(it: Interpreter): Map<string, unknown> {
     }),
   );
   g.set(
-    "namespace",
-    new PyCallable("namespace", (args, kwargs) => {
+    'namespace',
+    new PyCallable('namespace', (args, kwargs) => {
       const ns = new Namespace();
       for (const a of args) {
-        if (isDict(a)) for (const [k, v] of a instanceof Map ? a.entries() : Object.entries(a)) ns.vars.set(String(k), v);
-        else if (Array.isArray(a)) for (const pair of a) { const p = iterate(pair); ns.vars.set(pyStr(p[0]), p[1]); }
-        else throw pyError("TypeError", `'${typeName(a)}' object is not iterable`);
+        if (isDict(a))
+          for (const [k, v] of a instanceof Map ? a.entries() : Object.entries(a)) ns.vars.set(String(k), v);
+        else if (Array.isArray(a))
+          for (const pair of a) {
+            const p = iterate(pair);
+            ns.vars.set(pyStr(p[0]), p[1]);
+          }
+        else throw pyError('TypeError', `'${typeName(a)}' object is not iterable`);
       }
       if (kwargs) for (const k of Object.keys(kwargs)) ns.vars.set(k, kwargs[k]);
       return ns;
     }),
   );
   g.set(
-    "dict",
-    new PyCallable("dict", (args, kwargs) => {
+    'dict',
+    new PyCallable('dict', (args, kwargs) => {
       const m = new Map<unknown, unknown>();
       for (const a of args) {
         if (isDict(a)) for (const [k, v] of a instanceof Map ? a.entries() : Object.entries(a)) m.set(k, v);
-        else for (const pair of iterate(a)) { const p = iterate(pair); m.set(normDictKey(p[0]), p[1]); }
+        else
+          for (const pair of iterate(a)) {
+            const p = iterate(pair);
+            m.set(normDictKey(p[0]), p[1]);
+          }
       }
       if (kwargs) for (const k of Object.keys(kwargs)) m.set(k, kwargs[k]);
       return m;
     }),
   );
-  g.set("cycler", new PyCallable("cycler", (args) => it.makeCycler(args)));
-  g.set("joiner", new PyCallable("joiner", (args, kw) => it.makeJoiner(args[0] ?? kw?.["sep"] ?? ", ")));
+  g.set('cycler', new PyCallable('cycler', (args) => it.makeCycler(args)));
+  g.set('joiner', new PyCallable('joiner', (args, kw) => it.makeJoiner(args[0] ?? kw?.['sep'] ?? ', ')));
+  g.set('lipsum', new PyCallable('lipsum', () => 'Lorem ipsum dolor sit amet, consectetur adipiscing elit.'));
   g.set(
-    "lipsum",
-    new PyCallable("lipsum", () => "Lorem ipsum dolor sit amet, consectetur adipiscing elit."),
-  );
-  g.set(
-    "raise_exception",
-    new PyCallable("raise_exception", (args, kw) => {
-      throw new TemplateError(pyStr(args[0] ?? kw?.["message"] ?? ""), "TemplateError");
+    'raise_exception',
+    new PyCallable('raise_exception', (args, kw) => {
+      throw new TemplateError(pyStr(args[0] ?? kw?.['message'] ?? ''), 'TemplateError');
     }),
   );
   g.set(
-    "strftime_now",
-    new PyCallable("strftime_now", (args, kw) => strftime(it.now, pyStr(args[0] ?? kw?.["format"] ?? ""))),
+    'strftime_now',
+    new PyCallable('strftime_now', (args, kw) => strftime(it.now, pyStr(args[0] ?? kw?.['format'] ?? ''))),
   );
   return g;
 }
 
-const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 /** Python datetime.strftime for a naive local time (glibc directives incl. `%-d`). */
 export function strftime(d: Date, fmt: string): string {
-  const p2 = (n: number) => String(n).padStart(2, "0");
+  const p2 = (n: number) => String(n).padStart(2, '0');
   const Y = d.getFullYear();
   const m = d.getMonth();
   const day = d.getDate();
@@ -1020,40 +1056,74 @@ export function strftime(d: Date, fmt: string): string {
   const I = H % 12 === 0 ? 12 : H % 12;
   const weekNum = (firstDay: number) => Math.floor((yday - 1 + ((start.getDay() - firstDay + 7) % 7)) / 7);
   return fmt.replace(/%(-?)([a-zA-Z%])/g, (all, dash: string, c: string) => {
-    const pad = (n: number, w = 2) => (dash ? String(n) : String(n).padStart(w, "0"));
+    const pad = (n: number, w = 2) => (dash ? String(n) : String(n).padStart(w, '0'));
     switch (c) {
-      case "Y": return String(Y);
-      case "y": return p2(Y % 100);
-      case "m": return pad(m + 1);
-      case "d": return pad(day);
-      case "e": return dash ? String(day) : String(day).padStart(2, " ");
-      case "H": return pad(H);
-      case "I": return pad(I);
-      case "M": return pad(M);
-      case "S": return pad(S);
-      case "p": return H < 12 ? "AM" : "PM";
-      case "f": return "000000";
-      case "j": return pad(yday, 3);
-      case "a": return DAYS[wd]!.slice(0, 3);
-      case "A": return DAYS[wd]!;
-      case "b": case "h": return MONTHS[m]!.slice(0, 3);
-      case "B": return MONTHS[m]!;
-      case "w": return String(wd);
-      case "u": return String(wd === 0 ? 7 : wd);
-      case "U": return pad(weekNum(0));
-      case "W": return pad(weekNum(1));
-      case "c": return `${DAYS[wd]!.slice(0, 3)} ${MONTHS[m]!.slice(0, 3)} ${String(day).padStart(2, " ")} ${p2(H)}:${p2(M)}:${p2(S)} ${Y}`;
-      case "x": return `${p2(m + 1)}/${p2(day)}/${p2(Y % 100)}`;
-      case "X": return `${p2(H)}:${p2(M)}:${p2(S)}`;
-      case "D": return `${p2(m + 1)}/${p2(day)}/${p2(Y % 100)}`;
-      case "F": return `${Y}-${p2(m + 1)}-${p2(day)}`;
-      case "T": return `${p2(H)}:${p2(M)}:${p2(S)}`;
-      case "R": return `${p2(H)}:${p2(M)}`;
-      case "z": case "Z": return "";
-      case "n": return "\n";
-      case "t": return "\t";
-      case "%": return "%";
-      default: return all;
+      case 'Y':
+        return String(Y);
+      case 'y':
+        return p2(Y % 100);
+      case 'm':
+        return pad(m + 1);
+      case 'd':
+        return pad(day);
+      case 'e':
+        return dash ? String(day) : String(day).padStart(2, ' ');
+      case 'H':
+        return pad(H);
+      case 'I':
+        return pad(I);
+      case 'M':
+        return pad(M);
+      case 'S':
+        return pad(S);
+      case 'p':
+        return H < 12 ? 'AM' : 'PM';
+      case 'f':
+        return '000000';
+      case 'j':
+        return pad(yday, 3);
+      case 'a':
+        return DAYS[wd]!.slice(0, 3);
+      case 'A':
+        return DAYS[wd]!;
+      case 'b':
+      case 'h':
+        return MONTHS[m]!.slice(0, 3);
+      case 'B':
+        return MONTHS[m]!;
+      case 'w':
+        return String(wd);
+      case 'u':
+        return String(wd === 0 ? 7 : wd);
+      case 'U':
+        return pad(weekNum(0));
+      case 'W':
+        return pad(weekNum(1));
+      case 'c':
+        return `${DAYS[wd]!.slice(0, 3)} ${MONTHS[m]!.slice(0, 3)} ${String(day).padStart(2, ' ')} ${p2(H)}:${p2(M)}:${p2(S)} ${Y}`;
+      case 'x':
+        return `${p2(m + 1)}/${p2(day)}/${p2(Y % 100)}`;
+      case 'X':
+        return `${p2(H)}:${p2(M)}:${p2(S)}`;
+      case 'D':
+        return `${p2(m + 1)}/${p2(day)}/${p2(Y % 100)}`;
+      case 'F':
+        return `${Y}-${p2(m + 1)}-${p2(day)}`;
+      case 'T':
+        return `${p2(H)}:${p2(M)}:${p2(S)}`;
+      case 'R':
+        return `${p2(H)}:${p2(M)}`;
+      case 'z':
+      case 'Z':
+        return '';
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case '%':
+        return '%';
+      default:
+        return all;
     }
   });
 }

@@ -7,7 +7,7 @@
  * - `parsePyJson` parses JSON like Python's `json.loads` would, keeping numbers written
  *   with a fraction or exponent as floats (`2.0` stays a float and prints "2.0").
  */
-import { pyError } from "../errors.js";
+import { pyError } from '../errors.js';
 import {
   Markup,
   PyFloat,
@@ -15,10 +15,9 @@ import {
   floatRepr,
   isDict,
   isPlainObject,
-  isTuple,
   pyCompare,
   typeName,
-} from "./values.js";
+} from './values.js';
 
 export interface DumpsOptions {
   indent?: number | string | null;
@@ -30,68 +29,74 @@ export interface DumpsOptions {
 function jsonStr(s: string, ensureAscii: boolean): string {
   const q = JSON.stringify(s);
   if (!ensureAscii) return q;
-  return q.replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  return q.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 function floatJson(x: number): string {
-  if (Number.isNaN(x)) return "NaN";
-  if (x === Infinity) return "Infinity";
-  if (x === -Infinity) return "-Infinity";
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
   return floatRepr(x);
 }
 
 function keyStr(k: unknown): string {
-  if (typeof k === "string") return k;
+  if (typeof k === 'string') return k;
   if (k instanceof Markup) return k.s;
-  if (typeof k === "boolean") return k ? "true" : "false";
-  if (k === null) return "null";
-  if (typeof k === "number") return Number.isInteger(k) ? String(k) : floatJson(k);
+  if (typeof k === 'boolean') return k ? 'true' : 'false';
+  if (k === null) return 'null';
+  if (typeof k === 'number') return Number.isInteger(k) ? String(k) : floatJson(k);
   if (k instanceof PyFloat) return floatJson(k.v);
-  throw pyError("TypeError", `keys must be str, int, float, bool or None, not ${typeName(k)}`);
+  throw pyError('TypeError', `keys must be str, int, float, bool or None, not ${typeName(k)}`);
 }
 
 export function pyJsonDumps(value: unknown, opts: DumpsOptions = {}): string {
-  const indent = opts.indent === undefined || opts.indent === null ? null : typeof opts.indent === "number" ? " ".repeat(Math.max(0, opts.indent)) : opts.indent;
-  const [itemSep, keySep] = opts.separators ?? (indent === null ? [", ", ": "] : [",", ": "]);
+  const indent =
+    opts.indent === undefined || opts.indent === null
+      ? null
+      : typeof opts.indent === 'number'
+        ? ' '.repeat(Math.max(0, opts.indent))
+        : opts.indent;
+  const [itemSep, keySep] = opts.separators ?? (indent === null ? [', ', ': '] : [',', ': ']);
   const ensureAscii = opts.ensureAscii ?? false;
   const sortKeys = opts.sortKeys ?? false;
   const stack = new Set<unknown>();
 
   const enc = (v: unknown, level: number): string => {
-    if (typeof v === "string") return jsonStr(v, ensureAscii);
-    if (v === null) return "null";
-    if (typeof v === "boolean") return v ? "true" : "false";
-    if (typeof v === "number") return Number.isInteger(v) ? String(v) : floatJson(v);
+    if (typeof v === 'string') return jsonStr(v, ensureAscii);
+    if (v === null) return 'null';
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : floatJson(v);
     if (v instanceof PyFloat) return floatJson(v.v);
     if (v instanceof Markup) return jsonStr(v.s, ensureAscii);
     if (v instanceof SpannedStr) return jsonStr(v.s, ensureAscii);
     const isArr = Array.isArray(v);
     if (!isArr && !isDict(v)) {
-      throw pyError("TypeError", `Object of type ${typeName(v)} is not JSON serializable`);
+      throw pyError('TypeError', `Object of type ${typeName(v)} is not JSON serializable`);
     }
-    if (stack.has(v)) throw pyError("ValueError", "Circular reference detected");
+    if (stack.has(v)) throw pyError('ValueError', 'Circular reference detected');
     stack.add(v);
     let parts: string[];
     if (isArr) {
       if (v.length === 0) {
         stack.delete(v);
-        return "[]";
+        return '[]';
       }
       parts = v.map((x) => enc(x, level + 1));
     } else {
-      let entries: [unknown, unknown][] = v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]);
+      let entries: [unknown, unknown][] =
+        v instanceof Map ? [...v.entries()] : Object.keys(v).map((k) => [k, (v as Record<string, unknown>)[k]]);
       if (entries.length === 0) {
         stack.delete(v);
-        return "{}";
+        return '{}';
       }
       if (sortKeys) entries = entries.slice().sort((a, b) => pyCompare(a[0], b[0]));
       parts = entries.map(([k, x]) => jsonStr(keyStr(k), ensureAscii) + keySep + enc(x, level + 1));
     }
     stack.delete(v);
-    const [open, close] = isArr ? ["[", "]"] : ["{", "}"];
+    const [open, close] = isArr ? ['[', ']'] : ['{', '}'];
     if (indent === null) return open + parts.join(itemSep) + close;
-    const inner = "\n" + indent.repeat(level + 1);
-    return open + inner + parts.join(itemSep + inner) + "\n" + indent.repeat(level) + close;
+    const inner = '\n' + indent.repeat(level + 1);
+    return open + inner + parts.join(itemSep + inner) + '\n' + indent.repeat(level) + close;
   };
   return enc(value, 0);
 }
@@ -119,8 +124,8 @@ export function parsePyJson(text: string): unknown {
 }
 
 function hasIntegralNumber(v: unknown): boolean {
-  if (typeof v === "number") return Number.isInteger(v);
-  if (v === null || typeof v !== "object") return false;
+  if (typeof v === 'number') return Number.isInteger(v);
+  if (v === null || typeof v !== 'object') return false;
   if (Array.isArray(v)) return v.some(hasIntegralNumber);
   for (const k in v as Record<string, unknown>) if (hasIntegralNumber((v as Record<string, unknown>)[k])) return true;
   return false;
@@ -134,7 +139,7 @@ class PyJsonParser {
     this.ws();
     const v = this.value();
     this.ws();
-    if (this.i < this.s.length) this.fail("Unexpected non-whitespace character after JSON");
+    if (this.i < this.s.length) this.fail('Unexpected non-whitespace character after JSON');
     return v;
   }
 
@@ -154,15 +159,15 @@ class PyJsonParser {
   private value(): unknown {
     const s = this.s;
     const c = s[this.i];
-    if (c === "{") return this.object();
-    if (c === "[") return this.array();
+    if (c === '{') return this.object();
+    if (c === '[') return this.array();
     if (c === '"') return this.string();
-    if (c === "t" && s.startsWith("true", this.i)) return (this.i += 4), true;
-    if (c === "f" && s.startsWith("false", this.i)) return (this.i += 5), false;
-    if (c === "n" && s.startsWith("null", this.i)) return (this.i += 4), null;
-    if (c === "N" && s.startsWith("NaN", this.i)) return (this.i += 3), NaN;
-    if (c === "I" && s.startsWith("Infinity", this.i)) return (this.i += 8), Infinity;
-    if (c === "-" && s.startsWith("-Infinity", this.i)) return (this.i += 9), -Infinity;
+    if (c === 't' && s.startsWith('true', this.i)) return ((this.i += 4), true);
+    if (c === 'f' && s.startsWith('false', this.i)) return ((this.i += 5), false);
+    if (c === 'n' && s.startsWith('null', this.i)) return ((this.i += 4), null);
+    if (c === 'N' && s.startsWith('NaN', this.i)) return ((this.i += 3), NaN);
+    if (c === 'I' && s.startsWith('Infinity', this.i)) return ((this.i += 8), Infinity);
+    if (c === '-' && s.startsWith('-Infinity', this.i)) return ((this.i += 9), -Infinity);
     return this.number();
   }
 
@@ -170,7 +175,7 @@ class PyJsonParser {
     const re = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
     re.lastIndex = this.i;
     const m = re.exec(this.s);
-    if (!m) this.fail("Unexpected token");
+    if (!m) this.fail('Unexpected token');
     this.i += m[0].length;
     const x = Number(m[0]);
     if (m[1] === undefined && m[2] === undefined) return x;
@@ -183,7 +188,7 @@ class PyJsonParser {
     let j = start + 1;
     for (;;) {
       const c = s.charCodeAt(j);
-      if (Number.isNaN(c)) this.fail("Unterminated string");
+      if (Number.isNaN(c)) this.fail('Unterminated string');
       if (c === 34) break;
       if (c === 92) j += 2;
       else j++;
@@ -196,14 +201,14 @@ class PyJsonParser {
     this.i++;
     const out: unknown[] = [];
     this.ws();
-    if (this.s[this.i] === "]") return this.i++, out;
+    if (this.s[this.i] === ']') return (this.i++, out);
     for (;;) {
       this.ws();
       out.push(this.value());
       this.ws();
       const c = this.s[this.i++];
-      if (c === "]") return out;
-      if (c !== ",") this.fail("Expected ',' or ']'");
+      if (c === ']') return out;
+      if (c !== ',') this.fail("Expected ',' or ']'");
     }
   }
 
@@ -211,21 +216,22 @@ class PyJsonParser {
     this.i++;
     const out: Record<string, unknown> = {};
     this.ws();
-    if (this.s[this.i] === "}") return this.i++, out;
+    if (this.s[this.i] === '}') return (this.i++, out);
     for (;;) {
       this.ws();
-      if (this.s[this.i] !== '"') this.fail("Expected property name");
+      if (this.s[this.i] !== '"') this.fail('Expected property name');
       const k = this.string();
       this.ws();
-      if (this.s[this.i++] !== ":") this.fail("Expected ':'");
+      if (this.s[this.i++] !== ':') this.fail("Expected ':'");
       this.ws();
       const v = this.value();
-      if (k === "__proto__") Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+      if (k === '__proto__')
+        Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
       else out[k] = v;
       this.ws();
       const c = this.s[this.i++];
-      if (c === "}") return out;
-      if (c !== ",") this.fail("Expected ',' or '}'");
+      if (c === '}') return out;
+      if (c !== ',') this.fail("Expected ',' or '}'");
     }
   }
 }
@@ -236,10 +242,9 @@ export function stripPyFloats(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripPyFloats);
   if (isPlainObject(v)) {
     const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) Object.defineProperty(o, k, { value: stripPyFloats(v[k]), enumerable: true, writable: true, configurable: true });
+    for (const k of Object.keys(v))
+      Object.defineProperty(o, k, { value: stripPyFloats(v[k]), enumerable: true, writable: true, configurable: true });
     return o;
   }
   return v;
 }
-
-

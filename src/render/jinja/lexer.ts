@@ -7,20 +7,10 @@
  * `{%+`, `+%}`, `{% raw %}`, `-%}` followed by text and tags inside string
  * literals wrong.
  */
-import { TemplateError } from "../errors.js";
+import { TemplateError } from '../errors.js';
 
 export type TokType =
-  | "data"
-  | "block_begin"
-  | "block_end"
-  | "var_begin"
-  | "var_end"
-  | "name"
-  | "string"
-  | "int"
-  | "float"
-  | "op"
-  | "eof";
+  'data' | 'block_begin' | 'block_end' | 'var_begin' | 'var_end' | 'name' | 'string' | 'int' | 'float' | 'op' | 'eof';
 
 export interface Token {
   t: TokType;
@@ -43,51 +33,72 @@ const STRING_RE = /'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)"/sy;
 const OP_RE = /\/\/|\*\*|==|!=|>=|<=|[+\-/*%~[\](){}<>=.:|,;]/y;
 const ONLY_WS_RE = /^\s+$/;
 
-const OPEN_FOR: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
+const OPEN_FOR: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 function syntaxError(msg: string, line: number): TemplateError {
-  return new TemplateError(`${msg} (line ${line})`, "TemplateSyntaxError");
+  return new TemplateError(`${msg} (line ${line})`, 'TemplateSyntaxError');
 }
 
 function countNl(s: string): number {
   let n = 0;
-  for (let i = s.indexOf("\n"); i !== -1; i = s.indexOf("\n", i + 1)) n++;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
   return n;
 }
 
 /** Python's str.rstrip() whitespace set is close enough to JS \s for templates. */
 function rstripWs(s: string): string {
-  return s.replace(/\s+$/, "");
+  return s.replace(/\s+$/, '');
 }
 
 /** Python `unicode-escape` decoding of a Jinja string literal body. */
 export function unescapeString(body: string, line: number): string {
-  if (body.indexOf("\\") === -1) return body;
-  let out = "";
+  if (body.indexOf('\\') === -1) return body;
+  let out = '';
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
-    if (c !== "\\") {
+    if (c !== '\\') {
       out += c;
       continue;
     }
     const n = body[++i];
-    if (n === undefined) throw syntaxError("\\ at end of string", line);
+    if (n === undefined) throw syntaxError('\\ at end of string', line);
     switch (n) {
-      case "n": out += "\n"; break;
-      case "t": out += "\t"; break;
-      case "r": out += "\r"; break;
-      case "\\": out += "\\"; break;
-      case "'": out += "'"; break;
-      case '"': out += '"'; break;
-      case "a": out += "\x07"; break;
-      case "b": out += "\b"; break;
-      case "f": out += "\f"; break;
-      case "v": out += "\v"; break;
-      case "\n": break; // line continuation
-      case "x":
-      case "u":
-      case "U": {
-        const len = n === "x" ? 2 : n === "u" ? 4 : 8;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case "'":
+        out += "'";
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'a':
+        out += '\x07';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\n':
+        break; // line continuation
+      case 'x':
+      case 'u':
+      case 'U': {
+        const len = n === 'x' ? 2 : n === 'u' ? 4 : 8;
         const hex = body.slice(i + 1, i + 1 + len);
         if (hex.length !== len || !/^[0-9a-fA-F]+$/.test(hex)) {
           throw syntaxError(`truncated \\${n} escape`, line);
@@ -97,15 +108,15 @@ export function unescapeString(body: string, line: number): string {
         break;
       }
       default:
-        if (n >= "0" && n <= "7") {
+        if (n >= '0' && n <= '7') {
           let j = i;
-          let oct = "";
-          while (j < body.length && oct.length < 3 && body[j]! >= "0" && body[j]! <= "7") oct += body[j++];
+          let oct = '';
+          while (j < body.length && oct.length < 3 && body[j]! >= '0' && body[j]! <= '7') oct += body[j++];
           out += String.fromCharCode(parseInt(oct, 8));
           i = j - 1;
         } else {
           // Python keeps unknown escapes verbatim.
-          out += "\\" + n;
+          out += '\\' + n;
         }
     }
   }
@@ -114,8 +125,8 @@ export function unescapeString(body: string, line: number): string {
 
 export function tokenize(input: string): Token[] {
   // Jinja splits on \r\n|\r|\n, drops one trailing newline, rejoins with \n.
-  let src = input.replace(/\r\n?/g, "\n");
-  if (src.endsWith("\n")) src = src.slice(0, -1);
+  let src = input.replace(/\r\n?/g, '\n');
+  if (src.endsWith('\n')) src = src.slice(0, -1);
 
   const toks: Token[] = [];
   let pos = 0;
@@ -124,15 +135,15 @@ export function tokenize(input: string): Token[] {
   const n = src.length;
 
   const pushData = (text: string) => {
-    if (text.length) toks.push({ t: "data", v: text, line });
+    if (text.length) toks.push({ t: 'data', v: text, line });
     line += countNl(text);
   };
 
   /** Apply `-` / lstrip_blocks to text preceding a tag (Jinja's OptionalLStrip). */
   const stripBefore = (text: string, sign: string, isVar: boolean): string => {
-    if (sign === "-") return rstripWs(text);
-    if (sign !== "+" && !isVar) {
-      const lpos = text.lastIndexOf("\n") + 1;
+    if (sign === '-') return rstripWs(text);
+    if (sign !== '+' && !isVar) {
+      const lpos = text.lastIndexOf('\n') + 1;
       if ((lpos > 0 || lineStarting) && ONLY_WS_RE.test(text.slice(lpos))) return text.slice(0, lpos);
     }
     return text;
@@ -151,14 +162,14 @@ export function tokenize(input: string): Token[] {
       // {% raw %} ... {% endraw %}
       pushData(stripBefore(text, m[1], false));
       line += countNl(raw);
-      let p = m.index + raw.length;
+      const p = m.index + raw.length;
       RAW_END_RE.lastIndex = p;
       const e = RAW_END_RE.exec(src);
-      if (!e) throw syntaxError("Missing end of raw directive", line);
-      lineStarting = raw.endsWith("\n");
+      if (!e) throw syntaxError('Missing end of raw directive', line);
+      lineStarting = raw.endsWith('\n');
       pushData(stripBefore(src.slice(p, e.index), e[1]!, false));
       line += countNl(e[0]);
-      lineStarting = e[0].endsWith("\n");
+      lineStarting = e[0].endsWith('\n');
       pos = e.index + e[0].length;
       continue;
     }
@@ -167,20 +178,20 @@ export function tokenize(input: string): Token[] {
       pushData(stripBefore(text, m[2], false));
       COMMENT_END_RE.lastIndex = m.index + raw.length;
       const e = COMMENT_END_RE.exec(src);
-      if (!e) throw syntaxError("Missing end of comment tag", line);
+      if (!e) throw syntaxError('Missing end of comment tag', line);
       line += countNl(src.slice(m.index, e.index + e[0].length));
-      lineStarting = e[0].endsWith("\n");
+      lineStarting = e[0].endsWith('\n');
       pos = e.index + e[0].length;
       continue;
     }
     const isVar = m[4] !== undefined;
     pushData(stripBefore(text, isVar ? m[4]! : m[3]!, isVar));
-    toks.push({ t: isVar ? "var_begin" : "block_begin", v: "", line });
+    toks.push({ t: isVar ? 'var_begin' : 'block_begin', v: '', line });
     pos = m.index + raw.length;
     lineStarting = false;
     pos = lexTag(src, pos, isVar);
   }
-  toks.push({ t: "eof", v: "", line });
+  toks.push({ t: 'eof', v: '', line });
   return toks;
 
   /** Tokens inside `{% %}` or `{{ }}`; returns the position after the closing tag. */
@@ -188,14 +199,14 @@ export function tokenize(input: string): Token[] {
     const balance: string[] = [];
     const endRe = isVar ? VAR_END_RE : BLOCK_END_RE;
     for (;;) {
-      if (p >= s.length) throw syntaxError(`unexpected end of template, expected '${isVar ? "}}" : "%}"}'`, line);
+      if (p >= s.length) throw syntaxError(`unexpected end of template, expected '${isVar ? '}}' : '%}'}'`, line);
       if (balance.length === 0) {
         endRe.lastIndex = p;
         const e = endRe.exec(s);
         if (e) {
-          toks.push({ t: isVar ? "var_end" : "block_end", v: "", line });
+          toks.push({ t: isVar ? 'var_end' : 'block_end', v: '', line });
           line += countNl(e[0]);
-          lineStarting = e[0].endsWith("\n");
+          lineStarting = e[0].endsWith('\n');
           return p + e[0].length;
         }
       }
@@ -207,29 +218,33 @@ export function tokenize(input: string): Token[] {
         continue;
       }
       FLOAT_RE.lastIndex = p;
-      if (s[p - 1] !== "." && (mm = FLOAT_RE.exec(s))) {
-        toks.push({ t: "float", v: Number(mm[0].replace(/_/g, "")), line });
+      if (s[p - 1] !== '.' && (mm = FLOAT_RE.exec(s))) {
+        toks.push({ t: 'float', v: Number(mm[0].replace(/_/g, '')), line });
         p += mm[0].length;
         continue;
       }
       INT_RE.lastIndex = p;
       if ((mm = INT_RE.exec(s))) {
-        const txt = mm[0].replace(/_/g, "").toLowerCase();
-        const v = txt.startsWith("0b") ? parseInt(txt.slice(2), 2) : txt.startsWith("0o") ? parseInt(txt.slice(2), 8) : Number(txt);
-        toks.push({ t: "int", v, line });
+        const txt = mm[0].replace(/_/g, '').toLowerCase();
+        const v = txt.startsWith('0b')
+          ? parseInt(txt.slice(2), 2)
+          : txt.startsWith('0o')
+            ? parseInt(txt.slice(2), 8)
+            : Number(txt);
+        toks.push({ t: 'int', v, line });
         p += mm[0].length;
         continue;
       }
       NAME_RE.lastIndex = p;
       if ((mm = NAME_RE.exec(s))) {
-        toks.push({ t: "name", v: mm[0], line });
+        toks.push({ t: 'name', v: mm[0], line });
         p += mm[0].length;
         continue;
       }
       STRING_RE.lastIndex = p;
       if ((mm = STRING_RE.exec(s))) {
-        const body = mm[1] ?? mm[2] ?? "";
-        toks.push({ t: "string", v: unescapeString(body, line), line });
+        const body = mm[1] ?? mm[2] ?? '';
+        toks.push({ t: 'string', v: unescapeString(body, line), line });
         line += countNl(mm[0]);
         p += mm[0].length;
         continue;
@@ -238,12 +253,12 @@ export function tokenize(input: string): Token[] {
       if ((mm = OP_RE.exec(s))) {
         const op = mm[0];
         if (op in OPEN_FOR) balance.push(OPEN_FOR[op]!);
-        else if (op === ")" || op === "]" || op === "}") {
+        else if (op === ')' || op === ']' || op === '}') {
           const want = balance.pop();
           if (want === undefined) throw syntaxError(`unexpected '${op}'`, line);
           if (want !== op) throw syntaxError(`unexpected '${op}', expected '${want}'`, line);
         }
-        toks.push({ t: "op", v: op, line });
+        toks.push({ t: 'op', v: op, line });
         p += op.length;
         continue;
       }

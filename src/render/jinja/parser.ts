@@ -4,13 +4,13 @@
  * assignment targets with tuple unpacking and namespace refs, and the
  * transformers `{% generation %}` tag. Unsupported loader tags are syntax errors.
  */
-import { TemplateError } from "../errors.js";
-import type { BinOp, CmpOp, Expr, KwArg, MacroDef, Stmt, Target } from "./ast.js";
-import { tokenize, type Token } from "./lexer.js";
-import { PyFloat } from "./values.js";
+import { TemplateError } from '../errors.js';
+import type { BinOp, CmpOp, Expr, KwArg, MacroDef, Stmt, Target } from './ast.js';
+import { tokenize, type Token } from './lexer.js';
+import { PyFloat } from './values.js';
 
-const CMP_OPS: Record<string, CmpOp> = { "==": "eq", "!=": "ne", "<": "lt", "<=": "lteq", ">": "gt", ">=": "gteq" };
-const PRIMARY_START = new Set(["name", "string", "int", "float"]);
+const CMP_OPS: Record<string, CmpOp> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'lteq', '>': 'gt', '>=': 'gteq' };
+const PRIMARY_START = new Set(['name', 'string', 'int', 'float']);
 
 export function parseTemplate(source: string): Stmt[] {
   return new Parser(tokenize(source)).parseAll();
@@ -32,17 +32,17 @@ class Parser {
   }
   private next(): Token {
     const t = this.toks[this.i]!;
-    if (t.t !== "eof") this.i++;
+    if (t.t !== 'eof') this.i++;
     return t;
   }
   private fail(msg: string, tok: Token = this.cur): never {
-    throw new TemplateError(`${msg} (line ${tok.line})`, "TemplateSyntaxError");
+    throw new TemplateError(`${msg} (line ${tok.line})`, 'TemplateSyntaxError');
   }
   private isOp(v: string, tok: Token = this.cur): boolean {
-    return tok.t === "op" && tok.v === v;
+    return tok.t === 'op' && tok.v === v;
   }
   private isName(v: string, tok: Token = this.cur): boolean {
-    return tok.t === "name" && tok.v === v;
+    return tok.t === 'name' && tok.v === v;
   }
   private skipOp(v: string): boolean {
     if (this.isOp(v)) {
@@ -63,18 +63,18 @@ class Parser {
   }
   private expectName(v?: string): string {
     const t = this.cur;
-    if (t.t !== "name" || (v !== undefined && t.v !== v)) this.fail(`expected ${v ?? "name"}, got ${describe(t)}`);
+    if (t.t !== 'name' || (v !== undefined && t.v !== v)) this.fail(`expected ${v ?? 'name'}, got ${describe(t)}`);
     this.i++;
     return t.v as string;
   }
   private expectBlockEnd(): void {
-    if (this.cur.t !== "block_end") this.fail(`expected end of statement block, got ${describe(this.cur)}`);
+    if (this.cur.t !== 'block_end') this.fail(`expected end of statement block, got ${describe(this.cur)}`);
     this.i++;
   }
 
   parseAll(): Stmt[] {
     const body = this.subparse(null);
-    if (this.cur.t !== "eof") this.fail(`unexpected ${describe(this.cur)}`);
+    if (this.cur.t !== 'eof') this.fail(`unexpected ${describe(this.cur)}`);
     return body;
   }
 
@@ -83,22 +83,22 @@ class Parser {
     const body: Stmt[] = [];
     for (;;) {
       const t = this.cur;
-      if (t.t === "eof") {
-        if (end) this.fail(`Unexpected end of template. Jinja was looking for: ${end.join(", ")}`);
+      if (t.t === 'eof') {
+        if (end) this.fail(`Unexpected end of template. Jinja was looking for: ${end.join(', ')}`);
         return body;
       }
-      if (t.t === "data") {
+      if (t.t === 'data') {
         this.i++;
-        body.push({ k: "Text", s: t.v as string });
-      } else if (t.t === "var_begin") {
+        body.push({ k: 'Text', s: t.v as string });
+      } else if (t.t === 'var_begin') {
         this.i++;
         const e = this.parseTuple({});
-        if (this.cur.t !== "var_end") this.fail(`expected end of print statement, got ${describe(this.cur)}`);
+        if (this.cur.t !== 'var_end') this.fail(`expected end of print statement, got ${describe(this.cur)}`);
         this.i++;
-        body.push({ k: "Print", e });
-      } else if (t.t === "block_begin") {
+        body.push({ k: 'Print', e });
+      } else if (t.t === 'block_begin') {
         const nameTok = this.peek();
-        if (end && nameTok.t === "name" && end.includes(nameTok.v as string)) {
+        if (end && nameTok.t === 'name' && end.includes(nameTok.v as string)) {
           this.i++; // leave positioned on the end-tag name
           return body;
         }
@@ -120,54 +120,54 @@ class Parser {
 
   private parseStatement(): Stmt[] {
     const t = this.cur;
-    if (t.t !== "name") this.fail("tag name expected");
+    if (t.t !== 'name') this.fail('tag name expected');
     const name = t.v as string;
     this.i++;
     switch (name) {
-      case "if":
+      case 'if':
         return [this.parseIf()];
-      case "for":
+      case 'for':
         return [this.parseFor()];
-      case "set":
+      case 'set':
         return [this.parseSet()];
-      case "macro":
+      case 'macro':
         return [this.parseMacro()];
-      case "call":
+      case 'call':
         return [this.parseCallBlock()];
-      case "filter":
+      case 'filter':
         return [this.parseFilterBlock()];
-      case "with":
+      case 'with':
         return [this.parseWith()];
-      case "print": {
+      case 'print': {
         const items: Stmt[] = [];
-        do items.push({ k: "Print", e: this.parseExpression() });
-        while (this.skipOp(","));
+        do items.push({ k: 'Print', e: this.parseExpression() });
+        while (this.skipOp(','));
         this.expectBlockEnd();
         return items;
       }
-      case "break":
-      case "continue":
+      case 'break':
+      case 'continue':
         if (this.loopDepth === 0) this.fail(`'${name}' outside loop`, t);
         this.expectBlockEnd();
-        return [{ k: name === "break" ? "Break" : "Continue" }];
-      case "generation": {
+        return [{ k: name === 'break' ? 'Break' : 'Continue' }];
+      case 'generation': {
         this.expectBlockEnd();
         const saved = this.loopDepth;
         this.loopDepth = 0; // the body is a separate (caller) function in Jinja
-        const { body } = this.parseBody(["endgeneration"]);
+        const { body } = this.parseBody(['endgeneration']);
         this.loopDepth = saved;
         this.expectBlockEnd();
-        return [{ k: "Generation", body }];
+        return [{ k: 'Generation', body }];
       }
-      case "block": {
+      case 'block': {
         // A block renders in place when there is no inheritance.
         this.expectName();
-        if (this.cur.t === "name" && (this.cur.v === "scoped" || this.cur.v === "required")) this.i++;
+        if (this.cur.t === 'name' && (this.cur.v === 'scoped' || this.cur.v === 'required')) this.i++;
         this.expectBlockEnd();
-        const { body } = this.parseBody(["endblock"]);
-        if (this.cur.t === "name") this.i++;
+        const { body } = this.parseBody(['endblock']);
+        if (this.cur.t === 'name') this.i++;
         this.expectBlockEnd();
-        return [{ k: "With", targets: [], values: [], body }];
+        return [{ k: 'With', targets: [], values: [], body }];
       }
       default:
         return this.fail(`Encountered unknown tag '${name}'.`, t);
@@ -177,66 +177,66 @@ class Parser {
   private parseIf(): Stmt {
     const test = this.parseTuple({ withCondexpr: false });
     this.expectBlockEnd();
-    const { body, ended } = this.parseBody(["elif", "else", "endif"]);
-    const node: Stmt = { k: "If", test, body, else: [] };
-    if (ended === "elif") {
+    const { body, ended } = this.parseBody(['elif', 'else', 'endif']);
+    const node: Stmt = { k: 'If', test, body, else: [] };
+    if (ended === 'elif') {
       node.else = [this.parseIf()];
       return node;
     }
-    if (ended === "else") {
+    if (ended === 'else') {
       this.expectBlockEnd();
-      node.else = this.parseBody(["endif"]).body;
+      node.else = this.parseBody(['endif']).body;
     }
     this.expectBlockEnd();
     return node;
   }
 
   private parseFor(): Stmt {
-    const target = this.parseAssignTarget(["in"], false);
-    this.expectName("in");
-    const iter = this.parseTuple({ withCondexpr: false, endNames: ["recursive"] });
+    const target = this.parseAssignTarget(['in'], false);
+    this.expectName('in');
+    const iter = this.parseTuple({ withCondexpr: false, endNames: ['recursive'] });
     let filter: Expr | null = null;
-    if (this.skipName("if")) filter = this.parseExpression();
-    const recursive = this.skipName("recursive");
+    if (this.skipName('if')) filter = this.parseExpression();
+    const recursive = this.skipName('recursive');
     this.expectBlockEnd();
     this.loopDepth++;
-    const first = this.parseBody(["endfor", "else"]);
+    const first = this.parseBody(['endfor', 'else']);
     this.loopDepth--;
     let elseBody: Stmt[] = [];
-    if (first.ended === "else") {
+    if (first.ended === 'else') {
       this.expectBlockEnd();
-      elseBody = this.parseBody(["endfor"]).body;
+      elseBody = this.parseBody(['endfor']).body;
     }
     this.expectBlockEnd();
-    return { k: "For", target, iter, filter, body: first.body, else: elseBody, recursive };
+    return { k: 'For', target, iter, filter, body: first.body, else: elseBody, recursive };
   }
 
   private parseSet(): Stmt {
     const target = this.parseAssignTarget(null, true);
-    if (this.skipOp("=")) {
+    if (this.skipOp('=')) {
       const value = this.parseTuple({});
       this.expectBlockEnd();
-      return { k: "Set", target, value };
+      return { k: 'Set', target, value };
     }
-    const filter = this.isOp("|") ? this.parseFilterChain(null, false) : null;
+    const filter = this.isOp('|') ? this.parseFilterChain(null, false) : null;
     this.expectBlockEnd();
-    const { body } = this.parseBody(["endset"]);
+    const { body } = this.parseBody(['endset']);
     this.expectBlockEnd();
-    return { k: "SetBlock", target, filter, body };
+    return { k: 'SetBlock', target, filter, body };
   }
 
   private parseSignature(def: MacroDef): void {
-    this.expectOp("(");
-    while (!this.isOp(")")) {
-      if (def.params.length) this.expectOp(",");
-      if (this.isOp(")")) break;
+    this.expectOp('(');
+    while (!this.isOp(')')) {
+      if (def.params.length) this.expectOp(',');
+      if (this.isOp(')')) break;
       const name = this.expectName();
-      if (this.skipOp("=")) def.defaults.push(this.parseExpression());
-      else if (def.defaults.some((d) => d !== null)) this.fail("non-default argument follows default argument");
+      if (this.skipOp('=')) def.defaults.push(this.parseExpression());
+      else if (def.defaults.some((d) => d !== null)) this.fail('non-default argument follows default argument');
       else def.defaults.push(null);
       def.params.push(name);
     }
-    this.expectOp(")");
+    this.expectOp(')');
   }
 
   private parseMacroBody(def: MacroDef, endTag: string): void {
@@ -247,9 +247,9 @@ class Parser {
     def.body = this.parseBody([endTag]).body;
     this.loopDepth = saved;
     this.nameSinks.pop();
-    def.usesCaller = names.has("caller");
-    def.usesVarargs = names.has("varargs");
-    def.usesKwargs = names.has("kwargs");
+    def.usesCaller = names.has('caller');
+    def.usesVarargs = names.has('varargs');
+    def.usesKwargs = names.has('kwargs');
     this.expectBlockEnd();
   }
 
@@ -261,60 +261,60 @@ class Parser {
     const def = this.newDef(this.expectName());
     this.parseSignature(def);
     this.expectBlockEnd();
-    this.parseMacroBody(def, "endmacro");
-    return { k: "Macro", def };
+    this.parseMacroBody(def, 'endmacro');
+    return { k: 'Macro', def };
   }
 
   private parseCallBlock(): Stmt {
-    const def = this.newDef("caller");
-    if (this.isOp("(")) this.parseSignature(def);
+    const def = this.newDef('caller');
+    if (this.isOp('(')) this.parseSignature(def);
     const call = this.parseExpression();
-    if (call.k !== "Call") this.fail("expected call");
+    if (call.k !== 'Call') this.fail('expected call');
     this.expectBlockEnd();
-    this.parseMacroBody(def, "endcall");
-    return { k: "CallBlock", call, def };
+    this.parseMacroBody(def, 'endcall');
+    return { k: 'CallBlock', call, def };
   }
 
   private parseFilterBlock(): Stmt {
     const filter = this.parseFilterChain(null, true);
     this.expectBlockEnd();
-    const { body } = this.parseBody(["endfilter"]);
+    const { body } = this.parseBody(['endfilter']);
     this.expectBlockEnd();
-    return { k: "FilterBlock", filter, body };
+    return { k: 'FilterBlock', filter, body };
   }
 
   private parseWith(): Stmt {
     const targets: Target[] = [];
     const values: Expr[] = [];
-    while (this.cur.t !== "block_end") {
-      if (targets.length) this.expectOp(",");
+    while (this.cur.t !== 'block_end') {
+      if (targets.length) this.expectOp(',');
       targets.push(this.parseAssignTarget(null, false));
-      this.expectOp("=");
+      this.expectOp('=');
       values.push(this.parseExpression());
     }
     this.expectBlockEnd();
-    const { body } = this.parseBody(["endwith"]);
+    const { body } = this.parseBody(['endwith']);
     this.expectBlockEnd();
-    return { k: "With", targets, values, body };
+    return { k: 'With', targets, values, body };
   }
 
   private parseAssignTarget(endNames: string[] | null, withNamespace: boolean): Target {
-    if (withNamespace && this.cur.t === "name" && this.isOp(".", this.peek())) {
+    if (withNamespace && this.cur.t === 'name' && this.isOp('.', this.peek())) {
       const name = this.next().v as string;
       this.next();
       const attr = this.expectName();
-      return { k: "NSRef", name, attr };
+      return { k: 'NSRef', name, attr };
     }
     const e = this.parseTuple({ simplified: true, endNames: endNames ?? undefined });
     return this.toTarget(e);
   }
 
   private toTarget(e: Expr): Target {
-    if (e.k === "Name") {
-      if (["true", "false", "none", "True", "False", "None"].includes(e.name)) this.fail(`can't assign to '${e.name}'`);
-      return { k: "Name", name: e.name };
+    if (e.k === 'Name') {
+      if (['true', 'false', 'none', 'True', 'False', 'None'].includes(e.name)) this.fail(`can't assign to '${e.name}'`);
+      return { k: 'Name', name: e.name };
     }
-    if (e.k === "Tuple") return { k: "Tuple", items: e.items.map((x) => this.toTarget(x)) };
+    if (e.k === 'Tuple') return { k: 'Tuple', items: e.items.map((x) => this.toTarget(x)) };
     return this.fail(`can't assign to ${e.k}`);
   }
 
@@ -326,28 +326,28 @@ class Parser {
 
   private parseCondexpr(): Expr {
     let e = this.parseOr();
-    while (this.skipName("if")) {
+    while (this.skipName('if')) {
       const test = this.parseOr();
-      const alt = this.skipName("else") ? this.parseCondexpr() : null;
-      e = { k: "Cond", test, then: e, else: alt };
+      const alt = this.skipName('else') ? this.parseCondexpr() : null;
+      e = { k: 'Cond', test, then: e, else: alt };
     }
     return e;
   }
 
   private parseOr(): Expr {
     let left = this.parseAnd();
-    while (this.skipName("or")) left = { k: "Or", left, right: this.parseAnd() };
+    while (this.skipName('or')) left = { k: 'Or', left, right: this.parseAnd() };
     return left;
   }
 
   private parseAnd(): Expr {
     let left = this.parseNot();
-    while (this.skipName("and")) left = { k: "And", left, right: this.parseNot() };
+    while (this.skipName('and')) left = { k: 'And', left, right: this.parseNot() };
     return left;
   }
 
   private parseNot(): Expr {
-    if (this.skipName("not")) return { k: "Not", node: this.parseNot() };
+    if (this.skipName('not')) return { k: 'Not', node: this.parseNot() };
     return this.parseCompare();
   }
 
@@ -357,55 +357,55 @@ class Parser {
     const rest: Expr[] = [];
     for (;;) {
       const t = this.cur;
-      if (t.t === "op" && CMP_OPS[t.v as string]) {
+      if (t.t === 'op' && CMP_OPS[t.v as string]) {
         this.i++;
         ops.push(CMP_OPS[t.v as string]!);
-      } else if (this.isName("in")) {
+      } else if (this.isName('in')) {
         this.i++;
-        ops.push("in");
-      } else if (this.isName("not") && this.isName("in", this.peek())) {
+        ops.push('in');
+      } else if (this.isName('not') && this.isName('in', this.peek())) {
         this.i += 2;
-        ops.push("notin");
+        ops.push('notin');
       } else break;
       rest.push(this.parseMath1());
     }
-    return ops.length ? { k: "Compare", first, ops, rest } : first;
+    return ops.length ? { k: 'Compare', first, ops, rest } : first;
   }
 
   private parseMath1(): Expr {
     let left = this.parseConcat();
-    while (this.isOp("+") || this.isOp("-")) {
+    while (this.isOp('+') || this.isOp('-')) {
       const op = this.next().v as BinOp;
-      left = { k: "Bin", op, left, right: this.parseConcat() };
+      left = { k: 'Bin', op, left, right: this.parseConcat() };
     }
     return left;
   }
 
   private parseConcat(): Expr {
     const items = [this.parseMath2()];
-    while (this.skipOp("~")) items.push(this.parseMath2());
-    return items.length === 1 ? items[0]! : { k: "Concat", items };
+    while (this.skipOp('~')) items.push(this.parseMath2());
+    return items.length === 1 ? items[0]! : { k: 'Concat', items };
   }
 
   private parseMath2(): Expr {
     let left = this.parsePow();
-    while (this.isOp("*") || this.isOp("/") || this.isOp("//") || this.isOp("%")) {
+    while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%')) {
       const op = this.next().v as BinOp;
-      left = { k: "Bin", op, left, right: this.parsePow() };
+      left = { k: 'Bin', op, left, right: this.parsePow() };
     }
     return left;
   }
 
   private parsePow(): Expr {
     let left = this.parseUnary();
-    while (this.skipOp("**")) left = { k: "Bin", op: "**", left, right: this.parseUnary() };
+    while (this.skipOp('**')) left = { k: 'Bin', op: '**', left, right: this.parseUnary() };
     return left;
   }
 
   private parseUnary(withFilter = true): Expr {
     let node: Expr;
-    if (this.skipOp("-")) node = { k: "Neg", node: this.parseUnary(false) };
-    else if (this.skipOp("+")) node = { k: "Pos", node: this.parseUnary(false) };
+    if (this.skipOp('-')) node = { k: 'Neg', node: this.parseUnary(false) };
+    else if (this.skipOp('+')) node = { k: 'Pos', node: this.parseUnary(false) };
     else node = this.parsePrimary();
     node = this.parsePostfix(node);
     if (withFilter) node = this.parseFilterExpr(node);
@@ -415,239 +415,244 @@ class Parser {
   private parsePrimary(): Expr {
     const t = this.cur;
     switch (t.t) {
-      case "name": {
+      case 'name': {
         this.i++;
         const v = t.v as string;
-        if (v === "true" || v === "True") return { k: "Const", v: true };
-        if (v === "false" || v === "False") return { k: "Const", v: false };
-        if (v === "none" || v === "None") return { k: "Const", v: null };
+        if (v === 'true' || v === 'True') return { k: 'Const', v: true };
+        if (v === 'false' || v === 'False') return { k: 'Const', v: false };
+        if (v === 'none' || v === 'None') return { k: 'Const', v: null };
         for (const sink of this.nameSinks) sink.add(v);
-        return { k: "Name", name: v };
+        return { k: 'Name', name: v };
       }
-      case "string": {
+      case 'string': {
         let s = t.v as string;
         this.i++;
-        while (this.cur.t === "string") s += this.next().v as string;
-        return { k: "Const", v: s };
+        while (this.cur.t === 'string') s += this.next().v as string;
+        return { k: 'Const', v: s };
       }
-      case "int":
+      case 'int':
         this.i++;
-        return { k: "Const", v: t.v };
-      case "float":
+        return { k: 'Const', v: t.v };
+      case 'float':
         this.i++;
-        return { k: "Const", v: floatConst(t.v as number) };
-      case "op":
-        if (t.v === "(") {
+        return { k: 'Const', v: floatConst(t.v as number) };
+      case 'op':
+        if (t.v === '(') {
           this.i++;
           const e = this.parseTuple({ explicitParens: true });
-          this.expectOp(")");
+          this.expectOp(')');
           return e;
         }
-        if (t.v === "[") return this.parseList();
-        if (t.v === "{") return this.parseDict();
+        if (t.v === '[') return this.parseList();
+        if (t.v === '{') return this.parseDict();
     }
     return this.fail(`unexpected ${describe(t)}`);
   }
 
-  private parseTuple(o: { simplified?: boolean; withCondexpr?: boolean; endNames?: string[]; explicitParens?: boolean }): Expr {
+  private parseTuple(o: {
+    simplified?: boolean;
+    withCondexpr?: boolean;
+    endNames?: string[];
+    explicitParens?: boolean;
+  }): Expr {
     const items: Expr[] = [];
     let isTuple = false;
     for (;;) {
-      if (items.length) this.expectOp(",");
+      if (items.length) this.expectOp(',');
       if (this.isTupleEnd(o.endNames)) break;
       items.push(o.simplified ? this.parsePrimary() : this.parseExpression(o.withCondexpr ?? true));
-      if (this.isOp(",")) isTuple = true;
+      if (this.isOp(',')) isTuple = true;
       else break;
     }
     if (!isTuple) {
       if (items.length) return items[0]!;
       if (!o.explicitParens) this.fail(`Expected an expression, got ${describe(this.cur)}`);
     }
-    return { k: "Tuple", items };
+    return { k: 'Tuple', items };
   }
 
   private isTupleEnd(endNames?: string[]): boolean {
     const t = this.cur;
-    if (t.t === "var_end" || t.t === "block_end" || t.t === "eof") return true;
-    if (t.t === "op" && (t.v === ")" || t.v === "]" || t.v === "}")) return true;
-    if (endNames && t.t === "name" && endNames.includes(t.v as string)) return true;
+    if (t.t === 'var_end' || t.t === 'block_end' || t.t === 'eof') return true;
+    if (t.t === 'op' && (t.v === ')' || t.v === ']' || t.v === '}')) return true;
+    if (endNames && t.t === 'name' && endNames.includes(t.v as string)) return true;
     return false;
   }
 
   private parseList(): Expr {
-    this.expectOp("[");
+    this.expectOp('[');
     const items: Expr[] = [];
-    while (!this.isOp("]")) {
-      if (items.length) this.expectOp(",");
-      if (this.isOp("]")) break;
+    while (!this.isOp(']')) {
+      if (items.length) this.expectOp(',');
+      if (this.isOp(']')) break;
       items.push(this.parseExpression());
     }
-    this.expectOp("]");
-    return { k: "List", items };
+    this.expectOp(']');
+    return { k: 'List', items };
   }
 
   private parseDict(): Expr {
-    this.expectOp("{");
+    this.expectOp('{');
     const keys: Expr[] = [];
     const values: Expr[] = [];
-    while (!this.isOp("}")) {
-      if (keys.length) this.expectOp(",");
-      if (this.isOp("}")) break;
+    while (!this.isOp('}')) {
+      if (keys.length) this.expectOp(',');
+      if (this.isOp('}')) break;
       keys.push(this.parseExpression());
-      this.expectOp(":");
+      this.expectOp(':');
       values.push(this.parseExpression());
     }
-    this.expectOp("}");
-    return { k: "Dict", keys, values };
+    this.expectOp('}');
+    return { k: 'Dict', keys, values };
   }
 
   private parsePostfix(node: Expr): Expr {
     for (;;) {
-      if (this.isOp(".") || this.isOp("[")) node = this.parseSubscript(node);
-      else if (this.isOp("(")) node = this.parseCall(node);
+      if (this.isOp('.') || this.isOp('[')) node = this.parseSubscript(node);
+      else if (this.isOp('(')) node = this.parseCall(node);
       else return node;
     }
   }
 
   private parseFilterExpr(node: Expr): Expr {
     for (;;) {
-      if (this.isOp("|")) node = this.parseFilterChain(node, false);
-      else if (this.isName("is")) node = this.parseTest(node);
-      else if (this.isOp("(")) node = this.parseCall(node);
+      if (this.isOp('|')) node = this.parseFilterChain(node, false);
+      else if (this.isName('is')) node = this.parseTest(node);
+      else if (this.isOp('(')) node = this.parseCall(node);
       else return node;
     }
   }
 
   private parseSubscript(node: Expr): Expr {
     const t = this.next();
-    if (t.v === ".") {
+    if (t.v === '.') {
       const a = this.next();
-      if (a.t === "name") return { k: "Getattr", obj: node, name: a.v as string };
-      if (a.t === "int") return { k: "Getitem", obj: node, index: { k: "Const", v: a.v } };
-      return this.fail("expected name or number", a);
+      if (a.t === 'name') return { k: 'Getattr', obj: node, name: a.v as string };
+      if (a.t === 'int') return { k: 'Getitem', obj: node, index: { k: 'Const', v: a.v } };
+      return this.fail('expected name or number', a);
     }
     const args: Expr[] = [];
-    while (!this.isOp("]")) {
-      if (args.length) this.expectOp(",");
+    while (!this.isOp(']')) {
+      if (args.length) this.expectOp(',');
       args.push(this.parseSubscribed());
     }
-    this.expectOp("]");
-    const index: Expr = args.length === 1 ? args[0]! : { k: "Tuple", items: args };
-    return { k: "Getitem", obj: node, index };
+    this.expectOp(']');
+    const index: Expr = args.length === 1 ? args[0]! : { k: 'Tuple', items: args };
+    return { k: 'Getitem', obj: node, index };
   }
 
   private parseSubscribed(): Expr {
     const parts: (Expr | null)[] = [];
-    if (this.isOp(":")) {
+    if (this.isOp(':')) {
       this.i++;
       parts.push(null);
     } else {
       const e = this.parseExpression();
-      if (!this.isOp(":")) return e;
+      if (!this.isOp(':')) return e;
       this.i++;
       parts.push(e);
     }
-    if (this.isOp(":")) parts.push(null);
-    else if (!this.isOp("]") && !this.isOp(",")) parts.push(this.parseExpression());
+    if (this.isOp(':')) parts.push(null);
+    else if (!this.isOp(']') && !this.isOp(',')) parts.push(this.parseExpression());
     else parts.push(null);
-    if (this.skipOp(":")) {
-      if (!this.isOp("]") && !this.isOp(",")) parts.push(this.parseExpression());
+    if (this.skipOp(':')) {
+      if (!this.isOp(']') && !this.isOp(',')) parts.push(this.parseExpression());
       else parts.push(null);
     } else parts.push(null);
-    return { k: "Slice", start: parts[0]!, stop: parts[1]!, step: parts[2]! };
+    return { k: 'Slice', start: parts[0]!, stop: parts[1]!, step: parts[2]! };
   }
 
   private parseCallArgs(): { args: Expr[]; kwargs: KwArg[]; star: Expr | null; dstar: Expr | null } {
-    this.expectOp("(");
+    this.expectOp('(');
     const args: Expr[] = [];
     const kwargs: KwArg[] = [];
     let star: Expr | null = null;
     let dstar: Expr | null = null;
     let first = true;
-    while (!this.isOp(")")) {
+    while (!this.isOp(')')) {
       if (!first) {
-        this.expectOp(",");
-        if (this.isOp(")")) break;
+        this.expectOp(',');
+        if (this.isOp(')')) break;
       }
       first = false;
-      if (this.skipOp("*")) star = this.parseExpression();
-      else if (this.skipOp("**")) dstar = this.parseExpression();
-      else if (this.cur.t === "name" && this.isOp("=", this.peek())) {
+      if (this.skipOp('*')) star = this.parseExpression();
+      else if (this.skipOp('**')) dstar = this.parseExpression();
+      else if (this.cur.t === 'name' && this.isOp('=', this.peek())) {
         const key = this.next().v as string;
         this.next();
         kwargs.push([key, this.parseExpression()]);
       } else {
-        if (kwargs.length || star || dstar) this.fail("positional argument follows keyword argument");
+        if (kwargs.length || star || dstar) this.fail('positional argument follows keyword argument');
         args.push(this.parseExpression());
       }
     }
-    this.expectOp(")");
+    this.expectOp(')');
     return { args, kwargs, star, dstar };
   }
 
   private parseCall(fn: Expr): Expr {
     const a = this.parseCallArgs();
-    return { k: "Call", fn, ...a };
+    return { k: 'Call', fn, ...a };
   }
 
   /** `|name(args)|name2...`; with `startInline` the first pipe is implicit (filter blocks). */
   private parseFilterChain(node: Expr | null, startInline: boolean): Expr {
     let first = true;
-    while (this.isOp("|") || (startInline && first)) {
+    while (this.isOp('|') || (startInline && first)) {
       if (!(startInline && first)) this.i++;
       first = false;
       let name = this.expectName();
-      while (this.isOp(".")) {
+      while (this.isOp('.')) {
         this.i++;
-        name += "." + this.expectName();
+        name += '.' + this.expectName();
       }
       let args: Expr[] = [];
       let kwargs: KwArg[] = [];
       let star: Expr | null = null;
       let dstar: Expr | null = null;
-      if (this.isOp("(")) ({ args, kwargs, star, dstar } = this.parseCallArgs());
-      node = { k: "Filter", node, name, args, kwargs, star, dstar };
+      if (this.isOp('(')) ({ args, kwargs, star, dstar } = this.parseCallArgs());
+      node = { k: 'Filter', node, name, args, kwargs, star, dstar };
     }
     return node!;
   }
 
   private parseTest(node: Expr): Expr {
     this.i++; // `is`
-    const negate = this.skipName("not");
+    const negate = this.skipName('not');
     let name = this.expectName();
-    while (this.isOp(".")) {
+    while (this.isOp('.')) {
       this.i++;
-      name += "." + this.expectName();
+      name += '.' + this.expectName();
     }
     let args: Expr[] = [];
     let kwargs: KwArg[] = [];
     const t = this.cur;
-    if (this.isOp("(")) ({ args, kwargs } = this.parseCallArgs());
+    if (this.isOp('(')) ({ args, kwargs } = this.parseCallArgs());
     else if (
-      (PRIMARY_START.has(t.t) || (t.t === "op" && (t.v === "(" || t.v === "[" || t.v === "{"))) &&
-      !(t.t === "name" && (t.v === "else" || t.v === "or" || t.v === "and"))
+      (PRIMARY_START.has(t.t) || (t.t === 'op' && (t.v === '(' || t.v === '[' || t.v === '{'))) &&
+      !(t.t === 'name' && (t.v === 'else' || t.v === 'or' || t.v === 'and'))
     ) {
-      if (this.isName("is")) this.fail("You cannot chain multiple tests with is");
+      if (this.isName('is')) this.fail('You cannot chain multiple tests with is');
       args = [this.parsePostfix(this.parsePrimary())];
     }
-    return { k: "Test", node, name, args, kwargs, negate };
+    return { k: 'Test', node, name, args, kwargs, negate };
   }
 }
 
 function describe(t: Token): string {
   switch (t.t) {
-    case "eof":
-      return "end of template";
-    case "block_end":
-      return "end of statement block";
-    case "var_end":
-      return "end of print statement";
-    case "block_begin":
-      return "begin of statement block";
-    case "var_begin":
-      return "begin of print statement";
-    case "data":
-      return "template data / text";
+    case 'eof':
+      return 'end of template';
+    case 'block_end':
+      return 'end of statement block';
+    case 'var_end':
+      return 'end of print statement';
+    case 'block_begin':
+      return 'begin of statement block';
+    case 'var_begin':
+      return 'begin of print statement';
+    case 'data':
+      return 'template data / text';
     default:
       return `'${String(t.v)}'`;
   }

@@ -1,9 +1,9 @@
 /** Python `str` operations that differ from their JS look-alikes (whitespace set, code points, casing). */
-import { pyError } from "../errors.js";
-import { cpArray, hasSurrogates } from "./values.js";
+import { pyError } from '../errors.js';
+import { cpArray, hasSurrogates } from './values.js';
 
 /** Characters for which Python's str.isspace() is true. */
-export const PY_WS = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+export const PY_WS = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 const WS_CLASS = new RegExp(`[${PY_WS}]`);
 const LEAD_WS = new RegExp(`^[${PY_WS}]+`);
 const TRAIL_WS = new RegExp(`[${PY_WS}]+$`);
@@ -19,8 +19,8 @@ function charSet(chars: string): Set<string> {
 
 export function pyStrip(s: string, chars: string | null, left: boolean, right: boolean): string {
   if (chars === null) {
-    if (left) s = s.replace(LEAD_WS, "");
-    if (right) s = s.replace(TRAIL_WS, "");
+    if (left) s = s.replace(LEAD_WS, '');
+    if (right) s = s.replace(TRAIL_WS, '');
     return s;
   }
   const set = charSet(chars);
@@ -30,7 +30,7 @@ export function pyStrip(s: string, chars: string | null, left: boolean, right: b
     let b = cps.length;
     if (left) while (a < b && set.has(cps[a]!)) a++;
     if (right) while (b > a && set.has(cps[b - 1]!)) b--;
-    return cps.slice(a, b).join("");
+    return cps.slice(a, b).join('');
   }
   let a = 0;
   let b = s.length;
@@ -42,7 +42,7 @@ export function pyStrip(s: string, chars: string | null, left: boolean, right: b
 export function pySplit(s: string, sep: string | null, maxsplit: number): string[] {
   if (sep === null) {
     const out: string[] = [];
-    let rest = s.replace(LEAD_WS, "");
+    let rest = s.replace(LEAD_WS, '');
     while (rest.length) {
       if (maxsplit >= 0 && out.length >= maxsplit) {
         out.push(rest); // CPython keeps the remainder's trailing whitespace
@@ -58,7 +58,7 @@ export function pySplit(s: string, sep: string | null, maxsplit: number): string
     }
     return out;
   }
-  if (sep === "") throw pyError("ValueError", "empty separator");
+  if (sep === '') throw pyError('ValueError', 'empty separator');
   if (maxsplit < 0) return s.split(sep);
   const out: string[] = [];
   let pos = 0;
@@ -76,7 +76,7 @@ export function pyRsplit(s: string, sep: string | null, maxsplit: number): strin
   if (maxsplit < 0) return pySplit(s, sep, -1);
   if (sep === null) {
     const out: string[] = [];
-    let rest = s.replace(TRAIL_WS, "");
+    let rest = s.replace(TRAIL_WS, '');
     const trail = new RegExp(`[${PY_WS}]+(?=[^${PY_WS}]*$)`);
     while (rest.length) {
       if (out.length >= maxsplit) {
@@ -93,7 +93,7 @@ export function pyRsplit(s: string, sep: string | null, maxsplit: number): strin
     }
     return out;
   }
-  if (sep === "") throw pyError("ValueError", "empty separator");
+  if (sep === '') throw pyError('ValueError', 'empty separator');
   const out: string[] = [];
   let end = s.length;
   while (out.length < maxsplit) {
@@ -122,7 +122,7 @@ export function pySplitlines(s: string, keepends = false): string[] {
 
 const CASED = /[\p{Lu}\p{Ll}\p{Lt}]/u;
 export function pyTitle(s: string): string {
-  let out = "";
+  let out = '';
   let prevCased = false;
   for (const ch of s) {
     if (prevCased) out += ch.toLowerCase();
@@ -138,7 +138,7 @@ export function pyCapitalize(s: string): string {
   return first.toUpperCase() + s.slice(first.length).toLowerCase();
 }
 
-export function pyCenter(s: string, width: number, fill = " "): string {
+export function pyCenter(s: string, width: number, fill = ' '): string {
   const n = [...s].length;
   if (width <= n) return s;
   const marg = width - n;
@@ -147,9 +147,14 @@ export function pyCenter(s: string, width: number, fill = " "): string {
 }
 
 /** Python-style slice index normalisation (start/stop/step may be null). */
-export function sliceIndices(len: number, start: number | null, stop: number | null, step: number | null): [number, number, number] {
+export function sliceIndices(
+  len: number,
+  start: number | null,
+  stop: number | null,
+  step: number | null,
+): [number, number, number] {
   const st = step ?? 1;
-  if (st === 0) throw pyError("ValueError", "slice step cannot be zero");
+  if (st === 0) throw pyError('ValueError', 'slice step cannot be zero');
   let a: number;
   let b: number;
   if (st > 0) {
@@ -176,16 +181,16 @@ export function sliceString(s: string, start: number | null, stop: number | null
     const [a, b] = sliceIndices(s.length, start, stop, 1);
     return s.slice(a, Math.max(a, b));
   }
-  return sliceArray(hasSurrogates(s) ? cpArray(s) : s.split(""), start, stop, step).join("");
+  return sliceArray(hasSurrogates(s) ? cpArray(s) : s.split(''), start, stop, step).join('');
 }
 
 export { WS_CLASS };
 
 /** Python `str.replace(old, new, count)`: `count < 0` replaces all; an empty `old` inserts between code points. */
 export function pyReplace(s: string, old: string, nw: string, count: number): string {
-  if (old === "") {
+  if (old === '') {
     const cps = cpArray(s);
-    let out = "";
+    let out = '';
     let n = 0;
     for (let i = 0; i <= cps.length; i++) {
       if (count < 0 || n < count) {

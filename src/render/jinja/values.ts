@@ -12,7 +12,7 @@
  * reached generically, which is what keeps templates out of the host (see sandbox notes
  * in interpreter.ts).
  */
-import { pyError } from "../errors.js";
+import { pyError } from '../errors.js';
 
 export class PyFloat {
   constructor(readonly v: number) {}
@@ -30,10 +30,10 @@ export class Markup {
 export class Undef {
   constructor(
     readonly msg: string | null = null,
-    readonly pyType: string = "UndefinedError",
+    readonly pyType: string = 'UndefinedError',
   ) {}
   fail(): never {
-    throw pyError(this.pyType, this.msg ?? "value is undefined");
+    throw pyError(this.pyType, this.msg ?? 'value is undefined');
   }
 }
 export const UNDEF = new Undef(null);
@@ -42,11 +42,11 @@ export const UNDEF = new Undef(null);
 export class PyIter {
   consumed = false;
   constructor(
-    readonly kind: "generator" | "dict_keys" | "dict_values" | "dict_items" | "list_reverseiterator" | "iterator",
+    readonly kind: 'generator' | 'dict_keys' | 'dict_values' | 'dict_items' | 'list_reverseiterator' | 'iterator',
     readonly items: unknown[],
   ) {}
   get isView(): boolean {
-    return this.kind === "dict_keys" || this.kind === "dict_values" || this.kind === "dict_items";
+    return this.kind === 'dict_keys' || this.kind === 'dict_values' || this.kind === 'dict_items';
   }
   take(): unknown[] {
     if (this.isView) return this.items;
@@ -67,7 +67,7 @@ export class PyCallable {
   constructor(
     readonly name: string,
     readonly fn: (args: unknown[], kwargs: Kwargs | null) => unknown,
-    readonly kind: "function" | "method" | "macro" = "function",
+    readonly kind: 'function' | 'method' | 'macro' = 'function',
   ) {}
 }
 
@@ -79,7 +79,7 @@ export class SpannedStr {
   ) {}
 }
 
-export const TUPLE: unique symbol = Symbol("tuple");
+export const TUPLE: unique symbol = Symbol('tuple');
 export function tuple<T extends unknown[]>(items: T): T {
   (items as unknown as Record<symbol, boolean>)[TUPLE] = true;
   return items;
@@ -89,13 +89,13 @@ export function isTuple(v: unknown): boolean {
 }
 
 /** Arrays produced by range() remember their arguments so they print like Python's range objects. */
-export const RANGE: unique symbol = Symbol("range");
+export const RANGE: unique symbol = Symbol('range');
 
 /** Sentinel for "key absent" in dict lookups. */
-export const MISSING: unique symbol = Symbol("missing");
+export const MISSING: unique symbol = Symbol('missing');
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== "object" || v === null) return false;
+  if (typeof v !== 'object' || v === null) return false;
   const p = Object.getPrototypeOf(v);
   return p === Object.prototype || p === null;
 }
@@ -108,7 +108,7 @@ const hasOwn = Object.prototype.hasOwnProperty;
 export function normKey(k: unknown): unknown {
   if (k instanceof PyFloat) return k.v;
   if (k instanceof Markup) return k.s;
-  if (typeof k === "boolean") return k ? 1 : 0;
+  if (typeof k === 'boolean') return k ? 1 : 0;
   return k;
 }
 
@@ -118,7 +118,7 @@ export function dictGet(d: Record<string, unknown> | Map<unknown, unknown>, key:
     return d.has(k) ? d.get(k) : MISSING;
   }
   const k = key instanceof Markup ? key.s : key;
-  if (typeof k !== "string") return MISSING;
+  if (typeof k !== 'string') return MISSING;
   return hasOwn.call(d, k) ? d[k] : MISSING;
 }
 
@@ -141,18 +141,18 @@ export function dictSize(d: Record<string, unknown> | Map<unknown, unknown>): nu
 // ---- numbers --------------------------------------------------------------
 
 export function isNumber(v: unknown): boolean {
-  return typeof v === "number" || typeof v === "boolean" || v instanceof PyFloat;
+  return typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat;
 }
 export function numVal(v: unknown): number {
-  if (typeof v === "number") return v;
-  if (typeof v === "boolean") return v ? 1 : 0;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
   return (v as PyFloat).v;
 }
 export function isFloat(v: unknown): boolean {
-  return v instanceof PyFloat || (typeof v === "number" && !Number.isInteger(v));
+  return v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v));
 }
 export function isInt(v: unknown): boolean {
-  return typeof v === "number" && Number.isInteger(v);
+  return typeof v === 'number' && Number.isInteger(v);
 }
 export function mkFloat(x: number): number | PyFloat {
   return Number.isInteger(x) ? new PyFloat(x) : x;
@@ -160,27 +160,30 @@ export function mkFloat(x: number): number | PyFloat {
 
 /** Python repr() of a float. */
 export function floatRepr(x: number): string {
-  if (Number.isNaN(x)) return "nan";
-  if (x === Infinity) return "inf";
-  if (x === -Infinity) return "-inf";
-  if (x === 0) return Object.is(x, -0) ? "-0.0" : "0.0";
-  const [mant, expStr] = x.toExponential().split("e") as [string, string];
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const [mant, expStr] = x.toExponential().split('e') as [string, string];
   const exp = Number(expStr);
   if (exp < -4 || exp >= 16) {
-    const m = mant.includes(".") ? mant : mant;
-    const sign = exp < 0 ? "-" : "+";
+    const m = mant.includes('.') ? mant : mant;
+    const sign = exp < 0 ? '-' : '+';
     const a = Math.abs(exp);
-    return `${m}e${sign}${a < 10 ? "0" + a : a}`;
+    return `${m}e${sign}${a < 10 ? '0' + a : a}`;
   }
-  const neg = mant.startsWith("-");
-  const digits = mant.replace("-", "").replace(".", "");
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
   let s: string;
   if (exp >= 0) {
-    s = digits.length > exp + 1 ? `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}` : `${digits.padEnd(exp + 1, "0")}.0`;
+    s =
+      digits.length > exp + 1
+        ? `${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`
+        : `${digits.padEnd(exp + 1, '0')}.0`;
   } else {
-    s = `0.${"0".repeat(-exp - 1)}${digits}`;
+    s = `0.${'0'.repeat(-exp - 1)}${digits}`;
   }
-  return neg ? "-" + s : s;
+  return neg ? '-' + s : s;
 }
 
 /**
@@ -193,11 +196,11 @@ export function toFixedPy(x: number, digits: number): string {
   if (!Number.isFinite(x) || d + 25 > 100) return plain;
   const ext = Math.abs(x).toFixed(d + 25);
   const tail = ext.slice(ext.length - 25);
-  if (tail !== "5" + "0".repeat(24)) return plain;
+  if (tail !== '5' + '0'.repeat(24)) return plain;
   // Exact tie: round the truncated digits half-to-even.
   const trunc = ext.slice(0, ext.length - 25);
-  const lastDigit = Number(trunc.replace(".", "").slice(-1));
-  if (lastDigit % 2 === 0) return (x < 0 ? "-" : "") + trunc.replace(/\.$/, "");
+  const lastDigit = Number(trunc.replace('.', '').slice(-1));
+  if (lastDigit % 2 === 0) return (x < 0 ? '-' : '') + trunc.replace(/\.$/, '');
   return plain;
 }
 
@@ -220,35 +223,36 @@ export function cpArray(s: string): string[] {
 // ---- type names and printing ---------------------------------------------
 
 export function typeName(v: unknown): string {
-  if (v === null) return "NoneType";
+  if (v === null) return 'NoneType';
   switch (typeof v) {
-    case "boolean":
-      return "bool";
-    case "number":
-      return Number.isInteger(v) ? "int" : "float";
-    case "string":
-      return "str";
-    case "undefined":
-      return "Undefined";
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(v) ? 'int' : 'float';
+    case 'string':
+      return 'str';
+    case 'undefined':
+      return 'Undefined';
   }
-  if (v instanceof PyFloat) return "float";
-  if (v instanceof Markup) return "Markup";
-  if (Array.isArray(v)) return isTuple(v) ? "tuple" : "list";
-  if (isDict(v)) return "dict";
-  if (v instanceof Undef) return "Undefined";
+  if (v instanceof PyFloat) return 'float';
+  if (v instanceof Markup) return 'Markup';
+  if (Array.isArray(v)) return isTuple(v) ? 'tuple' : 'list';
+  if (isDict(v)) return 'dict';
+  if (v instanceof Undef) return 'Undefined';
   if (v instanceof PyIter) return v.kind;
-  if (v instanceof Namespace) return "Namespace";
-  if (v instanceof PyCallable) return v.kind === "macro" ? "Macro" : v.kind === "method" ? "builtin_function_or_method" : "function";
-  return "object";
+  if (v instanceof Namespace) return 'Namespace';
+  if (v instanceof PyCallable)
+    return v.kind === 'macro' ? 'Macro' : v.kind === 'method' ? 'builtin_function_or_method' : 'function';
+  return 'object';
 }
 
 /** Python str(). */
 export function pyStr(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (v === null) return "None";
-  if (typeof v === "boolean") return v ? "True" : "False";
-  if (typeof v === "number") return Number.isInteger(v) ? (Object.is(v, -0) ? "0" : String(v)) : floatRepr(v);
-  if (v === undefined || v instanceof Undef) return "";
+  if (typeof v === 'string') return v;
+  if (v === null) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'number') return Number.isInteger(v) ? (Object.is(v, -0) ? '0' : String(v)) : floatRepr(v);
+  if (v === undefined || v instanceof Undef) return '';
   if (v instanceof Markup) return v.s;
   if (v instanceof SpannedStr) return v.s;
   return pyRepr(v);
@@ -261,13 +265,18 @@ export function strRepr(s: string): string {
   const q = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = q;
   for (const ch of s) {
-    if (ch === q || ch === "\\") out += "\\" + ch;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
+    if (ch === q || ch === '\\') out += '\\' + ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
     else if (NONPRINTABLE_RE.test(ch)) {
       const cp = ch.codePointAt(0)!;
-      out += cp < 0x100 ? "\\x" + cp.toString(16).padStart(2, "0") : cp < 0x10000 ? "\\u" + cp.toString(16).padStart(4, "0") : "\\U" + cp.toString(16).padStart(8, "0");
+      out +=
+        cp < 0x100
+          ? '\\x' + cp.toString(16).padStart(2, '0')
+          : cp < 0x10000
+            ? '\\u' + cp.toString(16).padStart(4, '0')
+            : '\\U' + cp.toString(16).padStart(8, '0');
     } else out += ch;
   }
   return out + q;
@@ -275,15 +284,16 @@ export function strRepr(s: string): string {
 
 /** Python repr(). */
 export function pyRepr(v: unknown, depth = 0): string {
-  if (depth > 100) throw pyError("RecursionError", "maximum recursion depth exceeded while getting the repr of an object");
-  if (typeof v === "string") return strRepr(v);
+  if (depth > 100)
+    throw pyError('RecursionError', 'maximum recursion depth exceeded while getting the repr of an object');
+  if (typeof v === 'string') return strRepr(v);
   if (v instanceof PyFloat) return floatRepr(v.v);
   if (v instanceof Markup) return `Markup(${strRepr(v.s)})`;
-  if (v instanceof Undef || v === undefined) return "Undefined";
+  if (v instanceof Undef || v === undefined) return 'Undefined';
   if (Array.isArray(v)) {
     const r = (v as unknown as Record<symbol, number[] | undefined>)[RANGE];
     if (r) return r[2] === 1 ? `range(${r[0]}, ${r[1]})` : `range(${r[0]}, ${r[1]}, ${r[2]})`;
-    const inner = v.map((x) => pyRepr(x, depth + 1)).join(", ");
+    const inner = v.map((x) => pyRepr(x, depth + 1)).join(', ');
     if (isTuple(v)) return v.length === 1 ? `(${inner},)` : `(${inner})`;
     return `[${inner}]`;
   }
@@ -291,7 +301,7 @@ export function pyRepr(v: unknown, depth = 0): string {
     const parts: string[] = [];
     if (v instanceof Map) for (const [k, x] of v) parts.push(`${pyRepr(k, depth + 1)}: ${pyRepr(x, depth + 1)}`);
     else for (const k of Object.keys(v)) parts.push(`${strRepr(k)}: ${pyRepr(v[k], depth + 1)}`);
-    return `{${parts.join(", ")}}`;
+    return `{${parts.join(', ')}}`;
   }
   if (v instanceof PyIter) {
     if (v.isView) return `${v.kind}(${pyRepr(v.items, depth + 1)})`;
@@ -300,23 +310,23 @@ export function pyRepr(v: unknown, depth = 0): string {
   if (v instanceof Namespace) {
     const parts: string[] = [];
     for (const [k, x] of v.vars) parts.push(`${strRepr(k)}: ${pyRepr(x, depth + 1)}`);
-    return `<Namespace {${parts.join(", ")}}>`;
+    return `<Namespace {${parts.join(', ')}}>`;
   }
   if (v instanceof PyCallable) {
-    return v.kind === "macro" ? `<Macro '${v.name}'>` : `<function ${v.name} at 0x7f0000000000>`;
+    return v.kind === 'macro' ? `<Macro '${v.name}'>` : `<function ${v.name} at 0x7f0000000000>`;
   }
   if (v instanceof SpannedStr) return strRepr(v.s);
-  if (v === null || typeof v === "boolean" || typeof v === "number") return pyStr(v);
+  if (v === null || typeof v === 'boolean' || typeof v === 'number') return pyStr(v);
   return `<${typeName(v)} object>`;
 }
 
 // ---- truthiness, equality, ordering --------------------------------------
 
 export function truthy(v: unknown): boolean {
-  if (typeof v === "boolean") return v;
-  if (typeof v === "string") return v.length > 0;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') return v.length > 0;
   if (v === null || v === undefined) return false;
-  if (typeof v === "number") return v !== 0;
+  if (typeof v === 'number') return v !== 0;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof Undef) return false;
   if (v instanceof PyFloat) return v.v !== 0;
@@ -332,14 +342,14 @@ export function truthy(v: unknown): boolean {
 }
 
 export function strOf(v: unknown): string | null {
-  if (typeof v === "string") return v;
+  if (typeof v === 'string') return v;
   if (v instanceof Markup) return v.s;
   return null;
 }
 
 export function pyEq(a: unknown, b: unknown): boolean {
-  if (a === b) return a === a || !(typeof a === "number"); // NaN != NaN
-  if (typeof a === "string") return b instanceof Markup ? a === b.s : false;
+  if (a === b) return a === a || !(typeof a === 'number'); // NaN != NaN
+  if (typeof a === 'string') return b instanceof Markup ? a === b.s : false;
   if (isNumber(a)) return isNumber(b) && numVal(a) === numVal(b);
   if (a instanceof Markup) return strOf(b) === a.s;
   if (a === null || b === null) return false;
@@ -362,10 +372,10 @@ export function pyEq(a: unknown, b: unknown): boolean {
   return false;
 }
 
-const OP_SYM: Record<string, string> = { lt: "<", lteq: "<=", gt: ">", gteq: ">=" };
+const OP_SYM: Record<string, string> = { lt: '<', lteq: '<=', gt: '>', gteq: '>=' };
 
 /** Python ordering; returns negative / 0 / positive or throws TypeError for unorderable types. */
-export function pyCompare(a: unknown, b: unknown, op = "lt"): number {
+export function pyCompare(a: unknown, b: unknown, op = 'lt'): number {
   if (a instanceof Undef) a.fail();
   if (b instanceof Undef) b.fail();
   if (isNumber(a) && isNumber(b)) {
@@ -383,7 +393,10 @@ export function pyCompare(a: unknown, b: unknown, op = "lt"): number {
     }
     return a.length - b.length;
   }
-  throw pyError("TypeError", `'${OP_SYM[op] ?? "<"}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`);
+  throw pyError(
+    'TypeError',
+    `'${OP_SYM[op] ?? '<'}' not supported between instances of '${typeName(a)}' and '${typeName(b)}'`,
+  );
 }
 
 // ---- iteration and length ------------------------------------------------
@@ -391,30 +404,32 @@ export function pyCompare(a: unknown, b: unknown, op = "lt"): number {
 /** Python iter() materialised as an array (callers must not mutate the result). */
 export function iterate(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
-  if (typeof v === "string") return hasSurrogates(v) ? Array.from(v) : v.split("");
+  if (typeof v === 'string') return hasSurrogates(v) ? Array.from(v) : v.split('');
   if (v instanceof Undef || v === undefined) return [];
   if (v instanceof Map) return [...v.keys()];
   if (v instanceof PyIter) return v.take();
   if (v instanceof Markup) return iterate(v.s);
   if (isPlainObject(v)) return Object.keys(v);
   if (v instanceof SpannedStr) return iterate(v.s);
-  throw pyError("TypeError", `'${typeName(v)}' object is not iterable`);
+  throw pyError('TypeError', `'${typeName(v)}' object is not iterable`);
 }
 
 export function pyLen(v: unknown): number {
-  if (typeof v === "string") return cpLen(v);
+  if (typeof v === 'string') return cpLen(v);
   if (Array.isArray(v)) return v.length;
   if (isDict(v)) return dictSize(v);
   if (v instanceof Undef) return 0;
   if (v instanceof Markup) return cpLen(v.s);
   if (v instanceof PyIter && v.isView) return v.items.length;
   if (v instanceof SpannedStr) return cpLen(v.s);
-  throw pyError("TypeError", `object of type '${typeName(v)}' has no len()`);
+  throw pyError('TypeError', `object of type '${typeName(v)}' has no len()`);
 }
 
 /** HTML escaping as markupsafe.escape does it. */
 export function htmlEscape(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&#34;" : "&#39;"));
+  return s.replace(/[&<>"']/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&#34;' : '&#39;',
+  );
 }
 
 /** markupsafe.escape(): Markup passes through, everything else is str()'d and escaped. */
