@@ -7,6 +7,8 @@
  */
 export class TemplateError extends Error {
   readonly pyType: string;
+  /** Text Python appends to the message (long, e.g. the whole rendered chat); not part of `message`. */
+  pyDetail?: string;
   constructor(message: string, pyType = 'TemplateError') {
     super(message);
     this.name = 'TemplateError';
