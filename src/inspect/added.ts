@@ -12,7 +12,8 @@ export interface AddedTokens {
 
 /**
  * Added tokens of a loaded tokenizer. tokenizer_config.json's `added_tokens_decoder` is what the run's
- * end-of-turn warning reads; some tokenizers (e.g. DeepSeek-V3's) list them only in tokenizer.json.
+ * end-of-turn warning reads; some tokenizers (e.g. DeepSeek-V3's) list them only in tokenizer.json's
+ * `added_tokens`.
  *
  * @example
  * (await addedTokens(await loadTokenizer('samples/tokenizer'))).special.get(151645); // '<|im_end|>'
@@ -26,7 +27,8 @@ export async function addedTokens(tk: LoadedTokenizer): Promise<AddedTokens> {
       if (typeof t?.content === 'string') all.set(Number(id), t.content);
     }
   }
-  if (tk.dir) {
+  // transformers writes both lists alike; read the (large) tokenizer.json only when the config has none.
+  if (tk.dir && !(decoder && typeof decoder === 'object')) {
     const json = (await readTokenizerFiles(tk.dir)).tokenizerJson;
     const list = Array.isArray(json.added_tokens) ? json.added_tokens : [];
     for (const t of list as { id?: unknown; content?: unknown; special?: unknown }[]) {
