@@ -11,6 +11,8 @@ const E2E = [
   'test/cli/**/*.test.ts',
   'test/reliability/**/*.test.ts',
   'test/scale/shard-merge.test.ts',
+  'test/inspect/terminal.test.ts',
+  'test/inspect/browser.test.ts',
   'test/write/load_from_disk.test.ts',
   'test/**/*.e2e.test.ts',
 ];
