@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
-import { featuresDict } from '../write/schema.js';
+import { featuresDict, layoutOfFeatures, type Layout } from '../write/schema.js';
 import { shardName } from '../write/layout.js';
 
 const STATE_KEYS = [
@@ -25,8 +25,11 @@ async function readJson(path: string, errors: string[]): Promise<Record<string, 
   }
 }
 
-/** Checks the two JSON files; returns shard file names and whether labels are expected. */
-export async function checkFiles(dir: string, errors: string[]): Promise<{ files: string[]; labels: boolean } | null> {
+/** Checks the two JSON files; returns shard file names and the expected columns (labels, packing columns). */
+export async function checkFiles(
+  dir: string,
+  errors: string[],
+): Promise<{ files: string[]; labels: boolean; layout: Exclude<Layout, boolean> } | null> {
   const state = await readJson(join(dir, 'state.json'), errors);
   const info = await readJson(join(dir, 'dataset_info.json'), errors);
   if (!state || !info) return null;
@@ -43,18 +46,20 @@ export async function checkFiles(dir: string, errors: string[]): Promise<{ files
   });
   if (typeof state._fingerprint !== 'string' || state._fingerprint === '')
     errors.push('state.json: _fingerprint must be a non-empty string');
-  const features = JSON.stringify(info.features);
-  const labels = features === JSON.stringify(featuresDict(true));
-  if (!labels && features !== JSON.stringify(featuresDict(false))) {
-    errors.push(`dataset_info.json: unexpected features ${features} (want the Sequence form of the chatshard columns)`);
+  const found = layoutOfFeatures(info.features);
+  if (!found) {
+    errors.push(
+      `dataset_info.json: unexpected features ${JSON.stringify(info.features)} (want the Sequence form of the chatshard columns)`,
+    );
   }
-  return { files, labels };
+  const layout = found ?? { labels: false };
+  return { files, labels: layout.labels, layout };
 }
 
 /** Checks one shard's schema against the expected columns; returns error strings. */
-export function checkSchema(file: string, schema: Schema, labels: boolean): string[] {
+export function checkSchema(file: string, schema: Schema, layout: Layout): string[] {
   const errs: string[] = [];
-  const want = featuresDict(labels) as Record<string, { feature: { dtype: string } }>;
+  const want = featuresDict(layout) as Record<string, { feature: { dtype: string } }>;
   const names = schema.fields.map((f) => f.name);
   if (names.join(',') !== Object.keys(want).join(',')) {
     errs.push(`${file}: columns [${names.join(', ')}], expected [${Object.keys(want).join(', ')}]`);

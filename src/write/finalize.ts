@@ -7,6 +7,7 @@ import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureOutputDir, exists, fsError, syncDir, writeFileAtomic } from './fsutil.js';
 import { INFO_JSON, SHARD_RE, STATE_JSON, TMP_DIR, infoJson, shardName, stateJson } from './layout.js';
+import type { Layout } from './schema.js';
 
 /** True when the folder already holds (part of) a finished dataset. */
 export async function hasFinishedOutput(outDir: string): Promise<boolean> {
@@ -50,7 +51,7 @@ export async function finalizeDataset(
   outDir: string,
   tmpShards: string[],
   fingerprint: string,
-  labels: boolean,
+  layout: Layout,
 ): Promise<string[]> {
   const tmp = join(outDir, TMP_DIR);
   const n = tmpShards.length;
@@ -65,7 +66,7 @@ export async function finalizeDataset(
     throw fsError('cannot clear old dataset files in', outDir, e);
   }
   // Written before the shards move, so a full disk here leaves the work area resumable.
-  await writeFileAtomic(join(outDir, INFO_JSON), infoJson(labels));
+  await writeFileAtomic(join(outDir, INFO_JSON), infoJson(layout));
   let moved = 0;
   try {
     for (; moved < n; moved++) await rename(join(tmp, tmpShards[moved]), join(outDir, finalNames[moved]));

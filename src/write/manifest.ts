@@ -21,6 +21,8 @@ export interface ManifestShard {
 export interface Manifest {
   version: 1;
   labels: boolean;
+  /** Column names, recorded for packed runs (whose columns depend on more than labels). */
+  columns?: string[];
   shards: ManifestShard[];
 }
 
@@ -57,7 +59,9 @@ export async function loadManifest(outDir: string): Promise<Manifest | null> {
     if (size !== s.bytes) break;
     kept.push(s);
   }
-  return { version: 1, labels: m.labels !== false, shards: kept };
+  const out: Manifest = { version: 1, labels: m.labels !== false, shards: kept };
+  if (Array.isArray(m.columns)) out.columns = m.columns.map(String);
+  return out;
 }
 
 /** Rows covered by the manifest and the first input index not yet written. */

@@ -8,21 +8,22 @@ import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished } from './final
 import { makeFingerprint } from './fingerprint.js';
 import { fsError } from './fsutil.js';
 import { INFO_JSON, tmpShardName } from './layout.js';
-import { featuresDict } from './schema.js';
+import { layoutOfFeatures, type Layout } from './schema.js';
 import type { WriteResult } from './writer.js';
 
-/** labels true/false from a part's dataset_info.json; throws for foreign layouts. */
-async function partLabels(dir: string): Promise<boolean> {
+/** The column layout of a part from its dataset_info.json; throws for foreign layouts. */
+async function partLayout(dir: string): Promise<Exclude<Layout, boolean>> {
   const info = JSON.parse(await readFile(join(dir, INFO_JSON), 'utf8')) as { features?: unknown };
-  const got = JSON.stringify(info.features);
-  if (got === JSON.stringify(featuresDict(true))) return true;
-  if (got === JSON.stringify(featuresDict(false))) return false;
-  throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${got}`);
+  const layout = layoutOfFeatures(info.features);
+  if (!layout)
+    throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${JSON.stringify(info.features)}`);
+  return layout;
 }
 
 /**
  * Shards are copied (reflinked where the filesystem can), never moved, so the parts stay
  * valid; the output goes through the same work area + finalize steps as writeDataset.
+ * Packed parts are concatenated as they are: rows are never re-packed across parts.
  */
 export async function mergeDatasets(
   parts: string[],
@@ -32,9 +33,15 @@ export async function mergeDatasets(
   if (parts.length === 0) throw new Error('chatshard merge: no input datasets');
   const out = resolve(outDir);
   const dirs = parts.map((p) => resolve(p));
-  const labelSet = new Set(await Promise.all(dirs.map(partLabels)));
-  if (labelSet.size > 1) throw new Error('chatshard merge: some parts have a labels column and some do not');
-  const labels = [...labelSet][0];
+  const layouts = await Promise.all(dirs.map(partLayout));
+  if (new Set(layouts.map((l) => l.labels)).size > 1)
+    throw new Error('chatshard merge: some parts have a labels column and some do not');
+  if (new Set(layouts.map((l) => JSON.stringify(l))).size > 1)
+    throw new Error(
+      'chatshard merge: the parts have different columns (packed and unpacked, or other packing columns)',
+    );
+  const layout = layouts[0]!;
+  const labels = layout.labels;
   const sources: string[] = [];
   for (const d of dirs) for (const f of await shardFiles(d)) sources.push(join(d, f));
 
@@ -63,7 +70,7 @@ export async function mergeDatasets(
   // Seeded parts have content-derived fingerprints, so hashing them keeps merges reproducible.
   const partPrints = await Promise.all(dirs.map(partFingerprint));
   const fingerprint = makeFingerprint(opts.fingerprintSeed, partPrints, labels);
-  const shards = await finalizeDataset(out, names, fingerprint, labels);
+  const shards = await finalizeDataset(out, names, fingerprint, layout);
   return { outDir: out, shards, rows, fingerprint };
 }
 

@@ -8,13 +8,15 @@ import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished, tmpDirExists }
 import { makeFingerprint } from './fingerprint.js';
 import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName } from './layout.js';
 import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
-import { arrowSchema } from './schema.js';
+import { arrowSchema, columnSpecs, type Layout } from './schema.js';
 import { ShardWriter, hashFile } from './shard.js';
 
 export interface WriteOptions {
   outDir: string;
   /** Write the `labels` column (default true). */
   labels?: boolean;
+  /** Packed-row columns (seq_lengths, position_ids, segment ids); `labels` still decides the labels column. */
+  packed?: { seqLengths?: boolean; positionIds?: boolean; segmentIds?: boolean };
   /** Rows per Arrow record batch (default 1000, like datasets). */
   rowsPerBatch?: number;
   /** Start a new shard before one would exceed this many bytes (default 500 MB, like datasets). */
@@ -50,7 +52,7 @@ function positiveInt(name: string, v: number | undefined, dflt: number | undefin
 }
 
 /** Prepare the work area: resume from its manifest or start clean. */
-async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean): Promise<Manifest> {
+async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean, columns: string[]): Promise<Manifest> {
   await ensureDir(outDir);
   const prev = opts.resume ? await loadManifest(outDir) : null;
   if (prev && prev.shards.length > 0) {
@@ -64,6 +66,12 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
     if (prev.labels !== labels) {
       throw new Error(
         `chatshard write: cannot resume ${outDir}: it was started with labels=${prev.labels}, now labels=${labels}`,
+      );
+    }
+    const before = prev.columns ?? columns.slice(0, labels ? 4 : 3);
+    if (before.join(',') !== columns.join(',')) {
+      throw new Error(
+        `chatshard write: cannot resume ${outDir}: it was started with columns [${before.join(', ')}], now [${columns.join(', ')}]`,
       );
     }
     // Drop partial shards and anything the manifest does not vouch for.
@@ -82,6 +90,7 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
   }
   await freshTmpDir(outDir);
   const m: Manifest = { version: 1, labels, shards: [] };
+  if (opts.packed) m.columns = columns;
   await saveManifest(outDir, m);
   return m;
 }
@@ -94,21 +103,25 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
  */
 export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOptions): Promise<WriteResult> {
   const labels = opts.labels ?? true;
+  const layout: Layout = opts.packed ? { labels, ...opts.packed } : labels;
   const rowsPerBatch = positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!;
   const maxShardBytes = positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!;
   const rowsPerShard = positiveInt('rowsPerShard', opts.rowsPerShard, undefined);
   const outDir = resolve(opts.outDir);
   const tmp = join(outDir, TMP_DIR);
 
-  const manifest = await openWorkArea(outDir, opts, labels);
+  const columns = columnSpecs(layout).map((c) => c.name);
+  const manifest = await openWorkArea(outDir, opts, labels, columns);
   const resumed = resumePointOf(manifest);
   const skipBelow = manifest.shards.length > 0 ? resumed.nextIndex : -Infinity;
 
-  const schema = arrowSchema(labels);
-  const batch = new BatchBuilder(schema, labels);
+  const schema = arrowSchema(layout);
+  const batch = new BatchBuilder(schema, layout);
   let shard: ShardWriter | null = null;
   let first = -1;
   let last = -1;
+  // Packed rows of one window stay in one shard, so a resumed run can restart at a window start.
+  let atBoundary = true;
 
   const closeShard = async (s: ShardWriter) => {
     if (batch.length > 0) await s.write(batch.take());
@@ -131,18 +144,19 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
   try {
     for await (const row of rows) {
       if (row.index < skipBelow) continue;
-      checkRow(row, labels);
-      if (shard) {
+      checkRow(row, layout);
+      if (shard && atBoundary) {
         const s: ShardWriter = shard;
         const pendingRows = s.rows + batch.length;
         const full =
           (rowsPerShard !== undefined && pendingRows >= rowsPerShard) ||
-          s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, labels) + EOS_BYTES >
+          s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, layout) + EOS_BYTES >
             maxShardBytes;
         if (full && pendingRows > 0) await closeShard(s);
       }
       shard ??= await openShard();
       batch.add(row);
+      atBoundary = row.packed ? row.packed.windowEnd : true;
       if (first < 0) first = row.index;
       last = row.index;
       if (batch.length >= rowsPerBatch) await shard.write(batch.take());
@@ -164,7 +178,7 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
     outDir,
     manifest.shards.map((s) => s.file),
     fingerprint,
-    labels,
+    layout,
   );
   const total = manifest.shards.reduce((n, s) => n + s.rows, 0);
   const result: WriteResult = { outDir, shards, rows: total, fingerprint };
