@@ -72,6 +72,7 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
     if (v !== undefined && !allowed.includes(v))
       throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   };
+  oneOf('format', o.format, ['arrow', 'parquet']);
   oneOf('engine', o.engine, ['native', 'js']);
   oneOf('masks', o.masks, ['auto', 'generation', 'infer']);
   oneOf('mask-rule', o.maskRule, ['overlap', 'hf']);

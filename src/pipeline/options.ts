@@ -2,6 +2,7 @@ import type { MaskRule } from '../mask/rules.js';
 import type { TrainOnEot } from '../mask/select.js';
 import type { PackingStrategy } from '../pack/index.js';
 import type { Padding, Side } from '../shape/index.js';
+import type { OutputFormat } from '../write/layout.js';
 
 /** How assistant spans are found: template `{% generation %}` tags, inference from prefix renders, or auto. */
 export type MaskMode = 'auto' | 'generation' | 'infer';
@@ -13,6 +14,8 @@ export interface PipelineOptions {
   /** Tokenizer folder (tokenizer.json + tokenizer_config.json) or Hub id. */
   tokenizer: string;
   output: string;
+  /** `arrow`: a load_from_disk folder; `parquet`: `data/train-*.parquet` for load_dataset / pyarrow / polars. */
+  format: OutputFormat;
   engine: 'native' | 'js';
   /** Template file, template name from the tokenizer config, or literal template text. */
   chatTemplate?: string;
@@ -64,6 +67,7 @@ export interface PipelineOptions {
 }
 
 export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> = {
+  format: 'arrow',
   engine: 'native',
   addGenerationPrompt: false,
   masks: 'auto',

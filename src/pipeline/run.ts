@@ -181,6 +181,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     result = await writeDataset(rows, {
       ...tuning,
       outDir,
+      format: o.format,
       labels: o.labels,
       packed: pack && {
         seqLengths: pack.strategy !== 'wrapped',

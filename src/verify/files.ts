@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
 import { featuresDict, layoutOfFeatures, type Layout } from '../write/schema.js';
-import { shardName } from '../write/layout.js';
+import { PARQUET_DIR, parquetShardName, shardName } from '../write/layout.js';
+import { datasetFormat, openShard, shardFiles } from './read.js';
 
 const STATE_KEYS = [
   '_data_files',
@@ -25,11 +26,50 @@ async function readJson(path: string, errors: string[]): Promise<Record<string, 
   }
 }
 
-/** Checks the two JSON files; returns shard file names and the expected columns (labels, packing columns). */
-export async function checkFiles(
-  dir: string,
-  errors: string[],
-): Promise<{ files: string[]; labels: boolean; layout: Exclude<Layout, boolean> } | null> {
+/**
+ * Parquet layout: `data/train-{i}-of-{n}.parquet` numbered without gaps. There is no
+ * dataset_info.json: whether labels are expected comes from the first shard's columns, and
+ * checkSchema then holds every shard's `huggingface` metadata to the chatshard features.
+ */
+async function checkParquetFiles(dir: string, errors: string[]): Promise<Checked | null> {
+  const files = await shardFiles(dir);
+  files.forEach((f, i) => {
+    const want = `${PARQUET_DIR}/${parquetShardName(i, files.length)}`;
+    if (f !== want) errors.push(`${f}: expected ${want} (shards must be numbered 0..n-1 of n)`);
+  });
+  try {
+    const first = await openShard(join(dir, files[0]!));
+    const names = new Set(first.schema.fields.map((f) => f.name));
+    const att = first.schema.fields.find((f) => f.name === 'attention_mask')?.type.children?.[0]?.type as
+      { bitWidth?: number } | undefined;
+    const layout = {
+      labels: names.has('labels'),
+      seqLengths: names.has('seq_lengths'),
+      positionIds: names.has('position_ids'),
+      segmentIds: att?.bitWidth === 32,
+    };
+    return { files, labels: layout.labels, layout };
+  } catch (e) {
+    errors.push(`${files[0]}: cannot read: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/** Shard files and the expected columns (labels, packing columns). */
+export interface Checked {
+  files: string[];
+  labels: boolean;
+  layout: Exclude<Layout, boolean>;
+}
+
+/** Checks the layout files (state.json and dataset_info.json, or the Parquet names); returns shard files and the expected columns. */
+export async function checkFiles(dir: string, errors: string[]): Promise<Checked | null> {
+  try {
+    if ((await datasetFormat(dir)) === 'parquet') return await checkParquetFiles(dir, errors);
+  } catch (e) {
+    errors.push((e as Error).message);
+    return null;
+  }
   const state = await readJson(join(dir, 'state.json'), errors);
   const info = await readJson(join(dir, 'dataset_info.json'), errors);
   if (!state || !info) return null;

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST, TMP_DIR } from './layout.js';
+import { MANIFEST, TMP_DIR, type OutputFormat } from './layout.js';
 import { writeFileAtomic } from './fsutil.js';
 
 export interface ManifestShard {
@@ -21,6 +21,8 @@ export interface ManifestShard {
 export interface Manifest {
   version: 1;
   labels: boolean;
+  /** Absent in manifests written before Parquet output existed: arrow. */
+  format?: OutputFormat;
   /** Column names, recorded for packed runs (whose columns depend on more than labels). */
   columns?: string[];
   shards: ManifestShard[];
@@ -59,7 +61,7 @@ export async function loadManifest(outDir: string): Promise<Manifest | null> {
     if (size !== s.bytes) break;
     kept.push(s);
   }
-  const out: Manifest = { version: 1, labels: m.labels !== false, shards: kept };
+  const out: Manifest = { version: 1, labels: m.labels !== false, format: m.format ?? 'arrow', shards: kept };
   if (Array.isArray(m.columns)) out.columns = m.columns.map(String);
   return out;
 }

@@ -3,20 +3,29 @@ import { constants } from 'node:fs';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { countShardRows, shardFiles } from '../verify/read.js';
+import { countShardRows, datasetFormat, openShard, shardFiles } from '../verify/read.js';
 import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { makeFingerprint } from './fingerprint.js';
 import { fsError } from './fsutil.js';
-import { INFO_JSON, tmpShardName } from './layout.js';
+import { INFO_JSON, tmpShardName, type OutputFormat } from './layout.js';
 import { layoutOfFeatures, type Layout } from './schema.js';
+import { hashFile } from './shard.js';
 import type { WriteResult } from './writer.js';
 
-/** The column layout of a part from its dataset_info.json; throws for foreign layouts. */
-async function partLayout(dir: string): Promise<Exclude<Layout, boolean>> {
-  const info = JSON.parse(await readFile(join(dir, INFO_JSON), 'utf8')) as { features?: unknown };
-  const layout = layoutOfFeatures(info.features);
-  if (!layout)
-    throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${JSON.stringify(info.features)}`);
+/** Features of a part: dataset_info.json (Arrow) or the first shard's `huggingface` metadata (Parquet). */
+async function partFeatures(dir: string, format: OutputFormat): Promise<unknown> {
+  if (format === 'arrow')
+    return (JSON.parse(await readFile(join(dir, INFO_JSON), 'utf8')) as { features?: unknown }).features;
+  const [first] = await shardFiles(dir);
+  const meta = (await openShard(join(dir, first!))).schema.metadata.get('huggingface');
+  return meta ? (JSON.parse(meta) as { info?: { features?: unknown } }).info?.features : undefined;
+}
+
+/** The column layout of a part from its features; throws for foreign layouts. */
+async function partLayout(dir: string, format: OutputFormat): Promise<Exclude<Layout, boolean>> {
+  const features = await partFeatures(dir, format);
+  const layout = layoutOfFeatures(features);
+  if (!layout) throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${JSON.stringify(features)}`);
   return layout;
 }
 
@@ -33,7 +42,10 @@ export async function mergeDatasets(
   if (parts.length === 0) throw new Error('chatshard merge: no input datasets');
   const out = resolve(outDir);
   const dirs = parts.map((p) => resolve(p));
-  const layouts = await Promise.all(dirs.map(partLayout));
+  const formats = await Promise.all(dirs.map(datasetFormat));
+  const format = formats[0]!;
+  if (formats.some((f) => f !== format)) throw new Error('chatshard merge: some parts are Arrow and some Parquet');
+  const layouts = await Promise.all(dirs.map((d) => partLayout(d, format)));
   if (new Set(layouts.map((l) => l.labels)).size > 1)
     throw new Error('chatshard merge: some parts have a labels column and some do not');
   if (new Set(layouts.map((l) => JSON.stringify(l))).size > 1)
@@ -48,7 +60,7 @@ export async function mergeDatasets(
   await ensureDir(out);
   await refuseFinished(out, opts.overwrite);
   const tmp = await freshTmpDir(out);
-  const names = sources.map((_, i) => tmpShardName(i));
+  const names = sources.map((_, i) => tmpShardName(i, format));
   // A few copies at a time: parallel I/O helps on network filesystems without flooding them.
   const limit = pLimit(4);
   try {
@@ -68,13 +80,19 @@ export async function mergeDatasets(
   let rows = 0;
   for (const n of names) rows += await countShardRows(join(tmp, n));
   // Seeded parts have content-derived fingerprints, so hashing them keeps merges reproducible.
-  const partPrints = await Promise.all(dirs.map(partFingerprint));
+  const partPrints = await Promise.all(dirs.map((d) => partFingerprint(d, format)));
   const fingerprint = makeFingerprint(opts.fingerprintSeed, partPrints, labels);
-  const shards = await finalizeDataset(out, names, fingerprint, layout);
+  const shards = await finalizeDataset(out, names, fingerprint, layout, format);
   return { outDir: out, shards, rows, fingerprint };
 }
 
-async function partFingerprint(dir: string): Promise<string> {
+/** Arrow parts carry their fingerprint in state.json; Parquet parts are identified by their shards' content. */
+async function partFingerprint(dir: string, format: OutputFormat): Promise<string> {
+  if (format === 'parquet') {
+    const hashes = [];
+    for (const f of await shardFiles(dir)) hashes.push(await hashFile(join(dir, f)));
+    return hashes.join(',');
+  }
   const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { _fingerprint?: string };
   return String(state._fingerprint);
 }
