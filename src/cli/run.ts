@@ -42,7 +42,8 @@ export function runFlags(y: Argv) {
     .option('now', { type: 'string', describe: 'Pin strftime_now to this ISO date for reproducible output' })
     .option('masks', {
       choices: ['auto', 'generation', 'infer', 'none'],
-      describe: 'Spans from {% generation %} tags, inferred, auto, or none (ids only, every token trained) [default: auto]',
+      describe:
+        'Spans from {% generation %} tags, inferred, auto, or none (ids only, every token trained) [default: auto]',
     })
     .option('mask-rule', { choices: ['overlap', 'hf'], describe: 'overlap (default) or hf = transformers 5.x exactly' })
     .option('roles-to-train', {
