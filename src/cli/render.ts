@@ -61,7 +61,7 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
       line = { rendered: null, generation_spans: null, error: `${conv.reject.reason}: ${conv.reject.message}` };
     } else {
       try {
-        const template = templateFor(Boolean(conv.row.tools));
+        const template = templateFor(conv.row.tools !== undefined);
         const opts: RenderOptions = {
           template,
           specialTokens: tokenizer?.specialTokens,

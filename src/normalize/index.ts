@@ -64,8 +64,9 @@ export function normalizeRow(raw: RawRow): Outcome<Conversation> {
     }
     if (messages.length === 0) return reject('no_messages', 'conversation is empty');
     const conv: Conversation = { ref: raw.ref, index: raw.index, messages };
+    // Empty lists are values (transformers tests `is not None`): `tools: []` / `documents: []` stay [].
     const tools = normalizeTools(v.tools, sharegpt);
-    if (tools) conv.tools = tools;
+    if (tools !== undefined) conv.tools = tools;
     if (v.documents !== undefined && v.documents !== null) {
       if (!Array.isArray(v.documents)) return reject('invalid_documents', '"documents" must be a list');
       conv.documents = v.documents;

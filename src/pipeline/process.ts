@@ -74,7 +74,8 @@ export function selectOptionsOf(o: PipelineOptions): SelectOptions {
 /** Render one conversation and find the spans to train on (template tags or inference). */
 export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text: string; spans: Span[] } {
   const o = ctx.options;
-  const template = conv.tools && ctx.toolTemplate ? ctx.toolTemplate : ctx.template;
+  // transformers picks `tool_use` when `tools is not None`: an empty list counts.
+  const template = conv.tools !== undefined && ctx.toolTemplate ? ctx.toolTemplate : ctx.template;
   const renderOpts: RenderOptions = {
     template,
     specialTokens: ctx.tokenizer.specialTokens,
