@@ -71,8 +71,7 @@ async function resumedTokens(outDir: string): Promise<{ tokens: number; trainabl
 
 /** Raw lines of this shard (JSON left unparsed: workers parse it); rows before `range[0]` skipped. */
 async function* rawRows(o: PipelineOptions, range: [number, number]): AsyncGenerator<RawRow> {
-  for await (const raw of readRows(o.input, { parse: (text) => text })) {
-    if (raw.index < range[0]) continue;
+  for await (const raw of readRows(o.input, { parse: (text) => text, from: range[0] })) {
     if (raw.index >= range[1]) break;
     yield raw;
   }
