@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseRoleMap } from '../normalize/mapping.js';
 import { DEFAULTS, type PipelineOptions } from '../pipeline/options.js';
+import { packOptionsOf } from '../pipeline/packing.js';
 
 /** A usage problem: bad flag value, missing required option. Exit code 2. */
 export class UsageError extends Error {
@@ -80,7 +81,7 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
   };
   oneOf('format', o.format, ['arrow', 'parquet']);
   oneOf('engine', o.engine, ['native', 'js']);
-  oneOf('masks', o.masks, ['auto', 'generation', 'infer']);
+  oneOf('masks', o.masks, ['auto', 'generation', 'infer', 'none']);
   oneOf('mask-rule', o.maskRule, ['overlap', 'hf']);
   oneOf('padding', o.padding, ['do_not_pad', 'longest', 'max_length']);
   oneOf('padding-side', o.paddingSide, ['left', 'right']);
@@ -129,6 +130,11 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
   if (o.system !== undefined && typeof o.system !== 'string') throw new UsageError('--system must be a string');
   if (o.addGenerationPrompt && o.continueFinalMessage) {
     throw new UsageError('--continue-final-message and --add-generation-prompt are incompatible (as in transformers)');
+  }
+  try {
+    packOptionsOf(o);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   return o;
 }
