@@ -22,8 +22,9 @@ export function runFlags(y: Argv) {
     })
     .option('output', { alias: 'o', type: 'string', describe: 'Output dataset folder' })
     .option('engine', {
-      choices: ['native', 'js'],
-      describe: 'Tokenizer engine: native (Rust tokenizers) or js (transformers.js) [default: native]',
+      choices: ['auto', 'native', 'js'],
+      describe:
+        "Tokenizer engine: js (chatshard's own exact BPE), native (Rust tokenizers), auto (js when it supports the tokenizer, else native) [default: auto]",
     })
     .option('chat-template', {
       type: 'string',

@@ -12,7 +12,8 @@ export interface PipelineOptions {
   /** Tokenizer folder (tokenizer.json + tokenizer_config.json) or Hub id. */
   tokenizer: string;
   output: string;
-  engine: 'native' | 'js';
+  /** `auto` = chatshard's own exact BPE engine when the tokenizer is supported, else native (Rust). */
+  engine: 'auto' | 'native' | 'js';
   /** Template file, template name from the tokenizer config, or literal template text. */
   chatTemplate?: string;
   /** Extra template variables for every row (e.g. `{"enable_thinking": false}`). */
@@ -54,7 +55,7 @@ export interface PipelineOptions {
 }
 
 export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> = {
-  engine: 'native',
+  engine: 'auto',
   addGenerationPrompt: false,
   masks: 'auto',
   maskRule: 'overlap',
