@@ -71,6 +71,7 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
     if (v !== undefined && !allowed.includes(v))
       throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   };
+  oneOf('format', o.format, ['arrow', 'parquet']);
   oneOf('engine', o.engine, ['auto', 'native', 'js']);
   oneOf('masks', o.masks, ['auto', 'generation', 'infer']);
   oneOf('mask-rule', o.maskRule, ['overlap', 'hf']);

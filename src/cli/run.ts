@@ -21,6 +21,10 @@ export function runFlags(y: Argv) {
       describe: 'Folder with tokenizer.json + tokenizer_config.json, or a Hub id',
     })
     .option('output', { alias: 'o', type: 'string', describe: 'Output dataset folder' })
+    .option('format', {
+      choices: ['arrow', 'parquet'],
+      describe: 'arrow: load_from_disk folder; parquet: data/train-*.parquet for load_dataset [default: arrow]',
+    })
     .option('engine', {
       choices: ['auto', 'native', 'js'],
       describe:
@@ -101,6 +105,7 @@ const FLAG_KEYS = [
   'input',
   'tokenizer',
   'output',
+  'format',
   'engine',
   'chatTemplate',
   'templateKwargs',

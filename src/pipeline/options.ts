@@ -1,6 +1,7 @@
 import type { MaskRule } from '../mask/rules.js';
 import type { TrainOnEot } from '../mask/select.js';
 import type { Padding, Side } from '../shape/index.js';
+import type { OutputFormat } from '../write/layout.js';
 
 /** How assistant spans are found: template `{% generation %}` tags, inference from prefix renders, or auto. */
 export type MaskMode = 'auto' | 'generation' | 'infer';
@@ -12,6 +13,8 @@ export interface PipelineOptions {
   /** Tokenizer folder (tokenizer.json + tokenizer_config.json) or Hub id. */
   tokenizer: string;
   output: string;
+  /** `arrow`: a load_from_disk folder; `parquet`: `data/train-*.parquet` for load_dataset / pyarrow / polars. */
+  format: OutputFormat;
   /** `auto` = chatshard's own exact BPE engine when the tokenizer is supported, else native (Rust). */
   engine: 'auto' | 'native' | 'js';
   /** Template file, template name from the tokenizer config, or literal template text. */
@@ -55,6 +58,7 @@ export interface PipelineOptions {
 }
 
 export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> = {
+  format: 'arrow',
   engine: 'auto',
   addGenerationPrompt: false,
   masks: 'auto',

@@ -48,7 +48,8 @@ function renderFailure(conv: { ref: SourceRef; index: number }, err: { name: str
       : err.name === 'MaskInferenceError'
         ? 'mask_inference'
         : 'template_error';
-  return rejectOf(conv, reason, err.message);
+  // A template error keeps Python's exception class (`TypeError: ...`), the line users search for.
+  return rejectOf(conv, reason, reason === 'template_error' ? `${err.name}: ${err.message}` : err.message);
 }
 
 export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
