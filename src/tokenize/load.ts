@@ -55,7 +55,7 @@ function maxLength(config: Record<string, unknown>): number | undefined {
  * `auto` is native and `js` the tokenizers.js-based engine.
  */
 export function createEngine(files: TokenizerFiles, kind: EngineChoice = 'auto'): TokenizerEngine {
-  const native = () => new NativeEngine(files.tokenizerText, files.tokenizerPath);
+  const native = () => new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
   if (kind === 'native') return native();
   const own = createBpeEngine(files.tokenizerJson, { fallback: native });
   if (typeof own !== 'string') return own;

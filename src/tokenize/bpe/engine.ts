@@ -173,7 +173,13 @@ export class BpeEngine implements TokenizerEngine {
     return this.vocabR[id];
   }
 
-  decode(ids: ArrayLike<number>): string {
-    return this.fallback().decode(ids);
+  async encodeIds(text: string, addSpecialTokens: boolean): Promise<number[]> {
+    // Special tokens come from the post-processor, which only the native engine runs.
+    if (addSpecialTokens) return this.fallback().encodeIds(text, true);
+    return Array.from((await this.encode(text)).ids);
+  }
+
+  decode(ids: ArrayLike<number>, skipSpecialTokens = false): string {
+    return this.fallback().decode(ids, skipSpecialTokens);
   }
 }
