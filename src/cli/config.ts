@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { DEFAULTS, type PipelineOptions } from '../pipeline/options.js';
+import { packOptionsOf } from '../pipeline/packing.js';
 
 /** A usage problem: bad flag value, missing required option. Exit code 2. */
 export class UsageError extends Error {
@@ -109,6 +110,11 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
   }
   if (o.addGenerationPrompt && o.continueFinalMessage) {
     throw new UsageError('--continue-final-message and --add-generation-prompt are incompatible (as in transformers)');
+  }
+  try {
+    packOptionsOf(o);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
   }
   return o;
 }

@@ -61,7 +61,21 @@ export function runFlags(y: Argv) {
       describe: 'Keep rows with no trainable token (default: drop and count them)',
     })
     .option('labels', { type: 'boolean', describe: 'Write the labels column [default: true]' })
-    .option('max-length', { type: 'number', describe: 'Maximum tokens per row' })
+    .option('max-length', {
+      type: 'number',
+      describe: 'Maximum tokens per row (with --packing: the packed row length)',
+    })
+    .option('packing', { type: 'boolean', describe: "Pack rows into rows of --max-length tokens (TRL's pack_dataset)" })
+    .option('packing-strategy', {
+      choices: ['bfd', 'bfd_split', 'wrapped'],
+      describe: 'bfd (truncate long rows), bfd_split (split them) or wrapped (cut every L) [default: bfd]',
+    })
+    .option('packing-window', { type: 'number', describe: 'Rows packed together at a time [default: 1000, as TRL]' })
+    .option('position-ids', { type: 'boolean', describe: 'With --packing: write position_ids restarting per sequence' })
+    .option('segment-ids', {
+      type: 'boolean',
+      describe: 'With --packing: attention_mask as segment ids 1, 2, 3, ... per sequence',
+    })
     .option('truncation', { type: 'boolean', describe: 'Truncate rows longer than --max-length [default: true]' })
     .option('truncation-side', {
       choices: ['left', 'right'],
@@ -120,6 +134,11 @@ const FLAG_KEYS = [
   'keepEmpty',
   'labels',
   'maxLength',
+  'packing',
+  'packingStrategy',
+  'packingWindow',
+  'positionIds',
+  'segmentIds',
   'truncation',
   'truncationSide',
   'padding',

@@ -1,5 +1,6 @@
 import type { MaskRule } from '../mask/rules.js';
 import type { TrainOnEot } from '../mask/select.js';
+import type { PackingStrategy } from '../pack/index.js';
 import type { Padding, Side } from '../shape/index.js';
 import type { OutputFormat } from '../write/layout.js';
 
@@ -42,6 +43,15 @@ export interface PipelineOptions {
   labels: boolean;
   /** Keep rows whose mask is all zeros after truncation (default: drop and count them). */
   keepEmpty: boolean;
+  /** Pack rows into rows of `maxLength` tokens, as TRL's `pack_dataset` does. */
+  packing: boolean;
+  packingStrategy: PackingStrategy;
+  /** Rows packed together at a time (TRL: the datasets.map batch, 1000). */
+  packingWindow: number;
+  /** Write a `position_ids` column restarting at every packed sequence. */
+  positionIds: boolean;
+  /** Write `attention_mask` as segment ids 1, 2, 3, … per packed sequence. */
+  segmentIds: boolean;
   onError: 'skip' | 'fail';
   /** Exit 1 when any row was rejected. */
   strict: boolean;
@@ -71,6 +81,11 @@ export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> =
   batchSize: 1000,
   labels: true,
   keepEmpty: false,
+  packing: false,
+  packingStrategy: 'bfd',
+  packingWindow: 1000,
+  positionIds: false,
+  segmentIds: false,
   onError: 'skip',
   strict: false,
   overwrite: false,
