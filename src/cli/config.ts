@@ -74,7 +74,7 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
   };
   oneOf('format', o.format, ['arrow', 'parquet']);
   oneOf('engine', o.engine, ['auto', 'native', 'js']);
-  oneOf('masks', o.masks, ['auto', 'generation', 'infer']);
+  oneOf('masks', o.masks, ['auto', 'generation', 'infer', 'none']);
   oneOf('mask-rule', o.maskRule, ['overlap', 'hf']);
   oneOf('padding', o.padding, ['do_not_pad', 'longest', 'max_length']);
   oneOf('padding-side', o.paddingSide, ['left', 'right']);

@@ -42,8 +42,9 @@ export function runFlags(y: Argv) {
     .option('continue-final-message', { type: 'boolean', describe: 'Leave the final message open (prefill)' })
     .option('now', { type: 'string', describe: 'Pin strftime_now to this ISO date for reproducible output' })
     .option('masks', {
-      choices: ['auto', 'generation', 'infer'],
-      describe: 'Spans from {% generation %} tags, inferred, or auto [default: auto]',
+      choices: ['auto', 'generation', 'infer', 'none'],
+      describe:
+        'Spans from {% generation %} tags, inferred, auto, or none (ids only, every token trained) [default: auto]',
     })
     .option('mask-rule', { choices: ['overlap', 'hf'], describe: 'overlap (default) or hf = transformers 5.x exactly' })
     .option('roles-to-train', {

@@ -4,8 +4,12 @@ import type { PackingStrategy } from '../pack/index.js';
 import type { Padding, Side } from '../shape/index.js';
 import type { OutputFormat } from '../write/layout.js';
 
-/** How assistant spans are found: template `{% generation %}` tags, inference from prefix renders, or auto. */
-export type MaskMode = 'auto' | 'generation' | 'infer';
+/**
+ * How assistant spans are found: template `{% generation %}` tags, inference from prefix renders,
+ * auto (tags if the template has them, else inference), or `none` (ids only: every real token is
+ * trained, `labels` = `input_ids` except padding).
+ */
+export type MaskMode = 'auto' | 'generation' | 'infer' | 'none';
 
 /** Everything a run needs; the CLI flags and pipeline JSON files map 1:1 onto these (camelCase ⇄ kebab-case). */
 export interface PipelineOptions {
