@@ -15,6 +15,22 @@ export function runFlags(y: Argv) {
       array: true,
       describe: 'JSONL files, folders, globs, .jsonl.gz, or - for stdin',
     })
+    .option('messages-field', {
+      type: 'string',
+      describe:
+        'Row field with the message list (Axolotl field_messages) [default: messages, or ShareGPT conversations]',
+    })
+    .option('role-field', { type: 'string', describe: 'Message field with the role [default: role; ShareGPT from]' })
+    .option('content-field', {
+      type: 'string',
+      describe: 'Message field with the content [default: content; ShareGPT value]',
+    })
+    .option('role-map', {
+      type: 'string',
+      describe: 'Role values to chat roles: human=user,bot=assistant or JSON (also Axolotl roles {"user":["human"]})',
+    })
+    .option('tools-field', { type: 'string', describe: 'Row field with the tool list [default: tools]' })
+    .option('system', { type: 'string', describe: 'System prompt for rows without a system message' })
     .option('tokenizer', {
       alias: 't',
       type: 'string',
@@ -121,6 +137,12 @@ const FLAG_KEYS = [
   'tokenizer',
   'output',
   'format',
+  'messagesField',
+  'roleField',
+  'contentField',
+  'roleMap',
+  'toolsField',
+  'system',
   'engine',
   'chatTemplate',
   'templateKwargs',

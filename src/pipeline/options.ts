@@ -18,6 +18,15 @@ export interface PipelineOptions {
   /** Tokenizer folder (tokenizer.json + tokenizer_config.json) or Hub id. */
   tokenizer: string;
   output: string;
+  /** Field mapping (Axolotl's field_messages / message_property_mappings / roles / field_tools); see FieldMapping. */
+  messagesField?: string;
+  roleField?: string;
+  contentField?: string;
+  /** Role values → chat roles; the CLI takes `human=user,bot=assistant` or JSON. */
+  roleMap?: Record<string, string>;
+  toolsField?: string;
+  /** System prompt for rows whose conversation has no system message. */
+  system?: string;
   /** `arrow`: a load_from_disk folder; `parquet`: `data/train-*.parquet` for load_dataset / pyarrow / polars. */
   format: OutputFormat;
   /** `auto` = chatshard's own exact BPE engine when the tokenizer is supported, else native (Rust). */
