@@ -80,7 +80,7 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
       throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   };
   oneOf('format', o.format, ['arrow', 'parquet']);
-  oneOf('engine', o.engine, ['native', 'js']);
+  oneOf('engine', o.engine, ['auto', 'native', 'js']);
   oneOf('masks', o.masks, ['auto', 'generation', 'infer', 'none']);
   oneOf('mask-rule', o.maskRule, ['overlap', 'hf']);
   oneOf('padding', o.padding, ['do_not_pad', 'longest', 'max_length']);

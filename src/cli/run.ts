@@ -42,8 +42,9 @@ export function runFlags(y: Argv) {
       describe: 'arrow: load_from_disk folder; parquet: data/train-*.parquet for load_dataset [default: arrow]',
     })
     .option('engine', {
-      choices: ['native', 'js'],
-      describe: 'Tokenizer engine: native (Rust tokenizers) or js (transformers.js) [default: native]',
+      choices: ['auto', 'native', 'js'],
+      describe:
+        "Tokenizer engine: js (chatshard's own exact BPE), native (Rust tokenizers), auto (js when it supports the tokenizer, else native) [default: auto]",
     })
     .option('chat-template', {
       type: 'string',

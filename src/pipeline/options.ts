@@ -29,7 +29,8 @@ export interface PipelineOptions {
   system?: string;
   /** `arrow`: a load_from_disk folder; `parquet`: `data/train-*.parquet` for load_dataset / pyarrow / polars. */
   format: OutputFormat;
-  engine: 'native' | 'js';
+  /** `auto` = chatshard's own exact BPE engine when the tokenizer is supported, else native (Rust). */
+  engine: 'auto' | 'native' | 'js';
   /** Template file, template name from the tokenizer config, or literal template text. */
   chatTemplate?: string;
   /** Extra template variables for every row (e.g. `{"enable_thinking": false}`). */
@@ -81,7 +82,7 @@ export interface PipelineOptions {
 
 export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> = {
   format: 'arrow',
-  engine: 'native',
+  engine: 'auto',
   addGenerationPrompt: false,
   masks: 'auto',
   maskRule: 'overlap',
