@@ -14,6 +14,8 @@ type IdsOnly = { return_dict: false };
 export interface FromPretrainedOptions {
   /** `native` (Rust `tokenizers` binding, default) or `js` (pure JavaScript). */
   engine?: EngineKind;
+  /** Hub revision (branch, tag or commit hash) for a Hub id; default `main`. */
+  revision?: string;
 }
 
 /**
@@ -68,7 +70,9 @@ export class ChatTokenizer {
    *   const tok = await ChatTokenizer.from_pretrained('./Llama-3.2-1B-Instruct', { engine: 'js' });
    */
   static async from_pretrained(source: string, options: FromPretrainedOptions = {}): Promise<ChatTokenizer> {
-    return new ChatTokenizer(await loadTokenizer(source, { engine: options.engine ?? 'native' }));
+    return new ChatTokenizer(
+      await loadTokenizer(source, { engine: options.engine ?? 'native', revision: options.revision }),
+    );
   }
 
   /**

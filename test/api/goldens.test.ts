@@ -11,6 +11,8 @@ import { ChatTokenizer, PythonError } from '../../src/api/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/api');
+/** `CHATSHARD_API_ENGINE=js` replays the goldens on the pure-JS engine (manual check; the suite uses native). */
+const ENGINE = process.env.CHATSHARD_API_ENGINE === 'js' ? 'js' : 'native';
 
 interface Case {
   id: string;
@@ -64,8 +66,8 @@ describe.each(files)('apply_chat_template goldens: %s', (file) => {
   const fx = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as Fixture;
   const toks: Partial<Record<'stock' | 'multi', ChatTokenizer>> = {};
   beforeAll(async () => {
-    toks.stock = await ChatTokenizer.from_pretrained(join(ROOT, fx.tokenizer_path));
-    if (fx.folders.multi) toks.multi = await ChatTokenizer.from_pretrained(multiFolder(fx));
+    toks.stock = await ChatTokenizer.from_pretrained(join(ROOT, fx.tokenizer_path), { engine: ENGINE });
+    if (fx.folders.multi) toks.multi = await ChatTokenizer.from_pretrained(multiFolder(fx), { engine: ENGINE });
   });
 
   it('loads with the defaults Python has (sides, pad token)', () => {
