@@ -11,8 +11,8 @@ import { ChatTokenizer, PythonError } from '../../src/api/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/api');
-/** `CHATSHARD_API_ENGINE=js` replays the goldens on the pure-JS engine (manual check; the suite uses native). */
-const ENGINE = process.env.CHATSHARD_API_ENGINE === 'js' ? 'js' : 'native';
+/** `CHATSHARD_API_ENGINE=native|js` replays the goldens on that engine (manual check; the suite uses the default). */
+const ENGINE = (process.env.CHATSHARD_API_ENGINE ?? 'auto') as 'auto' | 'native' | 'js';
 
 interface Case {
   id: string;
