@@ -33,7 +33,8 @@ export { verifyDataset, readDataset } from './verify/index.js';
 // composition
 export { DEFAULTS, type PipelineOptions, type MaskMode } from './pipeline/options.js';
 export { setupRun, SetupError, type Setup } from './pipeline/setup.js';
-export { processBatch, renderWithSpans } from './pipeline/process.js';
+export { processBatch } from './pipeline/process.js';
+export { renderWithSpans } from './mask/spans.js';
 export { shapeConversations } from './pipeline/stream.js';
 export { runPipeline, RowError } from './pipeline/run.js';
 export type { Summary } from './pipeline/summary.js';

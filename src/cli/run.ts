@@ -4,138 +4,17 @@ import { SetupError } from '../pipeline/setup.js';
 import { shardFromEnv } from '../pipeline/shard.js';
 import type { PipelineOptions } from '../pipeline/options.js';
 import { buildOptions, readPipelineFile, UsageError } from './config.js';
+import { addFlags, flagValues } from './flags.js';
 import { progressBar } from './progress.js';
 
-/** Flags of `chatshard run`, named after transformers' parameters. No yargs defaults: a pipeline file may set them. */
-export function runFlags(y: Argv) {
-  return y
-    .option('input', {
-      alias: 'i',
-      type: 'string',
-      array: true,
-      describe: 'JSONL files, folders, globs, .jsonl.gz, or - for stdin',
-    })
-    .option('tokenizer', {
-      alias: 't',
-      type: 'string',
-      describe: 'Folder with tokenizer.json + tokenizer_config.json, or a Hub id',
-    })
-    .option('output', { alias: 'o', type: 'string', describe: 'Output dataset folder' })
-    .option('engine', {
-      choices: ['native', 'js'],
-      describe: 'Tokenizer engine: native (Rust tokenizers) or js (transformers.js) [default: native]',
-    })
-    .option('chat-template', {
-      type: 'string',
-      describe: 'Template file, template name (e.g. tool_use), or literal template text',
-    })
-    .option('template-kwargs', {
-      type: 'string',
-      describe: 'JSON object of extra template variables, e.g. \'{"enable_thinking":false}\'',
-    })
-    .option('add-generation-prompt', { type: 'boolean', describe: 'Append the generation prompt' })
-    .option('continue-final-message', { type: 'boolean', describe: 'Leave the final message open (prefill)' })
-    .option('now', { type: 'string', describe: 'Pin strftime_now to this ISO date for reproducible output' })
-    .option('masks', {
-      choices: ['auto', 'generation', 'infer'],
-      describe: 'Spans from {% generation %} tags, inferred, or auto [default: auto]',
-    })
-    .option('mask-rule', { choices: ['overlap', 'hf'], describe: 'overlap (default) or hf = transformers 5.x exactly' })
-    .option('roles-to-train', {
-      type: 'string',
-      array: true,
-      describe: 'Roles whose messages are trained [default: assistant]',
-    })
-    .option('train-on-eot', {
-      choices: ['all', 'turn', 'last', 'none'],
-      describe: 'Which end-of-turn markers are trained (infer mode) [default: turn]',
-    })
-    .option('last-turn-only', { type: 'boolean', describe: 'Train only the last trainable message' })
-    .option('keep-empty', {
-      type: 'boolean',
-      describe: 'Keep rows with no trainable token (default: drop and count them)',
-    })
-    .option('labels', { type: 'boolean', describe: 'Write the labels column [default: true]' })
-    .option('max-length', { type: 'number', describe: 'Maximum tokens per row' })
-    .option('truncation', { type: 'boolean', describe: 'Truncate rows longer than --max-length [default: true]' })
-    .option('truncation-side', {
-      choices: ['left', 'right'],
-      describe: 'Side to cut [default: tokenizer config, else right]',
-    })
-    .option('padding', {
-      choices: ['do_not_pad', 'longest', 'max_length'],
-      describe: 'Padding strategy [default: do_not_pad]',
-    })
-    .option('padding-side', {
-      choices: ['left', 'right'],
-      describe: 'Side to pad [default: tokenizer config, else right]',
-    })
-    .option('pad-token', { type: 'string', describe: 'Pad token when the tokenizer has none (e.g. its eos token)' })
-    .option('batch-size', { type: 'number', describe: 'Rows per padding group for --padding longest [default: 1000]' })
-    .option('on-error', {
-      choices: ['skip', 'fail'],
-      describe: 'skip: reject bad rows to rejects.jsonl; fail: stop at the first [default: skip]',
-    })
-    .option('strict', { type: 'boolean', describe: 'Exit 1 when any row was rejected' })
-    .option('overwrite', { type: 'boolean', describe: 'Replace an existing output dataset' })
-    .option('resume', { type: 'boolean', describe: 'Continue an interrupted run from its last complete shard' })
-    .option('workers', {
-      type: 'number',
-      describe: 'Render worker threads; 0 renders on the main thread [default: 0 with generation tags, else cores - 1]',
-    })
-    .option('num-shards', {
-      type: 'number',
-      describe: 'Split the input into N contiguous parts [default: SLURM_ARRAY_TASK_COUNT or 1]',
-    })
-    .option('shard-index', {
-      type: 'number',
-      describe: 'Which part this process writes [default: JOB_COMPLETION_INDEX / SLURM_ARRAY_TASK_ID or 0]',
-    })
-    .option('render-timeout-ms', { type: 'number', describe: 'Per-row render time limit [default: 10000]' })
-    .option('max-render-chars', { type: 'number', describe: 'Per-row rendered size limit [default: 50000000]' })
-    .option('progress', { type: 'boolean', describe: 'Progress bar on stderr (TTY only) [default: true]' });
+/** Flags of `chatshard run`, generated from the option table. */
+export function runFlags<T>(y: Argv<T>): Argv<T> {
+  return addFlags(y, 'run');
 }
-
-const FLAG_KEYS = [
-  'input',
-  'tokenizer',
-  'output',
-  'engine',
-  'chatTemplate',
-  'templateKwargs',
-  'addGenerationPrompt',
-  'continueFinalMessage',
-  'now',
-  'masks',
-  'maskRule',
-  'rolesToTrain',
-  'trainOnEot',
-  'lastTurnOnly',
-  'keepEmpty',
-  'labels',
-  'maxLength',
-  'truncation',
-  'truncationSide',
-  'padding',
-  'paddingSide',
-  'padToken',
-  'batchSize',
-  'onError',
-  'strict',
-  'overwrite',
-  'resume',
-  'numShards',
-  'shardIndex',
-  'workers',
-  'renderTimeoutMs',
-  'maxRenderChars',
-  'progress',
-] as const;
 
 /** Options from flags, a pipeline file and the environment (Kubernetes / Slurm shard variables). */
 export function optionsFromArgs(args: Record<string, unknown>): PipelineOptions {
-  const flags: Record<string, unknown> = {};
-  for (const k of FLAG_KEYS) flags[k] = args[k];
+  const flags = flagValues(args, 'run');
   const file = typeof args.pipeline === 'string' ? readPipelineFile(args.pipeline) : {};
   const o = buildOptions(file, flags as Partial<PipelineOptions>);
   try {

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
-import { featuresDict } from '../write/schema.js';
-import { shardName } from '../write/layout.js';
+import { featuresDict } from '../dataset/schema.js';
+import { shardName } from '../dataset/layout.js';
 
 const STATE_KEYS = [
   '_data_files',

@@ -6,7 +6,7 @@
 import { readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureOutputDir, exists, fsError, syncDir, writeFileAtomic } from './fsutil.js';
-import { INFO_JSON, SHARD_RE, STATE_JSON, TMP_DIR, infoJson, shardName, stateJson } from './layout.js';
+import { INFO_JSON, SHARD_RE, STATE_JSON, TMP_DIR, infoJson, shardName, stateJson } from '../dataset/layout.js';
 
 /** True when the folder already holds (part of) a finished dataset. */
 export async function hasFinishedOutput(outDir: string): Promise<boolean> {

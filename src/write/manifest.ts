@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST, TMP_DIR } from './layout.js';
+import { MANIFEST, TMP_DIR } from '../dataset/layout.js';
 import { writeFileAtomic } from './fsutil.js';
 
 export interface ManifestShard {

@@ -3,12 +3,12 @@ import { constants } from 'node:fs';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { countShardRows, shardFiles } from '../verify/read.js';
+import { countShardRows, shardFiles } from '../dataset/read.js';
 import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { makeFingerprint } from './fingerprint.js';
 import { fsError } from './fsutil.js';
-import { INFO_JSON, tmpShardName } from './layout.js';
-import { featuresDict } from './schema.js';
+import { INFO_JSON, tmpShardName } from '../dataset/layout.js';
+import { featuresDict } from '../dataset/schema.js';
 import type { WriteResult } from './writer.js';
 
 /** labels true/false from a part's dataset_info.json; throws for foreign layouts. */
