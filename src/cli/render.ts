@@ -61,7 +61,11 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
           ? {
               rendered: null,
               generation_spans: null,
-              error: `${out.reject.kind ?? out.reject.reason}: ${out.reject.message}`,
+              // Template errors already read `TypeError: ...` as in Python; others get their reason.
+              error:
+                out.reject.reason === 'template_error'
+                  ? out.reject.message
+                  : `${out.reject.reason}: ${out.reject.message}`,
             }
           : { rendered: out.text, generation_spans: out.spans, error: null };
     }

@@ -15,9 +15,7 @@ import type { PipelineOptions } from './options.js';
  * What rendering one row gave: text with spans, or a rejection with its reason (a render error
  * is classified where it is thrown, so the result crosses threads as plain data).
  */
-export type RenderResult =
-  | { text: string; spans: Span[] }
-  | { reject: { reason: string; message: string; /** Python exception type of a template error. */ kind?: string } };
+export type RenderResult = { text: string; spans: Span[] } | { reject: { reason: string; message: string } };
 
 /** What rendering needs: templates, the tokenizer's special tokens (template variables) and the options. */
 export interface RenderContext {
@@ -51,8 +49,9 @@ export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult 
   try {
     return renderWithSpans(conv, renderOpts, o.masks, select);
   } catch (e) {
-    const kind = e instanceof TemplateError ? e.pyType : undefined;
-    return { reject: { reason: reasonOf(e), message: (e as Error).message, ...(kind ? { kind } : {}) } };
+    // A template error keeps Python's exception class (`TypeError: ...`), the line users search for.
+    const message = e instanceof TemplateError ? `${e.pyType}: ${e.message}` : (e as Error).message;
+    return { reject: { reason: reasonOf(e), message } };
   }
 }
 
