@@ -9,13 +9,31 @@ export const INFO_JSON = 'dataset_info.json';
 
 const pad5 = (n: number) => String(n).padStart(5, '0');
 
-/** Completed shard inside the work area, numbered in write order. */
-export const tmpShardName = (i: number) => `shard-${pad5(i)}.arrow`;
+/**
+ * Output file formats: `arrow` = a `load_from_disk` folder (IPC stream shards + state.json),
+ * `parquet` = the Hub's layout (`data/train-*.parquet`) that `load_dataset(OUT)` reads.
+ */
+export type OutputFormat = 'arrow' | 'parquet';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['arrow', 'parquet'];
+
+/** Completed shard inside the work area, numbered in write order; the extension names its format. */
+export const tmpShardName = (i: number, format: OutputFormat = 'arrow') => `shard-${pad5(i)}.${format}`;
+
+/** Format of a shard file, from its extension. */
+export const formatOfFile = (file: string): OutputFormat => (file.endsWith('.parquet') ? 'parquet' : 'arrow');
 
 /** datasets' naming: `data-{i:05d}-of-{n:05d}.arrow`. */
 export const shardName = (i: number, n: number) => `data-${pad5(i)}-of-${pad5(n)}.arrow`;
 
 export const SHARD_RE = /^data-\d{5,}-of-\d{5,}\.arrow$/;
+
+/** Folder of the Parquet shards, as on the Hub. */
+export const PARQUET_DIR = 'data';
+
+/** The Hub's naming inside `data/`: `train-{i:05d}-of-{n:05d}.parquet`. */
+export const parquetShardName = (i: number, n: number) => `train-${pad5(i)}-of-${pad5(n)}.parquet`;
+
+export const PARQUET_RE = /^train-\d{5,}-of-\d{5,}\.parquet$/;
 
 /** Keys sorted like `json.dump(state, indent=2, sort_keys=True)`. */
 export function stateJson(files: string[], fingerprint: string): string {

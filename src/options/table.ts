@@ -62,6 +62,14 @@ export const OPTIONS = {
     describe: 'Folder with tokenizer.json + tokenizer_config.json, or a Hub id',
   },
   output: { kind: 'string', alias: 'o', path: true, commands: RUN_ONLY, group: IO, describe: 'Output dataset folder' },
+  format: {
+    kind: 'string',
+    choices: ['arrow', 'parquet'],
+    default: 'arrow',
+    commands: RUN_ONLY,
+    group: IO,
+    describe: 'arrow: a load_from_disk folder; parquet: data/train-*.parquet for load_dataset, pyarrow, polars',
+  },
   engine: {
     kind: 'string',
     choices: ['native', 'js'],

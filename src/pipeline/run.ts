@@ -151,6 +151,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     result = await writeDataset(shaped(), {
       ...tuning,
       outDir,
+      format: o.format,
       labels: o.labels,
       overwrite: o.overwrite,
       resume: o.resume,

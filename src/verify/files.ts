@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
 import { featuresDict } from '../dataset/schema.js';
-import { shardName } from '../dataset/layout.js';
+import { PARQUET_DIR, parquetShardName, shardName } from '../dataset/layout.js';
+import { datasetFormat, openShard, shardFiles } from '../dataset/read.js';
 
 const STATE_KEYS = [
   '_data_files',
@@ -25,8 +26,34 @@ async function readJson(path: string, errors: string[]): Promise<Record<string, 
   }
 }
 
-/** Checks the two JSON files; returns shard file names and whether labels are expected. */
+/**
+ * Parquet layout: `data/train-{i}-of-{n}.parquet` numbered without gaps. There is no
+ * dataset_info.json: whether labels are expected comes from the first shard's columns, and
+ * checkSchema then holds every shard's `huggingface` metadata to the chatshard features.
+ */
+async function checkParquetFiles(dir: string, errors: string[]): Promise<{ files: string[]; labels: boolean } | null> {
+  const files = await shardFiles(dir);
+  files.forEach((f, i) => {
+    const want = `${PARQUET_DIR}/${parquetShardName(i, files.length)}`;
+    if (f !== want) errors.push(`${f}: expected ${want} (shards must be numbered 0..n-1 of n)`);
+  });
+  try {
+    const first = await openShard(join(dir, files[0]!));
+    return { files, labels: first.schema.fields.some((f) => f.name === 'labels') };
+  } catch (e) {
+    errors.push(`${files[0]}: cannot read: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/** Checks the layout files (state.json and dataset_info.json, or the Parquet names); returns shard files and whether labels are expected. */
 export async function checkFiles(dir: string, errors: string[]): Promise<{ files: string[]; labels: boolean } | null> {
+  try {
+    if ((await datasetFormat(dir)) === 'parquet') return await checkParquetFiles(dir, errors);
+  } catch (e) {
+    errors.push((e as Error).message);
+    return null;
+  }
   const state = await readJson(join(dir, 'state.json'), errors);
   const info = await readJson(join(dir, 'dataset_info.json'), errors);
   if (!state || !info) return null;

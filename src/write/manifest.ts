@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST, TMP_DIR } from '../dataset/layout.js';
+import { MANIFEST, TMP_DIR, type OutputFormat } from '../dataset/layout.js';
 import { writeFileAtomic } from './fsutil.js';
 
 export interface ManifestShard {
@@ -21,6 +21,8 @@ export interface ManifestShard {
 export interface Manifest {
   version: 1;
   labels: boolean;
+  /** Absent in manifests written before Parquet output existed: arrow. */
+  format?: OutputFormat;
   shards: ManifestShard[];
 }
 
@@ -57,7 +59,7 @@ export async function loadManifest(outDir: string): Promise<Manifest | null> {
     if (size !== s.bytes) break;
     kept.push(s);
   }
-  return { version: 1, labels: m.labels !== false, shards: kept };
+  return { version: 1, labels: m.labels !== false, format: m.format ?? 'arrow', shards: kept };
 }
 
 /** Rows covered by the manifest and the first input index not yet written. */

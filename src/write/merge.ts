@@ -3,18 +3,27 @@ import { constants } from 'node:fs';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { countShardRows, shardFiles } from '../dataset/read.js';
+import { countShardRows, datasetFormat, openShard, shardFiles } from '../dataset/read.js';
 import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { makeFingerprint } from './fingerprint.js';
 import { fsError } from './fsutil.js';
-import { INFO_JSON, tmpShardName } from '../dataset/layout.js';
+import { INFO_JSON, tmpShardName, type OutputFormat } from '../dataset/layout.js';
 import { featuresDict } from '../dataset/schema.js';
+import { hashFile } from './shard.js';
 import type { WriteResult } from './writer.js';
 
-/** labels true/false from a part's dataset_info.json; throws for foreign layouts. */
-async function partLabels(dir: string): Promise<boolean> {
-  const info = JSON.parse(await readFile(join(dir, INFO_JSON), 'utf8')) as { features?: unknown };
-  const got = JSON.stringify(info.features);
+/** Features of a part: dataset_info.json (Arrow) or the first shard's `huggingface` metadata (Parquet). */
+async function partFeatures(dir: string, format: OutputFormat): Promise<unknown> {
+  if (format === 'arrow')
+    return (JSON.parse(await readFile(join(dir, INFO_JSON), 'utf8')) as { features?: unknown }).features;
+  const [first] = await shardFiles(dir);
+  const meta = (await openShard(join(dir, first!))).schema.metadata.get('huggingface');
+  return meta ? (JSON.parse(meta) as { info?: { features?: unknown } }).info?.features : undefined;
+}
+
+/** labels true/false from a part's features; throws for foreign layouts. */
+async function partLabels(dir: string, format: OutputFormat): Promise<boolean> {
+  const got = JSON.stringify(await partFeatures(dir, format));
   if (got === JSON.stringify(featuresDict(true))) return true;
   if (got === JSON.stringify(featuresDict(false))) return false;
   throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${got}`);
@@ -32,7 +41,10 @@ export async function mergeDatasets(
   if (parts.length === 0) throw new Error('chatshard merge: no input datasets');
   const out = resolve(outDir);
   const dirs = parts.map((p) => resolve(p));
-  const labelSet = new Set(await Promise.all(dirs.map(partLabels)));
+  const formats = await Promise.all(dirs.map(datasetFormat));
+  const format = formats[0]!;
+  if (formats.some((f) => f !== format)) throw new Error('chatshard merge: some parts are Arrow and some Parquet');
+  const labelSet = new Set(await Promise.all(dirs.map((d) => partLabels(d, format))));
   if (labelSet.size > 1) throw new Error('chatshard merge: some parts have a labels column and some do not');
   const labels = [...labelSet][0];
   const sources: string[] = [];
@@ -41,7 +53,7 @@ export async function mergeDatasets(
   await ensureDir(out);
   await refuseFinished(out, opts.overwrite);
   const tmp = await freshTmpDir(out);
-  const names = sources.map((_, i) => tmpShardName(i));
+  const names = sources.map((_, i) => tmpShardName(i, format));
   // A few copies at a time: parallel I/O helps on network filesystems without flooding them.
   const limit = pLimit(4);
   try {
@@ -61,13 +73,19 @@ export async function mergeDatasets(
   let rows = 0;
   for (const n of names) rows += await countShardRows(join(tmp, n));
   // Seeded parts have content-derived fingerprints, so hashing them keeps merges reproducible.
-  const partPrints = await Promise.all(dirs.map(partFingerprint));
+  const partPrints = await Promise.all(dirs.map((d) => partFingerprint(d, format)));
   const fingerprint = makeFingerprint(opts.fingerprintSeed, partPrints, labels);
-  const shards = await finalizeDataset(out, names, fingerprint, labels);
+  const shards = await finalizeDataset(out, names, fingerprint, labels, format);
   return { outDir: out, shards, rows, fingerprint };
 }
 
-async function partFingerprint(dir: string): Promise<string> {
+/** Arrow parts carry their fingerprint in state.json; Parquet parts are identified by their shards' content. */
+async function partFingerprint(dir: string, format: OutputFormat): Promise<string> {
+  if (format === 'parquet') {
+    const hashes = [];
+    for (const f of await shardFiles(dir)) hashes.push(await hashFile(join(dir, f)));
+    return hashes.join(',');
+  }
   const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { _fingerprint?: string };
   return String(state._fingerprint);
 }

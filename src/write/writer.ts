@@ -6,13 +6,16 @@ import type { ShapedRow } from '../types.js';
 import { BATCH_OVERHEAD, BatchBuilder, EOS_BYTES, checkRow, rowBytes } from './batch.js';
 import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished, tmpDirExists } from './finalize.js';
 import { makeFingerprint } from './fingerprint.js';
-import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName } from '../dataset/layout.js';
+import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName, type OutputFormat } from '../dataset/layout.js';
 import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
 import { arrowSchema } from '../dataset/schema.js';
-import { ShardWriter, hashFile } from './shard.js';
+import { ParquetShardWriter } from './parquet-shard.js';
+import { ShardWriter, hashFile, type ShardSink } from './shard.js';
 
 export interface WriteOptions {
   outDir: string;
+  /** `arrow` (default): a load_from_disk folder; `parquet`: `data/train-*.parquet` for load_dataset. */
+  format?: OutputFormat;
   /** Write the `labels` column (default true). */
   labels?: boolean;
   /** Rows per Arrow record batch (default 1000, like datasets). */
@@ -50,7 +53,12 @@ function positiveInt(name: string, v: number | undefined, dflt: number | undefin
 }
 
 /** Prepare the work area: resume from its manifest or start clean. */
-async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean): Promise<Manifest> {
+async function openWorkArea(
+  outDir: string,
+  opts: WriteOptions,
+  labels: boolean,
+  format: OutputFormat,
+): Promise<Manifest> {
   await ensureDir(outDir);
   const prev = opts.resume ? await loadManifest(outDir) : null;
   if (prev && prev.shards.length > 0) {
@@ -64,6 +72,11 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
     if (prev.labels !== labels) {
       throw new Error(
         `chatshard write: cannot resume ${outDir}: it was started with labels=${prev.labels}, now labels=${labels}`,
+      );
+    }
+    if ((prev.format ?? 'arrow') !== format) {
+      throw new Error(
+        `chatshard write: cannot resume ${outDir}: it was started with format ${prev.format ?? 'arrow'}, now ${format}`,
       );
     }
     // Drop partial shards and anything the manifest does not vouch for.
@@ -81,7 +94,7 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
     );
   }
   await freshTmpDir(outDir);
-  const m: Manifest = { version: 1, labels, shards: [] };
+  const m: Manifest = { version: 1, labels, format, shards: [] };
   await saveManifest(outDir, m);
   return m;
 }
@@ -94,23 +107,24 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
  */
 export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOptions): Promise<WriteResult> {
   const labels = opts.labels ?? true;
+  const format = opts.format ?? 'arrow';
   const rowsPerBatch = positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!;
   const maxShardBytes = positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!;
   const rowsPerShard = positiveInt('rowsPerShard', opts.rowsPerShard, undefined);
   const outDir = resolve(opts.outDir);
   const tmp = join(outDir, TMP_DIR);
 
-  const manifest = await openWorkArea(outDir, opts, labels);
+  const manifest = await openWorkArea(outDir, opts, labels, format);
   const resumed = resumePointOf(manifest);
   const skipBelow = manifest.shards.length > 0 ? resumed.nextIndex : -Infinity;
 
   const schema = arrowSchema(labels);
   const batch = new BatchBuilder(schema, labels);
-  let shard: ShardWriter | null = null;
+  let shard: ShardSink | null = null;
   let first = -1;
   let last = -1;
 
-  const closeShard = async (s: ShardWriter) => {
+  const closeShard = async (s: ShardSink) => {
     if (batch.length > 0) await s.write(batch.take());
     const info = await s.finish();
     shard = null;
@@ -126,14 +140,20 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
     first = last = -1;
   };
   const seeded = opts.fingerprintSeed !== undefined;
-  const openShard = () => ShardWriter.create(join(tmp, tmpShardName(manifest.shards.length)), schema, seeded);
+  const openShard = (): Promise<ShardSink> => {
+    const path = join(tmp, tmpShardName(manifest.shards.length, format));
+    // A Parquet row group holds one record batch at most, so streaming readers get batch-sized groups.
+    return format === 'parquet'
+      ? ParquetShardWriter.create(path, schema, seeded, rowsPerBatch)
+      : ShardWriter.create(path, schema, seeded);
+  };
 
   try {
     for await (const row of rows) {
       if (row.index < skipBelow) continue;
       checkRow(row, labels);
       if (shard) {
-        const s: ShardWriter = shard;
+        const s: ShardSink = shard;
         const pendingRows = s.rows + batch.length;
         const full =
           (rowsPerShard !== undefined && pendingRows >= rowsPerShard) ||
@@ -151,7 +171,7 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
     // load_from_disk needs at least one file to learn the schema from: write an empty shard.
     if (manifest.shards.length === 0) await closeShard(await openShard());
   } catch (e) {
-    await (shard as ShardWriter | null)?.abort();
+    await (shard as ShardSink | null)?.abort();
     throw e;
   }
 
@@ -165,6 +185,7 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
     manifest.shards.map((s) => s.file),
     fingerprint,
     labels,
+    format,
   );
   const total = manifest.shards.reduce((n, s) => n + s.rows, 0);
   const result: WriteResult = { outDir, shards, rows: total, fingerprint };
