@@ -11,7 +11,9 @@ export interface Turn {
   /**
    * How the turn was located: `prefix` (the prefix renders are prefixes of the full render) or
    * `history` (the template renders the message differently once later turns follow it, e.g. it
-   * drops reasoning; located in its history form and verified, see `inferTurns`).
+   * drops reasoning; located in its history form and verified, see `inferTurns`) or `anchor` (its
+   * place in the full render found by a marker render, its own-form text around it mapped there
+   * only where identical, see `anchorTurn`).
    */
-  method: 'prefix' | 'history';
+  method: 'prefix' | 'history' | 'anchor';
 }
