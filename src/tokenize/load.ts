@@ -50,7 +50,7 @@ function maxLength(config: Record<string, unknown>): number | undefined {
 export function createEngine(files: TokenizerFiles, kind: EngineKind): TokenizerEngine {
   return kind === 'js'
     ? new JsEngine(files.tokenizerJson, files.config, files.tokenizerPath)
-    : new NativeEngine(files.tokenizerText, files.tokenizerPath);
+    : new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
 }
 
 export async function loadTokenizer(source: string, opts: LoadOptions = {}): Promise<LoadedTokenizer> {
