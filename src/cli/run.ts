@@ -3,6 +3,7 @@ import { runPipeline, RowError } from '../pipeline/run.js';
 import { SetupError } from '../pipeline/setup.js';
 import { shardFromEnv } from '../pipeline/shard.js';
 import type { PipelineOptions } from '../pipeline/options.js';
+import { packOptionsOf } from '../pipeline/packing.js';
 import { buildOptions, readPipelineFile, UsageError } from './config.js';
 import { addFlags, flagValues } from './flags.js';
 import { progressBar } from './progress.js';
@@ -17,6 +18,11 @@ export function optionsFromArgs(args: Record<string, unknown>): PipelineOptions 
   const flags = flagValues(args, 'run');
   const file = typeof args.pipeline === 'string' ? readPipelineFile(args.pipeline) : {};
   const o = buildOptions(file, flags as Partial<PipelineOptions>);
+  try {
+    packOptionsOf(o);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   try {
     Object.assign(
       o,

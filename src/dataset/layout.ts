@@ -1,5 +1,5 @@
 /** File names and the two JSON files that make a folder loadable by `datasets.load_from_disk`. */
-import { featuresDict } from './schema.js';
+import { featuresDict, type Layout } from './schema.js';
 
 /** Work area inside the output folder; load_from_disk ignores it (only state.json counts). */
 export const TMP_DIR = '.chatshard-tmp';
@@ -53,11 +53,11 @@ export function stateJson(files: string[], fingerprint: string): string {
  * What `asdict(DatasetInfo(features=...))` yields: the four string fields plus features;
  * fields left at their None default are omitted by datasets, so we omit them too.
  */
-export function infoJson(labels: boolean): string {
+export function infoJson(layout: Layout): string {
   const info = {
     citation: '',
     description: '',
-    features: featuresDict(labels),
+    features: featuresDict(layout),
     homepage: '',
     license: '',
   };

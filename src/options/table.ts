@@ -38,6 +38,7 @@ const TPL = 'Chat template:';
 const MASK = 'Masks and labels:';
 const SHAPE = 'Length and padding:';
 const RUN = 'Run control:';
+const PACK = 'Packing:';
 
 const ALL = ['run', 'render', 'inspect'] as const;
 const RUN_INSPECT = ['run', 'inspect'] as const;
@@ -177,7 +178,7 @@ export const OPTIONS = {
     integer: 'positive',
     commands: RUN_INSPECT,
     group: SHAPE,
-    describe: 'Maximum tokens per row',
+    describe: 'Maximum tokens per row (with --packing: the packed row length)',
   },
   truncation: {
     kind: 'boolean',
@@ -223,6 +224,43 @@ export const OPTIONS = {
     commands: RUN_INSPECT,
     group: SHAPE,
     describe: 'Rows per padding group for --padding longest',
+  },
+  packing: {
+    kind: 'boolean',
+    default: false,
+    commands: RUN_ONLY,
+    group: PACK,
+    describe: "Pack rows into rows of --max-length tokens (TRL's pack_dataset)",
+  },
+  packingStrategy: {
+    kind: 'string',
+    choices: ['bfd', 'bfd_split', 'wrapped'],
+    default: 'bfd',
+    commands: RUN_ONLY,
+    group: PACK,
+    describe: 'bfd (truncate long rows), bfd_split (split them) or wrapped (cut every L)',
+  },
+  packingWindow: {
+    kind: 'number',
+    integer: 'positive',
+    default: 1000,
+    commands: RUN_ONLY,
+    group: PACK,
+    describe: 'Rows packed together at a time (TRL: the datasets.map batch)',
+  },
+  positionIds: {
+    kind: 'boolean',
+    default: false,
+    commands: RUN_ONLY,
+    group: PACK,
+    describe: 'With --packing: write position_ids restarting per sequence',
+  },
+  segmentIds: {
+    kind: 'boolean',
+    default: false,
+    commands: RUN_ONLY,
+    group: PACK,
+    describe: 'With --packing: attention_mask as segment ids 1, 2, 3, ... per sequence',
   },
   onError: {
     kind: 'string',

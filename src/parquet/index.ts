@@ -54,6 +54,8 @@ export interface ParquetSource {
   schema: Schema;
   rows: number;
   rowGroups: number;
+  /** Rows of each row group. */
+  rowGroupRows(): number[];
   /** Record batches of one row group, decoded in batches of `batchSize` rows. */
   readRowGroup(index: number, batchSize?: number): AsyncGenerator<RecordBatch>;
   close(): void;
@@ -88,6 +90,17 @@ export async function openParquet(path: string): Promise<ParquetSource> {
     schema,
     rows,
     rowGroups,
+    rowGroupRows: () => {
+      const m = file.metadata();
+      const out = Array.from({ length: rowGroups }, (_, g) => {
+        const rg = m.rowGroup(g);
+        const n = rg.numRows();
+        rg.free();
+        return n;
+      });
+      m.free();
+      return out;
+    },
     async *readRowGroup(index: number, batchSize = 1024) {
       const stream = (await file.stream({ rowGroups: [index], batchSize })) as ReadableStream<
         import('parquet-wasm').RecordBatch

@@ -5,6 +5,7 @@ import { padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape
 import type { LoadedTokenizer } from '../tokenize/index.js';
 import type { Conversation, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
 import type { PipelineOptions } from './options.js';
+import { truncatesBeforePacking } from './packing.js';
 import { inlineRenderer, type RenderContext, type Renderer, type RenderResult } from './renderers.js';
 
 /** What a run needs besides the options: the loaded tokenizer and the compiled template. */
@@ -42,7 +43,8 @@ export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
   const o = ctx.options;
   const padTokenId = o.padToken !== undefined ? ctx.tokenizer.engine.tokenToId(o.padToken) : ctx.tokenizer.padTokenId;
   return {
-    maxLength: o.maxLength,
+    // With packing, --max-length is the packed length: only bfd truncates rows to it.
+    maxLength: truncatesBeforePacking(o) ? o.maxLength : undefined,
     truncation: o.truncation,
     truncationSide: o.truncationSide ?? ctx.tokenizer.truncationSide,
     padding: o.padding,
@@ -89,6 +91,8 @@ export async function shapeRendered(
   const results: (Outcome<ShapedRow> | Encoded)[] = [];
   const texts: string[] = [];
   const pending: { slot: number; spans: Span[] }[] = [];
+  /** Tokens truncation cut off, by slot. */
+  const cut = new Map<number, number>();
   rendered.forEach((r, i) => {
     const row = rows[i]!;
     if ('reject' in r) {
@@ -110,6 +114,7 @@ export async function shapeRendered(
     const { slot, spans } = pending[k]!;
     const conv = rows[slot]!;
     const [from, to] = truncationWindow(enc.ids.length, shape);
+    if (to - from < enc.ids.length) cut.set(slot, enc.ids.length - (to - from));
     const ids = enc.ids.subarray(from, to);
     const locator = locatorOf(enc, spans.length);
     // The hf rule is applied after padding (its defects depend on the final row); overlap here.
@@ -127,11 +132,12 @@ export async function shapeRendered(
     encoded.map((e) => e.ids.length),
     shape,
   );
-  return results.map((r): Outcome<ShapedRow> => {
+  return results.map((r, slot): Outcome<ShapedRow> => {
     if (!('conv' in r)) return r;
     const { conv } = r;
     try {
       const row = padRow({ ref: conv.ref, index: conv.index, inputIds: r.ids, assistantMasks: r.mask }, target, shape);
+      if (cut.has(slot)) row.truncated = cut.get(slot);
       if (rule === 'hf') {
         const padLeft = shape.paddingSide === 'left' ? row.inputIds.length - r.ids.length : 0;
         applyMask(row, hfMaskWindow(r.locator, r.spans, r.window[0], r.window[1], padLeft, row.inputIds.length));

@@ -8,13 +8,15 @@ import { readResumePoint, writeDataset, type WriteOptions } from '../write/index
 import { TMP_DIR } from '../dataset/layout.js';
 import { loadManifest } from '../write/manifest.js';
 import { listColumn, readShardBatches } from '../dataset/read.js';
+import { PackStats, packStream } from '../pack/index.js';
 import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
+import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeRendered } from './process.js';
 import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
 import { RejectsFile } from './rejects.js';
-import { setupRun, type Setup } from './setup.js';
+import { setupRun, SetupError, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
 import { RunStats, type Summary } from './summary.js';
 
@@ -53,7 +55,10 @@ function fingerprintOptions(o: PipelineOptions): Record<string, unknown> {
 }
 
 /** Token counts of the shards an interrupted run completed (the ones `--resume` keeps), for the summary. */
-async function resumedTokens(outDir: string): Promise<{ tokens: number; trainable: number; padded: number }> {
+async function resumedTokens(
+  outDir: string,
+  stats?: PackStats,
+): Promise<{ tokens: number; trainable: number; padded: number }> {
   const t = { tokens: 0, trainable: 0, padded: 0 };
   const m = await loadManifest(outDir);
   for (const s of m?.shards ?? []) {
@@ -61,9 +66,17 @@ async function resumedTokens(outDir: string): Promise<{ tokens: number; trainabl
       const ids = listColumn(batch, 'input_ids');
       const att = listColumn(batch, 'attention_mask');
       const asm = listColumn(batch, 'assistant_masks');
+      const seq = listColumn(batch, 'seq_lengths');
       if (ids) t.padded += ids.offsets[ids.length]! - ids.offsets[0]!;
-      if (att) for (const v of att.values) t.tokens += v;
+      // Counted as "attended", so segment ids (1, 2, 3, …) count once per token too.
+      if (att) for (const v of att.values) t.tokens += v ? 1 : 0;
       if (asm) for (const v of asm.values) t.trainable += v;
+      if (stats && ids) {
+        for (let r = 0; r < ids.length; r++) {
+          const seqs = seq ? seq.offsets[r + 1]! - seq.offsets[r]! : 1;
+          stats.addBin(ids.offsets[r + 1]! - ids.offsets[r]!, seqs);
+        }
+      }
     }
   }
   return t;
@@ -71,8 +84,7 @@ async function resumedTokens(outDir: string): Promise<{ tokens: number; trainabl
 
 /** Raw lines of this shard (JSON left unparsed: workers parse it); rows before `range[0]` skipped. */
 async function* rawRows(o: PipelineOptions, range: [number, number]): AsyncGenerator<RawRow> {
-  for await (const raw of readRows(o.input, { parse: (text) => text })) {
-    if (raw.index < range[0]) continue;
+  for await (const raw of readRows(o.input, { parse: (text) => text, from: range[0] })) {
     if (raw.index >= range[1]) break;
     yield raw;
   }
@@ -85,6 +97,13 @@ async function* rawRows(o: PipelineOptions, range: [number, number]): AsyncGener
 export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuning: RunTuning = {}): Promise<Summary> {
   const started = performance.now();
   const outDir = resolve(o.output);
+  let pack;
+  try {
+    pack = packOptionsOf(o);
+  } catch (e) {
+    throw new SetupError((e as Error).message);
+  }
+  const packStats = pack ? new PackStats() : undefined;
   const setup: Setup = await setupRun(o);
   const workers = o.workers ?? defaultWorkers(setup.maskSource);
   if (setup.maskSource === 'infer') {
@@ -102,7 +121,8 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
   await ensureOutputDir(outDir);
   const resumePoint = o.resume ? await readResumePoint(outDir) : null;
   const from = Math.max(range[0], resumePoint?.nextIndex ?? 0);
-  const resumed = resumePoint ? await resumedTokens(outDir) : null;
+  const resumed = resumePoint ? await resumedTokens(outDir, packStats) : null;
+  let keptRejects = 0;
   const rejectsPath = join(outDir, 'rejects.jsonl');
   const stats = new RunStats();
   const seed = createHash('sha256')
@@ -118,6 +138,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     }
     const opened = await RejectsFile.open(rejectsPath, resumePoint ? resumePoint.nextIndex : undefined);
     rejects = opened.file;
+    keptRejects = opened.kept.length;
     for (const r of opened.kept) stats.rejected(r);
     const batchSize = o.padding === 'longest' ? o.batchSize : 128;
     const batches = chunk(rawRows(o, [from, range[1]]), batchSize);
@@ -129,7 +150,15 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     );
     let batchCount = 0;
     for await (const outcomes of processed) {
-      for (const r of outcomes) {
+      for (let r of outcomes) {
+        if (r.ok && pack && r.row.inputIds.length === 0) {
+          // TRL's bfd drops empty rows; here they are reported rather than lost silently.
+          const { ref, index } = r.row;
+          r = {
+            ok: false,
+            reject: { ref, index, reason: 'empty_row', message: 'no tokens: packing drops empty rows' },
+          };
+        }
         if (r.ok) {
           stats.written(r.row);
           yield r.row;
@@ -148,11 +177,17 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
 
   let result;
   try {
-    result = await writeDataset(shaped(), {
+    const rows = pack ? packStream(shaped(), pack, packStats) : shaped();
+    result = await writeDataset(rows, {
       ...tuning,
       outDir,
       format: o.format,
       labels: o.labels,
+      packed: pack && {
+        seqLengths: pack.strategy !== 'wrapped',
+        positionIds: pack.positionIds,
+        segmentIds: pack.segmentIds,
+      },
       overwrite: o.overwrite,
       resume: o.resume,
       fingerprintSeed: seed,
@@ -165,8 +200,11 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
   }
   await rejects!.close();
   if (result.resumedRows) {
-    stats.rowsIn += result.resumedRows;
-    stats.rowsWritten += result.resumedRows;
+    // Packed shards hold bins: the input rows they took are those below the resume point not rejected.
+    const inputRows = pack ? resumePoint!.nextIndex - range[0] - keptRejects : result.resumedRows;
+    if (packStats) packStats.rows += inputRows;
+    stats.rowsIn += inputRows;
+    stats.rowsWritten += inputRows;
     stats.tokens += resumed?.tokens ?? 0;
     stats.trainableTokens += resumed?.trainable ?? 0;
     stats.paddedTokens += resumed?.padded ?? 0;
@@ -205,6 +243,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     options: contentOptions(o),
   };
   if (result.resumedRows) summary.resumed_rows = result.resumedRows;
+  if (pack && packStats) summary.packing = packStats.summary(pack.strategy, pack.maxLength, pack.window!);
   await writeFile(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
 }

@@ -1,3 +1,4 @@
+import type { PackSummary } from '../pack/index.js';
 import type { RejectedRow, ShapedRow } from '../types.js';
 
 /** Counters of one run; `rows_in = rows_written + rows_rejected` always holds. */
@@ -54,7 +55,10 @@ export interface Summary {
   output: string;
   shards: number;
   fingerprint?: string;
+  /** Rows (packed rows, with packing) taken over from an interrupted run. */
   resumed_rows?: number;
+  /** With --packing: rows packed, bins, fill ratio, tokens dropped by bfd truncation, longest / shortest bin. */
+  packing?: PackSummary;
   tokenizer: { source: string; sha256: string; engine: string };
   template: { name: string; sha256: string; mask_source: string };
   options: Record<string, unknown>;

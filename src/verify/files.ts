@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
-import { featuresDict } from '../dataset/schema.js';
+import { featuresDict, layoutOfFeatures, type Layout } from '../dataset/schema.js';
 import { PARQUET_DIR, parquetShardName, shardName } from '../dataset/layout.js';
 import { datasetFormat, openShard, shardFiles } from '../dataset/read.js';
 
@@ -31,7 +31,7 @@ async function readJson(path: string, errors: string[]): Promise<Record<string, 
  * dataset_info.json: whether labels are expected comes from the first shard's columns, and
  * checkSchema then holds every shard's `huggingface` metadata to the chatshard features.
  */
-async function checkParquetFiles(dir: string, errors: string[]): Promise<{ files: string[]; labels: boolean } | null> {
+async function checkParquetFiles(dir: string, errors: string[]): Promise<Checked | null> {
   const files = await shardFiles(dir);
   files.forEach((f, i) => {
     const want = `${PARQUET_DIR}/${parquetShardName(i, files.length)}`;
@@ -39,15 +39,31 @@ async function checkParquetFiles(dir: string, errors: string[]): Promise<{ files
   });
   try {
     const first = await openShard(join(dir, files[0]!));
-    return { files, labels: first.schema.fields.some((f) => f.name === 'labels') };
+    const names = new Set(first.schema.fields.map((f) => f.name));
+    const att = first.schema.fields.find((f) => f.name === 'attention_mask')?.type.children?.[0]?.type as
+      { bitWidth?: number } | undefined;
+    const layout = {
+      labels: names.has('labels'),
+      seqLengths: names.has('seq_lengths'),
+      positionIds: names.has('position_ids'),
+      segmentIds: att?.bitWidth === 32,
+    };
+    return { files, labels: layout.labels, layout };
   } catch (e) {
     errors.push(`${files[0]}: cannot read: ${(e as Error).message}`);
     return null;
   }
 }
 
-/** Checks the layout files (state.json and dataset_info.json, or the Parquet names); returns shard files and whether labels are expected. */
-export async function checkFiles(dir: string, errors: string[]): Promise<{ files: string[]; labels: boolean } | null> {
+/** Shard files and the expected columns (labels, packing columns). */
+export interface Checked {
+  files: string[];
+  labels: boolean;
+  layout: Exclude<Layout, boolean>;
+}
+
+/** Checks the layout files (state.json and dataset_info.json, or the Parquet names); returns shard files and the expected columns. */
+export async function checkFiles(dir: string, errors: string[]): Promise<Checked | null> {
   try {
     if ((await datasetFormat(dir)) === 'parquet') return await checkParquetFiles(dir, errors);
   } catch (e) {
@@ -70,18 +86,20 @@ export async function checkFiles(dir: string, errors: string[]): Promise<{ files
   });
   if (typeof state._fingerprint !== 'string' || state._fingerprint === '')
     errors.push('state.json: _fingerprint must be a non-empty string');
-  const features = JSON.stringify(info.features);
-  const labels = features === JSON.stringify(featuresDict(true));
-  if (!labels && features !== JSON.stringify(featuresDict(false))) {
-    errors.push(`dataset_info.json: unexpected features ${features} (want the Sequence form of the chatshard columns)`);
+  const found = layoutOfFeatures(info.features);
+  if (!found) {
+    errors.push(
+      `dataset_info.json: unexpected features ${JSON.stringify(info.features)} (want the Sequence form of the chatshard columns)`,
+    );
   }
-  return { files, labels };
+  const layout = found ?? { labels: false };
+  return { files, labels: layout.labels, layout };
 }
 
 /** Checks one shard's schema against the expected columns; returns error strings. */
-export function checkSchema(file: string, schema: Schema, labels: boolean): string[] {
+export function checkSchema(file: string, schema: Schema, layout: Layout): string[] {
   const errs: string[] = [];
-  const want = featuresDict(labels) as Record<string, { feature: { dtype: string } }>;
+  const want = featuresDict(layout) as Record<string, { feature: { dtype: string } }>;
   const names = schema.fields.map((f) => f.name);
   if (names.join(',') !== Object.keys(want).join(',')) {
     errs.push(`${file}: columns [${names.join(', ')}], expected [${Object.keys(want).join(', ')}]`);

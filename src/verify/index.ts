@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkFiles, checkSchema } from './files.js';
 import { listColumn, openShard } from '../dataset/read.js';
+import { checkPackedRow } from './packed.js';
 import { checkBatchRow, type RowCheckState } from './rows.js';
 
 export { readDataset, countShardRows } from '../dataset/read.js';
@@ -42,15 +43,23 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
       try {
         if (await isFileFormat(path)) push(`${file}: Arrow IPC file format, expected stream format`);
         const reader = await openShard(path);
-        checkSchema(file, reader.schema, meta.labels).forEach(push);
+        checkSchema(file, reader.schema, meta.layout).forEach(push);
+        const packed = meta.layout.seqLengths || meta.layout.positionIds || meta.layout.segmentIds;
         for await (const batch of reader) {
           const ids = listColumn(batch, 'input_ids');
-          const att = listColumn(batch, 'attention_mask');
+          let att = listColumn(batch, 'attention_mask');
           const asm = listColumn(batch, 'assistant_masks');
           const lab = listColumn(batch, 'labels');
           if (!ids || !att || !asm) break; // already reported by checkSchema
+          const seg = meta.layout.segmentIds ? att : null;
+          // Segment ids stand for "attended": the 0/1 checks below run on that view.
+          if (seg) att = { ...seg, values: Int8Array.from(seg.values, (v) => (v > 0 ? 1 : 0)) };
+          const seq = meta.layout.seqLengths ? listColumn(batch, 'seq_lengths') : null;
+          const pos = meta.layout.positionIds ? listColumn(batch, 'position_ids') : null;
           for (let r = 0; r < batch.numRows; r++) {
-            checkBatchRow(r, `${file} row ${rows}`, { ids, att, asm, lab }, st).forEach(push);
+            const where = `${file} row ${rows}`;
+            checkBatchRow(r, where, { ids, att, asm, lab }, st).forEach(push);
+            if (packed) checkPackedRow(r, where, { ids, seg, seq, pos }).forEach(push);
             rows++;
           }
         }

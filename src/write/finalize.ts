@@ -19,6 +19,7 @@ import {
   stateJson,
   type OutputFormat,
 } from '../dataset/layout.js';
+import type { Layout } from '../dataset/schema.js';
 
 /** chatshard's Parquet shards in `OUT/data/` (empty when there is no such folder). */
 async function parquetShardsIn(outDir: string): Promise<string[]> {
@@ -77,7 +78,7 @@ export async function finalizeDataset(
   outDir: string,
   tmpShards: string[],
   fingerprint: string,
-  labels: boolean,
+  layout: Layout,
   format: OutputFormat = 'arrow',
 ): Promise<string[]> {
   if (format === 'parquet') return finalizeParquet(outDir, tmpShards);
@@ -95,7 +96,7 @@ export async function finalizeDataset(
     throw fsError('cannot clear old dataset files in', outDir, e);
   }
   // Written before the shards move, so a full disk here leaves the work area resumable.
-  await writeFileAtomic(join(outDir, INFO_JSON), infoJson(labels));
+  await writeFileAtomic(join(outDir, INFO_JSON), infoJson(layout));
   let moved = 0;
   try {
     for (; moved < n; moved++) await rename(join(tmp, tmpShards[moved]), join(outDir, finalNames[moved]));

@@ -23,6 +23,8 @@ export interface Manifest {
   labels: boolean;
   /** Absent in manifests written before Parquet output existed: arrow. */
   format?: OutputFormat;
+  /** Column names, recorded for packed runs (whose columns depend on more than labels). */
+  columns?: string[];
   shards: ManifestShard[];
 }
 
@@ -59,7 +61,9 @@ export async function loadManifest(outDir: string): Promise<Manifest | null> {
     if (size !== s.bytes) break;
     kept.push(s);
   }
-  return { version: 1, labels: m.labels !== false, format: m.format ?? 'arrow', shards: kept };
+  const out: Manifest = { version: 1, labels: m.labels !== false, format: m.format ?? 'arrow', shards: kept };
+  if (Array.isArray(m.columns)) out.columns = m.columns.map(String);
+  return out;
 }
 
 /** Rows covered by the manifest and the first input index not yet written. */

@@ -8,7 +8,7 @@ import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished } from './final
 import { makeFingerprint } from './fingerprint.js';
 import { fsError } from './fsutil.js';
 import { INFO_JSON, tmpShardName, type OutputFormat } from '../dataset/layout.js';
-import { featuresDict } from '../dataset/schema.js';
+import { layoutOfFeatures, type Layout } from '../dataset/schema.js';
 import { hashFile } from './shard.js';
 import type { WriteResult } from './writer.js';
 
@@ -21,17 +21,18 @@ async function partFeatures(dir: string, format: OutputFormat): Promise<unknown>
   return meta ? (JSON.parse(meta) as { info?: { features?: unknown } }).info?.features : undefined;
 }
 
-/** labels true/false from a part's features; throws for foreign layouts. */
-async function partLabels(dir: string, format: OutputFormat): Promise<boolean> {
-  const got = JSON.stringify(await partFeatures(dir, format));
-  if (got === JSON.stringify(featuresDict(true))) return true;
-  if (got === JSON.stringify(featuresDict(false))) return false;
-  throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${got}`);
+/** The column layout of a part from its features; throws for foreign layouts. */
+async function partLayout(dir: string, format: OutputFormat): Promise<Exclude<Layout, boolean>> {
+  const features = await partFeatures(dir, format);
+  const layout = layoutOfFeatures(features);
+  if (!layout) throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${JSON.stringify(features)}`);
+  return layout;
 }
 
 /**
  * Shards are copied (reflinked where the filesystem can), never moved, so the parts stay
  * valid; the output goes through the same work area + finalize steps as writeDataset.
+ * Packed parts are concatenated as they are: rows are never re-packed across parts.
  */
 export async function mergeDatasets(
   parts: string[],
@@ -44,9 +45,15 @@ export async function mergeDatasets(
   const formats = await Promise.all(dirs.map(datasetFormat));
   const format = formats[0]!;
   if (formats.some((f) => f !== format)) throw new Error('chatshard merge: some parts are Arrow and some Parquet');
-  const labelSet = new Set(await Promise.all(dirs.map((d) => partLabels(d, format))));
-  if (labelSet.size > 1) throw new Error('chatshard merge: some parts have a labels column and some do not');
-  const labels = [...labelSet][0];
+  const layouts = await Promise.all(dirs.map((d) => partLayout(d, format)));
+  if (new Set(layouts.map((l) => l.labels)).size > 1)
+    throw new Error('chatshard merge: some parts have a labels column and some do not');
+  if (new Set(layouts.map((l) => JSON.stringify(l))).size > 1)
+    throw new Error(
+      'chatshard merge: the parts have different columns (packed and unpacked, or other packing columns)',
+    );
+  const layout = layouts[0]!;
+  const labels = layout.labels;
   const sources: string[] = [];
   for (const d of dirs) for (const f of await shardFiles(d)) sources.push(join(d, f));
 
@@ -75,7 +82,7 @@ export async function mergeDatasets(
   // Seeded parts have content-derived fingerprints, so hashing them keeps merges reproducible.
   const partPrints = await Promise.all(dirs.map((d) => partFingerprint(d, format)));
   const fingerprint = makeFingerprint(opts.fingerprintSeed, partPrints, labels);
-  const shards = await finalizeDataset(out, names, fingerprint, labels, format);
+  const shards = await finalizeDataset(out, names, fingerprint, layout, format);
   return { outDir: out, shards, rows, fingerprint };
 }
 

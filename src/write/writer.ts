@@ -8,7 +8,7 @@ import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished, tmpDirExists }
 import { makeFingerprint } from './fingerprint.js';
 import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName, type OutputFormat } from '../dataset/layout.js';
 import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
-import { arrowSchema } from '../dataset/schema.js';
+import { arrowSchema, columnSpecs, type Layout } from '../dataset/schema.js';
 import { ParquetShardWriter } from './parquet-shard.js';
 import { ShardWriter, hashFile, type ShardSink } from './shard.js';
 
@@ -18,6 +18,8 @@ export interface WriteOptions {
   format?: OutputFormat;
   /** Write the `labels` column (default true). */
   labels?: boolean;
+  /** Packed-row columns (seq_lengths, position_ids, segment ids); `labels` still decides the labels column. */
+  packed?: { seqLengths?: boolean; positionIds?: boolean; segmentIds?: boolean };
   /** Rows per Arrow record batch (default 1000, like datasets). */
   rowsPerBatch?: number;
   /** Start a new shard before one would exceed this many bytes (default 500 MB, like datasets). */
@@ -58,6 +60,7 @@ async function openWorkArea(
   opts: WriteOptions,
   labels: boolean,
   format: OutputFormat,
+  columns: string[],
 ): Promise<Manifest> {
   await ensureDir(outDir);
   const prev = opts.resume ? await loadManifest(outDir) : null;
@@ -72,6 +75,12 @@ async function openWorkArea(
     if (prev.labels !== labels) {
       throw new Error(
         `chatshard write: cannot resume ${outDir}: it was started with labels=${prev.labels}, now labels=${labels}`,
+      );
+    }
+    const before = prev.columns ?? columns.slice(0, labels ? 4 : 3);
+    if (before.join(',') !== columns.join(',')) {
+      throw new Error(
+        `chatshard write: cannot resume ${outDir}: it was started with columns [${before.join(', ')}], now [${columns.join(', ')}]`,
       );
     }
     if ((prev.format ?? 'arrow') !== format) {
@@ -95,6 +104,7 @@ async function openWorkArea(
   }
   await freshTmpDir(outDir);
   const m: Manifest = { version: 1, labels, format, shards: [] };
+  if (opts.packed) m.columns = columns;
   await saveManifest(outDir, m);
   return m;
 }
@@ -108,21 +118,25 @@ async function openWorkArea(
 export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOptions): Promise<WriteResult> {
   const labels = opts.labels ?? true;
   const format = opts.format ?? 'arrow';
+  const layout: Layout = opts.packed ? { labels, ...opts.packed } : labels;
   const rowsPerBatch = positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!;
   const maxShardBytes = positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!;
   const rowsPerShard = positiveInt('rowsPerShard', opts.rowsPerShard, undefined);
   const outDir = resolve(opts.outDir);
   const tmp = join(outDir, TMP_DIR);
 
-  const manifest = await openWorkArea(outDir, opts, labels, format);
+  const columns = columnSpecs(layout).map((c) => c.name);
+  const manifest = await openWorkArea(outDir, opts, labels, format, columns);
   const resumed = resumePointOf(manifest);
   const skipBelow = manifest.shards.length > 0 ? resumed.nextIndex : -Infinity;
 
-  const schema = arrowSchema(labels);
-  const batch = new BatchBuilder(schema, labels);
+  const schema = arrowSchema(layout);
+  const batch = new BatchBuilder(schema, layout);
   let shard: ShardSink | null = null;
   let first = -1;
   let last = -1;
+  // Packed rows of one window stay in one shard, so a resumed run can restart at a window start.
+  let atBoundary = true;
 
   const closeShard = async (s: ShardSink) => {
     if (batch.length > 0) await s.write(batch.take());
@@ -151,18 +165,19 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
   try {
     for await (const row of rows) {
       if (row.index < skipBelow) continue;
-      checkRow(row, labels);
-      if (shard) {
+      checkRow(row, layout);
+      if (shard && atBoundary) {
         const s: ShardSink = shard;
         const pendingRows = s.rows + batch.length;
         const full =
           (rowsPerShard !== undefined && pendingRows >= rowsPerShard) ||
-          s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, labels) + EOS_BYTES >
+          s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, layout) + EOS_BYTES >
             maxShardBytes;
         if (full && pendingRows > 0) await closeShard(s);
       }
       shard ??= await openShard();
       batch.add(row);
+      atBoundary = row.packed ? row.packed.windowEnd : true;
       if (first < 0) first = row.index;
       last = row.index;
       if (batch.length >= rowsPerBatch) await shard.write(batch.take());
@@ -184,7 +199,7 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
     outDir,
     manifest.shards.map((s) => s.file),
     fingerprint,
-    labels,
+    layout,
     format,
   );
   const total = manifest.shards.reduce((n, s) => n + s.rows, 0);
