@@ -3,8 +3,11 @@ import type { Conversation, Span } from '../types.js';
 import { inferSpans } from './infer.js';
 import { selectTaggedSpans, type SelectOptions } from './select.js';
 
-/** Where spans come from: `{% generation %}` tags, inference, or tags when the template has them. */
-export type SpanSource = 'auto' | 'generation' | 'infer';
+/**
+ * Where spans come from: `{% generation %}` tags, inference, tags when the template has them, or
+ * `none` (no spans: the shape stage then trains every token).
+ */
+export type SpanSource = 'auto' | 'generation' | 'infer' | 'none';
 
 /** Whether `source` uses the template's generation tags for this template. */
 export function usesTags(source: SpanSource, template: CompiledTemplate): boolean {
@@ -26,6 +29,7 @@ export function renderWithSpans(
   source: SpanSource,
   select: SelectOptions,
 ): { text: string; spans: Span[] } {
+  if (source === 'none') return { text: renderConversation(conv, renderOpts).text, spans: [] };
   if (!usesTags(source, renderOpts.template)) return inferSpans(conv, renderOpts, select);
   const { text, spans } = renderConversation(conv, renderOpts);
   return { text, spans: selectTaggedSpans(spans, conv.messages, select) };

@@ -129,11 +129,12 @@ export const OPTIONS = {
   },
   masks: {
     kind: 'string',
-    choices: ['auto', 'generation', 'infer'],
+    choices: ['auto', 'generation', 'infer', 'none'],
     default: 'auto',
     commands: ALL,
     group: MASK,
-    describe: 'Spans from {% generation %} tags, inferred from the template, or auto (tags when the template has them)',
+    describe:
+      'Spans from {% generation %} tags, inferred from the template, auto (tags when the template has them), or none (ids only, every token trained)',
   },
   maskRule: {
     kind: 'string',

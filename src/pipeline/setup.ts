@@ -13,8 +13,8 @@ export class SetupError extends Error {
 export interface Setup extends ProcessContext {
   templateName: string;
   templateSha256: string;
-  /** Where masks come from: `generation` tags or `infer`red from prefix renders. */
-  maskSource: 'generation' | 'infer';
+  /** Where masks come from: `generation` tags, `infer`red from prefix renders, or `none` (every token). */
+  maskSource: 'generation' | 'infer' | 'none';
 }
 
 /** Load the tokenizer, resolve and compile the chat template, and check the options against them. */
@@ -54,7 +54,7 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
       `--masks generation: template ${resolved.name} has no {% generation %} blocks; use --masks infer or auto`,
     );
   }
-  const maskSource = usesTags(options.masks, template) ? 'generation' : 'infer';
+  const maskSource = options.masks === 'none' ? 'none' : usesTags(options.masks, template) ? 'generation' : 'infer';
   return {
     tokenizer,
     template,
