@@ -29,6 +29,7 @@ function yargsOption(s: OptionSpec): Options {
       o.coerce = (v: unknown) => (v === '' || v === true || v === 'true' ? true : v === 'false' ? false : v);
       break;
     default:
+      // string, json and role-map values arrive as text and are parsed by buildOptions.
       o.type = 'string';
   }
   if (s.choices) o.choices = [...s.choices];

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseRoleMap } from '../normalize/mapping.js';
 import { DEFAULTS, flagOf, keyOf, OPTIONS, type OptionSpec, type TableOptions } from './table.js';
 
 /** A usage problem: bad option value, unknown or missing option. The CLI exits 2 on it. */
@@ -93,8 +94,16 @@ function checkValue(key: string, spec: OptionSpec, v: unknown, wording: Wording)
     case 'boolean-or-string':
       if (typeof v !== 'boolean' && typeof v !== 'string') fail('true, false or a field name');
       return v;
+    case 'role-map':
+      try {
+        return parseRoleMap(v as string | Record<string, unknown>);
+      } catch (e) {
+        throw new UsageError(`${name}: ${(e as Error).message.replace(/^role-map: /, '')}`);
+      }
     case 'string':
       if (typeof v !== 'string') fail('a string');
+      // A field name or prompt given as an empty string is a mistake, not a choice.
+      if (v === '' && key.endsWith('Field')) fail('a non-empty field name');
       if (spec.choices && !spec.choices.includes(v as string)) {
         throw new UsageError(`${name} must be one of ${spec.choices.join(', ')}, got ${String(v)}`);
       }

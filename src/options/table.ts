@@ -11,7 +11,7 @@
 export type Command = 'run' | 'render' | 'inspect';
 
 /** How a value is read from a flag or a pipeline file. */
-export type Kind = 'boolean' | 'number' | 'string' | 'strings' | 'json' | 'boolean-or-string';
+export type Kind = 'boolean' | 'number' | 'string' | 'strings' | 'json' | 'boolean-or-string' | 'role-map';
 
 export interface OptionSpec {
   kind: Kind;
@@ -34,6 +34,7 @@ export interface OptionSpec {
 }
 
 const IO = 'Input and output:';
+const FIELDS = 'Input fields:';
 const TPL = 'Chat template:';
 const MASK = 'Masks and labels:';
 const SHAPE = 'Length and padding:';
@@ -73,11 +74,52 @@ export const OPTIONS = {
   },
   engine: {
     kind: 'string',
-    choices: ['native', 'js'],
-    default: 'native',
+    choices: ['auto', 'native', 'js'],
+    default: 'auto',
     commands: RUN_INSPECT,
     group: IO,
-    describe: 'Tokenizer engine: native (Rust tokenizers) or js (pure JavaScript)',
+    describe:
+      "Tokenizer engine: js (chatshard's own exact BPE), native (Rust tokenizers), auto (js when it supports the tokenizer, else native)",
+  },
+  messagesField: {
+    kind: 'string',
+    commands: ALL,
+    group: FIELDS,
+    defaultNote: 'messages, or ShareGPT conversations',
+    describe: 'Row field with the message list (Axolotl field_messages)',
+  },
+  roleField: {
+    kind: 'string',
+    commands: ALL,
+    group: FIELDS,
+    defaultNote: 'role; ShareGPT from',
+    describe: 'Message field with the role',
+  },
+  contentField: {
+    kind: 'string',
+    commands: ALL,
+    group: FIELDS,
+    defaultNote: 'content; ShareGPT value',
+    describe: 'Message field with the content',
+  },
+  roleMap: {
+    kind: 'role-map',
+    commands: ALL,
+    group: FIELDS,
+    describe: 'Role values to chat roles: human=user,bot=assistant or JSON (also Axolotl roles {"user":["human"]})',
+  },
+  toolsField: {
+    kind: 'string',
+    commands: ALL,
+    group: FIELDS,
+    defaultNote: 'tools',
+    describe: 'Row field with the tool list',
+  },
+  system: {
+    kind: 'string',
+    commands: ALL,
+    group: FIELDS,
+    describe: 'System prompt for rows without a system message',
   },
   chatTemplate: {
     kind: 'string',
@@ -348,7 +390,9 @@ type ValueOf<S> = S extends { choices: readonly (infer C)[] }
           ? Record<string, unknown>
           : S extends { kind: 'boolean-or-string' }
             ? boolean | string
-            : string;
+            : S extends { kind: 'role-map' }
+              ? Record<string, string>
+              : string;
 
 type Table = typeof OPTIONS;
 type WithDefault = { [K in keyof Table]: Table[K] extends { default: unknown } ? K : never }[keyof Table];
