@@ -58,7 +58,7 @@ describe('option table', () => {
       new UsageError('--padding max_length needs --max-length'),
     );
     expect(() => buildOptions({}, { ...base, masks: 'tags' as never })).toThrow(
-      new UsageError('--masks must be one of auto, generation, infer, got tags'),
+      new UsageError('--masks must be one of auto, generation, infer, none, got tags'),
     );
     expect(() => buildOptions({}, { input: ['x'], tokenizer: 't' })).toThrow(
       new UsageError('missing --output (folder)'),
@@ -76,7 +76,7 @@ describe('option table', () => {
     expect(o.maxLength).toBe(20);
     expect(o.padding).toBe('longest');
     expect(o.templateKwargs).toEqual({ enable_thinking: false });
-    expect(o.engine).toBe('native');
+    expect(o.engine).toBe('auto');
   });
 
   it('reads pipeline files with kebab or camel keys, resolving paths against the file', () => {
@@ -95,5 +95,20 @@ describe('option table', () => {
     expect(() => readPipelineFile(file)).toThrow(new UsageError(`pipeline file ${file}: unknown option "max_length"`));
     writeFileSync(file, 'input: x\n');
     expect(() => readPipelineFile(file)).toThrow(/is not JSON/);
+  });
+});
+
+describe('field-mapping options', () => {
+  it('parse role maps from FROM=TO text or JSON and reject empty field names', () => {
+    expect(buildOptions({}, { ...base, roleMap: 'human=user,gpt=assistant' as never }).roleMap).toEqual({
+      human: 'user',
+      gpt: 'assistant',
+    });
+    expect(() => buildOptions({}, { ...base, roleMap: 'human' as never })).toThrow(
+      new UsageError('--role-map: "human" is not FROM=TO'),
+    );
+    expect(() => buildOptions({}, { ...base, messagesField: '' })).toThrow(
+      new UsageError('--messages-field must be a non-empty field name, got ""'),
+    );
   });
 });
