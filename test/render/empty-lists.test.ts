@@ -9,9 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeRow } from '../../src/normalize/index.js';
-import { renderWithSpans, type ProcessContext } from '../../src/pipeline/process.js';
+import { renderOne, type RenderContext } from '../../src/pipeline/render-row.js';
 import { compileTemplate, renderConversation, TemplateError } from '../../src/render/index.js';
-import type { LoadedTokenizer } from '../../src/tokenize/index.js';
 import { testOptions } from '../helpers.js';
 
 const FIX = resolve(__dirname, '../fixtures/conformance');
@@ -62,8 +61,8 @@ describe('tools: [] / documents: [] through the row path', () => {
 });
 
 describe('tool_use template selection', () => {
-  const ctx: ProcessContext = {
-    tokenizer: { specialTokens: {} } as unknown as LoadedTokenizer,
+  const ctx: RenderContext = {
+    specialTokens: {},
     template: compileTemplate('default:{{ tools is none }}'),
     toolTemplate: compileTemplate('tool_use:{{ tools|length }}'),
     options: testOptions({ masks: 'none' }),
@@ -71,7 +70,9 @@ describe('tool_use template selection', () => {
   const render = (value: Record<string, unknown>) => {
     const row = normalizeRow({ ref: { file: 'rows.jsonl', line: 1 }, index: 0, value });
     if (!row.ok) throw new Error(row.reject.message);
-    return renderWithSpans(row.row, ctx).text;
+    const out = renderOne(row.row, ctx);
+    if ('reject' in out) throw new Error(out.reject.message);
+    return out.text;
   };
   const messages = [{ role: 'user', content: 'hi' }];
 
