@@ -95,6 +95,8 @@ export interface ShapedRow {
   labels: Int32Array;
   /** Set when the mask stops right before this special token (likely the end-of-turn marker). */
   unmaskedTurnEnd?: number;
+  /** Tokens truncation removed from this row (absent when none). */
+  truncatedTokens?: number;
 }
 
 /** A row that could not be processed; written to rejects.jsonl. */
@@ -105,6 +107,8 @@ export interface RejectedRow {
   reason: string;
   /** Human-readable detail. */
   message: string;
+  /** Set on an `empty_mask` row when truncation cut its trainable tokens away (tokens cut). */
+  truncatedTokens?: number;
 }
 
 /** Either a good row or a rejection, so the stream never loses a row. */

@@ -7,6 +7,19 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * Library messages name options as `camelCase` in backticks; on the command line they are flags.
+ *
+ * @example
+ *   cliWording('set one with `padToken`')   // → 'set one with --pad-token'
+ */
+export function cliWording(message: string): string {
+  return message.replace(
+    /`([a-z][A-Za-z]*)`/g,
+    (_, k: string) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase()),
+  );
+}
+
 const camel = (k: string) => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** Keys of a pipeline file whose values are paths, resolved against the file's folder. */

@@ -41,6 +41,8 @@ export interface PipelineOptions {
   onError: 'skip' | 'fail';
   /** Exit 1 when any row was rejected. */
   strict: boolean;
+  /** Fail the run (exit 1) when more than this share of the rows is rejected (0..1). */
+  maxRejectRatio: number;
   overwrite: boolean;
   resume: boolean;
   /** Render worker threads (0 = render on the main thread); default from `defaultWorkers`. */
@@ -68,6 +70,7 @@ export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> =
   keepEmpty: false,
   onError: 'skip',
   strict: false,
+  maxRejectRatio: 0.5,
   overwrite: false,
   resume: false,
   numShards: 1,

@@ -28,5 +28,8 @@ export function renderRawRow(raw: RawRow, ctx: ProcessContext): RenderResult {
   }
   const conv = normalizeRow(row);
   if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message } };
-  return renderOne(conv.row, ctx);
+  // The roles a row has, so the run can warn about a `rolesToTrain` role no row has.
+  const out = renderOne(conv.row, ctx) as Exclude<RenderResult, { reject: unknown }>;
+  out.roles = [...new Set(conv.row.messages.map((m) => String(m.role)))];
+  return out;
 }

@@ -9,8 +9,8 @@ import { renderOne, renderRawRow } from './render-row.js';
  * or a rejection from parsing / normalizing a raw line.
  */
 export type RenderResult =
-  | { text: string; spans: Span[] }
-  | { error: { name: string; message: string } }
+  | { text: string; spans: Span[]; roles?: string[] }
+  | { error: { name: string; message: string }; roles?: string[] }
   | { reject: { reason: string; message: string } };
 
 /** Renders batches; results in input order. */

@@ -4,10 +4,13 @@ import { expandInputs, openInput } from './sources.js';
 
 export { splitLines } from './lines.js';
 export { expandInputs, openInput, STDIN } from './sources.js';
+export { checkInputFile, formatOf, InputFormatError, type InputFormat } from './sniff.js';
 
 export interface ReadOptions {
   /** JSON parser; defaults to JSON.parse. The render stage may supply one that keeps `2.0` a float. */
   parse?: (text: string) => unknown;
+  /** Sees the raw bytes read from each file (compressed size for gzip), for progress displays. */
+  onBytes?: (n: number) => void;
 }
 
 /**
@@ -23,7 +26,7 @@ export async function* readRows(inputs: string[], opts: ReadOptions = {}): Async
   for (const file of files) {
     let lastLine = 0;
     try {
-      for await (const l of splitLines(openInput(file))) {
+      for await (const l of splitLines(openInput(file, opts.onBytes))) {
         lastLine = l.line;
         if (l.text !== undefined && l.text.trim() === '') continue;
         const ref = { file, line: l.line };

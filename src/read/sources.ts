@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { glob } from 'tinyglobby';
@@ -36,11 +37,30 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
   return files;
 }
 
-/** Open one input as a byte stream, gunzipping `.gz` files transparently. */
-export function openInput(file: string): AsyncIterable<Buffer> {
+/**
+ * Open one input as a byte stream, gunzipping gzip data (recognised by its magic bytes, whatever
+ * the file is called). `onBytes` sees the raw (compressed) bytes as they are read, for progress.
+ */
+export async function* openInput(file: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
   const raw = file === STDIN ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
-  if (!file.endsWith('.gz')) return raw as AsyncIterable<Buffer>;
+  const it = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  async function* counted(): AsyncGenerator<Buffer> {
+    onBytes?.(head.length);
+    yield head;
+    for (let n = await it.next(); !n.done; n = await it.next()) {
+      onBytes?.(n.value.length);
+      yield n.value;
+    }
+  }
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
+    yield* counted();
+    return;
+  }
+  const src = Readable.from(counted(), { objectMode: false });
   const gunzip = createGunzip();
-  raw.on('error', (e: Error) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  src.on('error', (e: Error) => gunzip.destroy(e));
+  yield* src.pipe(gunzip) as AsyncIterable<Buffer>;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { checkFiles, checkSchema } from './files.js';
 import { listColumn, openShard } from './read.js';
 import { checkBatchRow, type RowCheckState } from './rows.js';
+import { RUN_METADATA_KEY } from '../write/fingerprint.js';
 
 export { readDataset, countShardRows } from './read.js';
 export type { ReadRow } from './read.js';
@@ -16,6 +17,17 @@ export interface VerifyReport {
 }
 
 const MAX_ERRORS = 100;
+
+/** The run fingerprint in a shard's `chatshard` schema metadata, or null. */
+function runFingerprint(meta: string | undefined): string | null {
+  if (!meta) return null;
+  try {
+    const fp = (JSON.parse(meta) as { fingerprint?: unknown }).fingerprint;
+    return typeof fp === 'string' ? fp : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The IPC *file* format starts with ARROW1; datasets needs the stream format. */
 async function isFileFormat(path: string): Promise<boolean> {
@@ -37,12 +49,15 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
   let rows = 0;
   if (meta) {
     const st: RowCheckState = {};
+    /** Run fingerprint stamped in each shard (null: none), to check they all come from one run. */
+    const runs = new Map<string, string | null>();
     for (const file of meta.files) {
       const path = join(dir, file);
       try {
         if (await isFileFormat(path)) push(`${file}: Arrow IPC file format, expected stream format`);
         const reader = await openShard(path);
         checkSchema(file, reader.schema, meta.labels).forEach(push);
+        runs.set(file, runFingerprint(reader.schema.metadata.get(RUN_METADATA_KEY)));
         for await (const batch of reader) {
           const ids = listColumn(batch, 'input_ids');
           const att = listColumn(batch, 'attention_mask');
@@ -57,6 +72,15 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
       } catch (e) {
         push(`${file}: cannot read: ${(e as Error).message}`);
       }
+    }
+    const distinct = [...new Set(runs.values())];
+    if (distinct.length > 1) {
+      const first = [...runs][0]!;
+      const other = [...runs].find(([, fp]) => fp !== first[1])!;
+      push(
+        `shards come from different runs: ${first[0]} has run fingerprint ${first[1] ?? 'none'}, ` +
+          `${other[0]} has ${other[1] ?? 'none'} (tokenizer, template, options or input differ)`,
+      );
     }
   }
   if (dropped > 0) errors.push(`... and ${dropped} more errors`);

@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST, TMP_DIR } from './layout.js';
 import { writeFileAtomic } from './fsutil.js';
+import type { RunIdentity } from './fingerprint.js';
 
 export interface ManifestShard {
   file: string;
@@ -16,11 +17,16 @@ export interface ManifestShard {
   /** ShapedRow.index of the first and last row in the shard (-1 when empty). */
   firstIndex: number;
   lastIndex: number;
+  /** Rows of the shard that truncation shortened, and the tokens it cut (for a resumed run's summary). */
+  truncatedRows?: number;
+  truncatedTokens?: number;
 }
 
 export interface Manifest {
   version: 1;
   labels: boolean;
+  /** The run that wrote the shards; a resume with a different one is refused. */
+  run?: RunIdentity;
   shards: ManifestShard[];
 }
 
@@ -57,7 +63,7 @@ export async function loadManifest(outDir: string): Promise<Manifest | null> {
     if (size !== s.bytes) break;
     kept.push(s);
   }
-  return { version: 1, labels: m.labels !== false, shards: kept };
+  return { version: 1, labels: m.labels !== false, ...(m.run ? { run: m.run } : {}), shards: kept };
 }
 
 /** Rows covered by the manifest and the first input index not yet written. */

@@ -4,8 +4,11 @@ import { readdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ShapedRow } from '../types.js';
 import { BATCH_OVERHEAD, BatchBuilder, EOS_BYTES, checkRow, rowBytes } from './batch.js';
-import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished, tmpDirExists } from './finalize.js';
-import { makeFingerprint } from './fingerprint.js';
+import { Schema } from 'apache-arrow';
+import { finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
+import { identityChanges, makeFingerprint, RUN_METADATA_KEY, type RunIdentity } from './fingerprint.js';
+import { openOutputFolder } from './guard.js';
+import type { OutputLock } from './lock.js';
 import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName } from './layout.js';
 import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
 import { arrowSchema } from './schema.js';
@@ -27,6 +30,10 @@ export interface WriteOptions {
   overwrite?: boolean;
   /** Keep the completed shards of an interrupted run and append after them. */
   resume?: boolean;
+  /** The run's identity: recorded in the progress file (resume refuses another run) and in each shard. */
+  run?: RunIdentity;
+  /** The output folder's lock when the caller already holds it (see openOutputFolder). */
+  lock?: OutputLock;
 }
 
 export interface WriteResult {
@@ -49,21 +56,45 @@ function positiveInt(name: string, v: number | undefined, dflt: number | undefin
   return v;
 }
 
-/** Prepare the work area: resume from its manifest or start clean. */
-async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean): Promise<Manifest> {
-  await ensureDir(outDir);
-  const prev = opts.resume ? await loadManifest(outDir) : null;
-  if (prev && prev.shards.length > 0) {
+/**
+ * Prepare the work area: resume from its manifest or start clean. A work area without a single
+ * complete shard holds nothing worth keeping, so it never blocks a new run.
+ */
+async function openWorkArea(
+  outDir: string,
+  opts: WriteOptions,
+  labels: boolean,
+): Promise<{ manifest: Manifest; lock: OutputLock }> {
+  const lock = opts.lock ?? (await openOutputFolder(outDir));
+  try {
+    return { manifest: await prepareWorkArea(outDir, opts, labels), lock };
+  } catch (e) {
+    if (!opts.lock) await lock.release();
+    throw e;
+  }
+}
+
+async function prepareWorkArea(outDir: string, opts: WriteOptions, labels: boolean): Promise<Manifest> {
+  const prev = await loadManifest(outDir);
+  const unfinished = prev !== null && prev.shards.length > 0;
+  if (opts.resume && unfinished) {
     // Only a loadable dataset (state.json) conflicts; a dataset_info.json left by a failed
     // finalize is expected and gets replaced.
     if (!opts.overwrite && existsSync(join(outDir, STATE_JSON))) {
       throw new Error(
-        `chatshard write: ${outDir} already contains a dataset (state.json); pass overwrite to replace it`,
+        `chatshard write: ${outDir} already contains a dataset (state.json); pass \`overwrite\` to replace it`,
       );
     }
     if (prev.labels !== labels) {
       throw new Error(
         `chatshard write: cannot resume ${outDir}: it was started with labels=${prev.labels}, now labels=${labels}`,
+      );
+    }
+    const changed = identityChanges(prev.run, opts.run);
+    if (changed.length > 0) {
+      throw new Error(
+        `chatshard write: cannot resume ${outDir}: this run differs from the interrupted one in: ${changed.join(', ')}; ` +
+          'resume with the same options and input, or start over with `overwrite`',
       );
     }
     // Drop partial shards and anything the manifest does not vouch for.
@@ -75,15 +106,27 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
     return prev;
   }
   await refuseFinished(outDir, opts.overwrite);
-  if (!opts.resume && !opts.overwrite && (await tmpDirExists(outDir))) {
+  if (!opts.resume && !opts.overwrite && unfinished) {
     throw new Error(
-      `chatshard write: ${join(outDir, TMP_DIR)} holds an interrupted run; pass resume to continue it or overwrite to start over`,
+      `chatshard write: ${join(outDir, TMP_DIR)} holds an interrupted run; pass \`resume\` to continue it or \`overwrite\` to start over`,
     );
   }
   await freshTmpDir(outDir);
-  const m: Manifest = { version: 1, labels, shards: [] };
+  const m: Manifest = { version: 1, labels, ...(opts.run ? { run: opts.run } : {}), shards: [] };
   await saveManifest(outDir, m);
   return m;
+}
+
+/** The shard schema, stamped with the run's fingerprint and part when the caller gave one. */
+function shardSchema(labels: boolean, run: RunIdentity | undefined): Schema {
+  const base = arrowSchema(labels);
+  if (!run) return base;
+  const meta = new Map(base.metadata);
+  meta.set(
+    RUN_METADATA_KEY,
+    JSON.stringify({ fingerprint: run.fingerprint, ...(run.shard ? { shard: run.shard } : {}) }),
+  );
+  return new Schema(base.fields, meta);
 }
 
 /**
@@ -94,21 +137,40 @@ async function openWorkArea(outDir: string, opts: WriteOptions, labels: boolean)
  */
 export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOptions): Promise<WriteResult> {
   const labels = opts.labels ?? true;
-  const rowsPerBatch = positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!;
-  const maxShardBytes = positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!;
-  const rowsPerShard = positiveInt('rowsPerShard', opts.rowsPerShard, undefined);
+  // Checked before the folder is touched.
+  const knobs = {
+    rowsPerBatch: positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!,
+    maxShardBytes: positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!,
+    rowsPerShard: positiveInt('rowsPerShard', opts.rowsPerShard, undefined),
+  };
   const outDir = resolve(opts.outDir);
-  const tmp = join(outDir, TMP_DIR);
+  const { manifest, lock } = await openWorkArea(outDir, opts, labels);
+  try {
+    return await writeRows(rows, { ...opts, ...knobs, labels }, outDir, manifest, lock);
+  } finally {
+    if (!opts.lock) await lock.release();
+  }
+}
 
-  const manifest = await openWorkArea(outDir, opts, labels);
+async function writeRows(
+  rows: AsyncIterable<ShapedRow>,
+  opts: WriteOptions & { labels: boolean; rowsPerBatch: number; maxShardBytes: number },
+  outDir: string,
+  manifest: Manifest,
+  lock: OutputLock,
+): Promise<WriteResult> {
+  const { labels, rowsPerBatch, maxShardBytes, rowsPerShard } = opts;
+  const tmp = join(outDir, TMP_DIR);
   const resumed = resumePointOf(manifest);
   const skipBelow = manifest.shards.length > 0 ? resumed.nextIndex : -Infinity;
 
-  const schema = arrowSchema(labels);
+  const schema = shardSchema(labels, opts.run);
   const batch = new BatchBuilder(schema, labels);
   let shard: ShardWriter | null = null;
   let first = -1;
   let last = -1;
+  let truncatedRows = 0;
+  let truncatedTokens = 0;
 
   const closeShard = async (s: ShardWriter) => {
     if (batch.length > 0) await s.write(batch.take());
@@ -121,9 +183,11 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
       sha256: info.sha256,
       firstIndex: first,
       lastIndex: last,
+      ...(truncatedRows > 0 ? { truncatedRows, truncatedTokens } : {}),
     });
     await saveManifest(outDir, manifest);
     first = last = -1;
+    truncatedRows = truncatedTokens = 0;
   };
   const seeded = opts.fingerprintSeed !== undefined;
   const openShard = () => ShardWriter.create(join(tmp, tmpShardName(manifest.shards.length)), schema, seeded);
@@ -145,6 +209,10 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
       batch.add(row);
       if (first < 0) first = row.index;
       last = row.index;
+      if (row.truncatedTokens) {
+        truncatedRows++;
+        truncatedTokens += row.truncatedTokens;
+      }
       if (batch.length >= rowsPerBatch) await shard.write(batch.take());
     }
     if (shard) await closeShard(shard);
@@ -160,6 +228,8 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
     ? await Promise.all(manifest.shards.map((s) => s.sha256 ?? hashFile(join(tmp, s.file))))
     : [];
   const fingerprint = makeFingerprint(opts.fingerprintSeed, shardHashes, labels);
+  // A second writer that took over this folder (we were thought dead) must not be overwritten.
+  await lock.check();
   const shards = await finalizeDataset(
     outDir,
     manifest.shards.map((s) => s.file),
