@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 
 const [, , kase, data, tokDir, templatePath, maxRowsArg] = process.argv;
 const maxRows = maxRowsArg ? Number(maxRowsArg) : Infinity;
-const lib = await import('../dist/index.js');
+const lib = await import('../dist/stages.js');
 const templateSrc = readFileSync(templatePath, 'utf8');
 
 async function* rows() {

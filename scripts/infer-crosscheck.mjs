@@ -22,7 +22,7 @@ import {
   loadTokenizer,
   normalizeRow,
   MaskInferenceError,
-} from '../dist/index.js';
+} from '../dist/stages.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);

@@ -95,8 +95,24 @@ export interface ShapedRow {
   labels: Int32Array;
   /** Set when the mask stops right before this special token (likely the end-of-turn marker). */
   unmaskedTurnEnd?: number;
-  /** Tokens truncation removed from this row (absent when none). */
-  truncatedTokens?: number;
+  /** Tokens cut off by truncation (set when any were). */
+  truncated?: number;
+  /** Set on packed rows (stage pack). */
+  packed?: PackedInfo;
+}
+
+/** Sequence boundaries of a packed row and the extra columns derived from them. */
+export interface PackedInfo {
+  /** Tokens of each sequence packed into the row (TRL's `seq_lengths`). */
+  seqLengths: Int32Array;
+  /** Write `seq_lengths` (TRL writes it for bfd / bfd_split, not for wrapped). */
+  writeSeqLengths: boolean;
+  /** `position_ids` restarting at 0 at every sequence, when asked for. */
+  positionIds?: Int32Array;
+  /** Segment ids 1, 2, 3, … per sequence, written as `attention_mask` when present. */
+  segmentIds?: Int32Array;
+  /** Last packed row of its window: shards end only here, so a resumed run restarts at a window start. */
+  windowEnd: boolean;
 }
 
 /** A row that could not be processed; written to rejects.jsonl. */

@@ -53,7 +53,8 @@ function renderFailure(conv: { ref: SourceRef; index: number }, err: { name: str
       : err.name === 'MaskInferenceError'
         ? 'mask_inference'
         : 'template_error';
-  return rejectOf(conv, reason, err.message);
+  // A template error keeps Python's exception class (`TypeError: ...`), the line users search for.
+  return rejectOf(conv, reason, reason === 'template_error' ? `${err.name}: ${err.message}` : err.message);
 }
 
 export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
@@ -173,7 +174,7 @@ export async function shapeRendered(
       if (!ctx.options.keepEmpty && !row.assistantMasks.includes(1)) {
         return { ok: false, reject: emptyMask(conv, r.cut, r.spans.length > 0) };
       }
-      if (r.cut > 0) row.truncatedTokens = r.cut;
+      if (r.cut > 0) row.truncated = r.cut;
       const eot = unmaskedTurnEnd(row.inputIds, row.assistantMasks, special);
       if (eot !== undefined) row.unmaskedTurnEnd = eot;
       return { ok: true, row };

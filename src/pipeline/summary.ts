@@ -33,9 +33,9 @@ export class RunStats {
     this.tokens += tokens;
     this.trainableTokens += trained;
     this.paddedTokens += row.inputIds.length;
-    if (row.truncatedTokens) {
+    if (row.truncated) {
       this.truncatedRows++;
-      this.truncatedTokens += row.truncatedTokens;
+      this.truncatedTokens += row.truncated;
     }
     if (row.unmaskedTurnEnd !== undefined) {
       this.unmaskedTurnEnds.set(row.unmaskedTurnEnd, (this.unmaskedTurnEnds.get(row.unmaskedTurnEnd) ?? 0) + 1);

@@ -1,16 +1,20 @@
 /**
  * Errors raised while compiling or rendering a chat template.
  *
- * `pyType` carries the Python exception class Jinja2/transformers would raise
- * (TemplateError, UndefinedError, TypeError, SecurityError, TemplateSyntaxError, ...)
- * so reports can say `<pyType>: <message>` like the goldens do.
+ * `pyType` is the Python exception class Jinja2/transformers raises for the same template and input
+ * (TypeError, UndefinedError, TemplateSyntaxError, ValueError, SecurityError, ...), and it is also the
+ * error's `name`, so `${e.name}: ${e.message}` prints the line Python prints, e.g.
+ * `TypeError: can only concatenate str (not "list") to str`. Syntax errors keep their template line in
+ * `lineno` (Python keeps it out of the message too).
  */
 export class TemplateError extends Error {
   readonly pyType: string;
-  constructor(message: string, pyType = 'TemplateError') {
+  readonly lineno: number | undefined;
+  constructor(message: string, pyType = 'TemplateError', lineno?: number) {
     super(message);
-    this.name = 'TemplateError';
+    this.name = pyType;
     this.pyType = pyType;
+    this.lineno = lineno;
   }
 }
 

@@ -209,9 +209,9 @@ async function writeRows(
       batch.add(row);
       if (first < 0) first = row.index;
       last = row.index;
-      if (row.truncatedTokens) {
+      if (row.truncated) {
         truncatedRows++;
-        truncatedTokens += row.truncatedTokens;
+        truncatedTokens += row.truncated;
       }
       if (batch.length >= rowsPerBatch) await shard.write(batch.take());
     }

@@ -85,10 +85,13 @@ describe('conformance fixtures (curated families)', () => {
 
 describe.skipIf(!existsSync(join(CORPUS, 'golden')))('full shared corpus', () => {
   it('matches ≥ 99.5 % of goldens', async () => {
-    const { total, matched, mismatches } = await runCorpus(CORPUS, { api });
+    const { total, matched, mismatches, errors } = await runCorpus(CORPUS, { api });
     const rate = (100 * matched) / total;
     if (mismatches.length) console.log(mismatches.slice(0, 20));
     expect(total).toBeGreaterThan(4000);
     expect(rate).toBeGreaterThanOrEqual(99.5);
+    // Every error golden: Python's exception type and message exactly, or a listed, explained difference.
+    expect(errors.total).toBeGreaterThan(500);
+    expect(errors.exact + errors.known).toBe(errors.total);
   });
 });

@@ -1,11 +1,12 @@
-import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, copyFileSync } from 'node:fs';
+import { describe, expect, it, beforeAll, afterAll, afterEach } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, rmSync, copyFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { loadTokenizer } from '../../src/tokenize/index.js';
 import { collectSpecialTokens } from '../../src/tokenize/special-tokens.js';
+import { ensureHubSnapshot, hubCacheDir } from '../../src/tokenize/hub.js';
 import { codePointToUtf16Table, flattenOffsets } from '../../src/tokenize/offsets.js';
 import { tokenizerDir } from './fixtures.js';
 
@@ -76,33 +77,71 @@ describe('loadTokenizer: files', () => {
   });
 });
 
-describe('loadTokenizer: hub ids', () => {
+describe('loadTokenizer: hub ids (Hugging Face cache layout, no network)', () => {
   const saved = { ...process.env };
-  afterAll(() => {
-    process.env = saved;
+  afterEach(() => {
+    process.env = { ...saved };
   });
+  const COMMIT = 'a'.repeat(40);
 
-  it('gives a clear error when the Hub is unreachable', async () => {
-    process.env.CHATSHARD_CACHE = join(tmp, 'cache-offline');
-    process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
-    await expect(loadTokenizer('some-org/some-model')).rejects.toThrow(
-      /cannot download tokenizer "some-org\/some-model".*offline/i,
-    );
-  });
+  /** A cache laid out as Python's huggingface_hub writes it: refs/main -> snapshots/<commit>/ -> blobs. */
+  function fakeCache(name: string): string {
+    const home = join(tmp, name);
+    const repo = join(home, 'hub', 'models--org--model');
+    mkdirSync(join(repo, 'refs'), { recursive: true });
+    mkdirSync(join(repo, 'blobs'), { recursive: true });
+    mkdirSync(join(repo, 'snapshots', COMMIT), { recursive: true });
+    writeFileSync(join(repo, 'refs', 'main'), COMMIT);
+    for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
+      const blob = join(repo, 'blobs', createHash('sha256').update(f).digest('hex'));
+      copyFileSync(join(SRC, f), blob);
+      symlinkSync(blob, join(repo, 'snapshots', COMMIT, f));
+    }
+    return home;
+  }
 
-  it('uses a complete cached snapshot without network', async () => {
-    const cache = join(tmp, 'cache-hit');
-    process.env.CHATSHARD_CACHE = cache;
-    process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
-    const dir = join(cache, 'org', 'model');
-    mkdirSync(dir, { recursive: true });
-    copyFileSync(join(SRC, 'tokenizer.json'), join(dir, 'tokenizer.json'));
-    copyFileSync(join(SRC, 'tokenizer_config.json'), join(dir, 'tokenizer_config.json'));
-    writeFileSync(join(dir, '.chatshard-complete'), 'x');
+  it('reads a snapshot from HF_HOME/hub with HF_HUB_OFFLINE=1 (refs/main and a commit hash)', async () => {
+    const home = fakeCache('hf-home');
+    process.env.HF_HOME = home;
+    delete process.env.HF_HUB_CACHE;
+    delete process.env.HUGGINGFACE_HUB_CACHE;
+    process.env.HF_HUB_OFFLINE = '1';
+    const dir = join(home, 'hub', 'models--org--model', 'snapshots', COMMIT);
     const tok = await loadTokenizer('org/model');
     expect(tok.source).toBe('org/model');
     expect(tok.dir).toBe(dir);
     expect(tok.specialTokens.bos_token).toBe('<s>');
+    expect(await ensureHubSnapshot('org/model', COMMIT)).toBe(dir);
+  });
+
+  it('HF_HUB_CACHE overrides HF_HOME', async () => {
+    const home = fakeCache('hf-cache');
+    process.env.HF_HOME = join(tmp, 'elsewhere');
+    process.env.HF_HUB_CACHE = join(home, 'hub');
+    process.env.HF_HUB_OFFLINE = 'true';
+    expect(hubCacheDir()).toBe(join(home, 'hub'));
+    expect(await ensureHubSnapshot('org/model')).toBe(join(home, 'hub', 'models--org--model', 'snapshots', COMMIT));
+  });
+
+  it('offline and not cached: names the cache and the id', async () => {
+    process.env.HF_HOME = join(tmp, 'empty-home');
+    delete process.env.HF_HUB_CACHE;
+    process.env.HF_HUB_OFFLINE = '1';
+    await expect(loadTokenizer('org/missing')).rejects.toThrow(
+      /"org\/missing" \(revision main\) is not in the Hugging Face cache .*empty-home.hub and HF_HUB_OFFLINE is set/,
+    );
+  });
+
+  it('an unreachable Hub falls back to the cache, else says so', async () => {
+    const home = fakeCache('hf-fallback');
+    process.env.HF_HOME = home;
+    delete process.env.HF_HUB_CACHE;
+    delete process.env.HF_HUB_OFFLINE;
+    process.env.HF_ENDPOINT = 'http://127.0.0.1:9';
+    expect(await ensureHubSnapshot('org/model')).toBe(join(home, 'hub', 'models--org--model', 'snapshots', COMMIT));
+    await expect(loadTokenizer('some-org/some-model')).rejects.toThrow(
+      /cannot download tokenizer "some-org\/some-model".*not in the Hugging Face cache.*offline/,
+    );
   });
 });
 

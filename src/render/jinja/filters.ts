@@ -75,13 +75,16 @@ function sortKey(v: unknown, caseSensitive: boolean): unknown {
 }
 
 /** Python's stable sorted() with a key function. */
+/**
+ * Python's sorted(): like CPython, a reverse sort reverses, sorts forward (stable) and reverses back,
+ * so equal keys keep their order and a mixed-type TypeError names the operands Python names
+ * (both engines' timsorts compare the later element against the earlier one first).
+ */
 function pySorted<T>(items: T[], key: (x: T) => unknown, reverse: boolean): T[] {
-  const decorated = items.map((x, i) => ({ k: key(x), i, x }));
-  decorated.sort((a, b) => {
-    const c = pyCompare(a.k, b.k);
-    if (c !== 0) return reverse ? -c : c;
-    return a.i - b.i;
-  });
+  const decorated = items.map((x) => ({ k: key(x), x }));
+  if (reverse) decorated.reverse();
+  decorated.sort((a, b) => pyCompare(a.k, b.k));
+  if (reverse) decorated.reverse();
   return decorated.map((d) => d.x);
 }
 
@@ -435,7 +438,7 @@ const table: Record<string, FilterFn> = {
   round: (_i, v, a, k) => {
     const prec = numVal(arg(a, k, 0, 'precision', 0));
     const method = pyStr(arg(a, k, 1, 'method', 'common'));
-    if (v instanceof Undef) v.fail();
+    // Python's round() on an Undefined finds no __round__ (a TypeError, not an UndefinedError).
     if (!isNumber(v)) throw pyError('TypeError', `type ${typeName(v)} doesn't define __round__ method`);
     const x = numVal(v);
     if (method === 'common') return isFloat(v) ? mkFloat(pyRound(x, prec)) : x;

@@ -247,13 +247,11 @@ export function strFormat(
       const [, head = '', path = '', conv, spec = ''] = m;
       let v: unknown;
       if (head === '') {
-        if (auto >= args.length)
-          throw pyError('IndexError', `Replacement index ${auto} out of range for positional args tuple`);
+        if (auto >= args.length) throw pyError('IndexError', 'tuple index out of range'); // the sandbox formats with string.Formatter
         v = args[auto++];
       } else if (/^\d+$/.test(head)) {
         const n = Number(head);
-        if (n >= args.length)
-          throw pyError('IndexError', `Replacement index ${n} out of range for positional args tuple`);
+        if (n >= args.length) throw pyError('IndexError', 'tuple index out of range');
         v = args[n];
       } else {
         if (!kwargs || !(head in kwargs)) throw pyError('KeyError', `'${head}'`);

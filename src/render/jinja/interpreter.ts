@@ -43,6 +43,7 @@ import {
   numVal,
   pyCompare,
   pyEq,
+  pyRepr,
   pyStr,
   strOf,
   truthy,
@@ -421,7 +422,7 @@ export class Interpreter {
         if (def.usesCaller) {
           const c = kw['caller'];
           delete kw['caller'];
-          sc.set('caller', c === undefined ? UNDEF : c);
+          sc.set('caller', c === undefined ? new Undef('No caller defined') : c);
         }
         if (def.usesKwargs) sc.set('kwargs', new Map(Object.entries(kw)));
         else {
@@ -603,7 +604,7 @@ export class Interpreter {
     if (fn instanceof Undef) fn.fail();
     if (fn instanceof LoopCtx) {
       if (!fn.recurse)
-        throw pyError('TypeError', "Tried to call non recursive loop. Maybe you forgot the 'recursive' modifier.");
+        throw pyError('TypeError', "The loop must have the 'recursive' marker to be called recursively.");
       return fn.recurse(args[0]);
     }
     if (fn instanceof Joiner) {
@@ -722,9 +723,9 @@ export class Interpreter {
       if (typeof key === 'number' && Number.isInteger(key)) {
         const i = key < 0 ? obj.length + key : key;
         if (i >= 0 && i < obj.length) return obj[i];
-        return new Undef(`'${typeName(obj)} object' has no element ${key}`);
+        return new Undef(noElement(obj, key));
       }
-      if (typeof key === 'boolean') return obj[key ? 1 : 0] ?? new Undef('index out of range');
+      if (typeof key === 'boolean') return obj[key ? 1 : 0] ?? new Undef(noElement(obj, key));
     } else if (typeof obj === 'string' || obj instanceof Markup) {
       const s = typeof obj === 'string' ? obj : obj.s;
       if (typeof key === 'number' && Number.isInteger(key)) {
@@ -732,13 +733,13 @@ export class Interpreter {
         const n = arr ? arr.length : s.length;
         const i = key < 0 ? n + key : key;
         if (i >= 0 && i < n) return arr ? arr[i] : s[i];
-        return new Undef(`'str object' has no element ${key}`);
+        return new Undef(noElement(obj, key));
       }
     } else if (obj instanceof LoopCtx || obj instanceof Namespace) {
       if (typeof key === 'string') return this.getAttr(obj, key);
     }
     if (typeof key === 'string' || key instanceof Markup) return this.getAttr(obj, strOf(key)!);
-    return new Undef(`'${obj === null ? 'None' : typeName(obj) + ' object'}' has no attribute '${pyStr(key)}'`);
+    return new Undef(noElement(obj, key));
   }
 
   private slice(obj: unknown, s: Expr & { k: 'Slice' }, sc: Scope): unknown {
@@ -819,6 +820,11 @@ export class Interpreter {
       if ((as !== null || Array.isArray(a)) && bn && !isFloat(b)) return this.repeat(a, numVal(b));
       const bs = strOf(b);
       if ((bs !== null || Array.isArray(b)) && an && !isFloat(a)) return this.repeat(b, numVal(a));
+      // Python's sequence repeat refuses any non-int count with its own message.
+      if (as !== null || Array.isArray(a))
+        throw pyError('TypeError', `can't multiply sequence by non-int of type '${typeName(b)}'`);
+      if (bs !== null || Array.isArray(b))
+        throw pyError('TypeError', `can't multiply sequence by non-int of type '${typeName(a)}'`);
     }
     if (op === '%' && as !== null) {
       const r = percentFormat(as, b, a instanceof Markup);
@@ -950,67 +956,82 @@ function makeGlobals(it: Interpreter): Map<string, unknown> {
   const g = new Map<string, unknown>();
   g.set(
     'range',
-    new PyCallable('range', (args) => {
-      if (args.length === 0) throw pyError('TypeError', 'range expected at least 1 argument, got 0');
-      let start = 0;
-      let stop: number;
-      let step = 1;
-      if (args.length === 1) stop = toIndex(args[0]);
-      else {
-        start = toIndex(args[0]);
-        stop = toIndex(args[1]);
-        if (args.length > 2) step = toIndex(args[2]);
-      }
-      if (step === 0) throw pyError('ValueError', 'range() arg 3 must not be zero');
-      const n = Math.max(0, Math.ceil((stop - start) / step));
-      if (n > MAX_RANGE) {
-        throw pyError(
-          'OverflowError',
-          `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`,
-        );
-      }
-      const out = new Array<number>(n);
-      for (let i = 0; i < n; i++) out[i] = start + i * step;
-      (out as unknown as Record<symbol, number[]>)[RANGE] = [start, stop, step];
-      return out;
-    }),
+    new PyCallable(
+      'range',
+      (args) => {
+        if (args.length === 0) throw pyError('TypeError', 'range expected at least 1 argument, got 0');
+        let start = 0;
+        let stop: number;
+        let step = 1;
+        if (args.length === 1) stop = toIndex(args[0]);
+        else {
+          start = toIndex(args[0]);
+          stop = toIndex(args[1]);
+          if (args.length > 2) step = toIndex(args[2]);
+        }
+        if (step === 0) throw pyError('ValueError', 'range() arg 3 must not be zero');
+        const n = Math.max(0, Math.ceil((stop - start) / step));
+        if (n > MAX_RANGE) {
+          throw pyError(
+            'OverflowError',
+            `Range too big. The sandbox blocks ranges larger than MAX_RANGE (${MAX_RANGE}).`,
+          );
+        }
+        const out = new Array<number>(n);
+        for (let i = 0; i < n; i++) out[i] = start + i * step;
+        (out as unknown as Record<symbol, number[]>)[RANGE] = [start, stop, step];
+        return out;
+      },
+      'class',
+    ),
   );
   g.set(
     'namespace',
-    new PyCallable('namespace', (args, kwargs) => {
-      const ns = new Namespace();
-      for (const a of args) {
-        if (isDict(a))
-          for (const [k, v] of a instanceof Map ? a.entries() : Object.entries(a)) ns.vars.set(String(k), v);
-        else if (Array.isArray(a))
-          for (const pair of a) {
-            const p = iterate(pair);
-            ns.vars.set(pyStr(p[0]), p[1]);
-          }
-        else throw pyError('TypeError', `'${typeName(a)}' object is not iterable`);
-      }
-      if (kwargs) for (const k of Object.keys(kwargs)) ns.vars.set(k, kwargs[k]);
-      return ns;
-    }),
+    new PyCallable(
+      'jinja2.utils.Namespace',
+      (args, kwargs) => {
+        const ns = new Namespace();
+        for (const a of args) {
+          if (isDict(a))
+            for (const [k, v] of a instanceof Map ? a.entries() : Object.entries(a)) ns.vars.set(String(k), v);
+          else if (Array.isArray(a))
+            for (const pair of a) {
+              const p = iterate(pair);
+              ns.vars.set(pyStr(p[0]), p[1]);
+            }
+          else throw pyError('TypeError', `'${typeName(a)}' object is not iterable`);
+        }
+        if (kwargs) for (const k of Object.keys(kwargs)) ns.vars.set(k, kwargs[k]);
+        return ns;
+      },
+      'class',
+    ),
   );
   g.set(
     'dict',
-    new PyCallable('dict', (args, kwargs) => {
-      const m = new Map<unknown, unknown>();
-      for (const a of args) {
-        if (isDict(a)) for (const [k, v] of a instanceof Map ? a.entries() : Object.entries(a)) m.set(k, v);
-        else
-          for (const pair of iterate(a)) {
-            const p = iterate(pair);
-            m.set(normDictKey(p[0]), p[1]);
-          }
-      }
-      if (kwargs) for (const k of Object.keys(kwargs)) m.set(k, kwargs[k]);
-      return m;
-    }),
+    new PyCallable(
+      'dict',
+      (args, kwargs) => {
+        const m = new Map<unknown, unknown>();
+        for (const a of args) {
+          if (isDict(a)) for (const [k, v] of a instanceof Map ? a.entries() : Object.entries(a)) m.set(k, v);
+          else
+            for (const pair of iterate(a)) {
+              const p = iterate(pair);
+              m.set(normDictKey(p[0]), p[1]);
+            }
+        }
+        if (kwargs) for (const k of Object.keys(kwargs)) m.set(k, kwargs[k]);
+        return m;
+      },
+      'class',
+    ),
   );
-  g.set('cycler', new PyCallable('cycler', (args) => it.makeCycler(args)));
-  g.set('joiner', new PyCallable('joiner', (args, kw) => it.makeJoiner(args[0] ?? kw?.['sep'] ?? ', ')));
+  g.set('cycler', new PyCallable('jinja2.utils.Cycler', (args) => it.makeCycler(args), 'class'));
+  g.set(
+    'joiner',
+    new PyCallable('jinja2.utils.Joiner', (args, kw) => it.makeJoiner(args[0] ?? kw?.['sep'] ?? ', '), 'class'),
+  );
   g.set('lipsum', new PyCallable('lipsum', () => 'Lorem ipsum dolor sit amet, consectetur adipiscing elit.'));
   g.set(
     'raise_exception',
@@ -1129,3 +1150,12 @@ export function strftime(d: Date, fmt: string): string {
 }
 
 export { Cycler, Joiner };
+
+/**
+ * Jinja2's Undefined hint for a failed `obj[key]` with a non-string key: `{object_type_repr(obj)} has
+ * no element {key!r}` (no quotes around the type, unlike the attribute hint).
+ */
+function noElement(obj: unknown, key: unknown): string {
+  const type = obj === null ? 'None' : obj instanceof Markup ? 'markupsafe.Markup object' : `${typeName(obj)} object`;
+  return `${type} has no element ${pyRepr(key)}`;
+}

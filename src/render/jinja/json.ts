@@ -8,16 +8,7 @@
  *   with a fraction or exponent as floats (`2.0` stays a float and prints "2.0").
  */
 import { pyError } from '../errors.js';
-import {
-  Markup,
-  PyFloat,
-  SpannedStr,
-  floatRepr,
-  isDict,
-  isPlainObject,
-  pyCompare,
-  typeName,
-} from './values.js';
+import { Markup, PyFloat, SpannedStr, floatRepr, isDict, isPlainObject, pyCompare, typeName } from './values.js';
 
 export interface DumpsOptions {
   indent?: number | string | null;

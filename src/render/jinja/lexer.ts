@@ -36,7 +36,7 @@ const ONLY_WS_RE = /^\s+$/;
 const OPEN_FOR: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
 
 function syntaxError(msg: string, line: number): TemplateError {
-  return new TemplateError(`${msg} (line ${line})`, 'TemplateSyntaxError');
+  return new TemplateError(msg, 'TemplateSyntaxError', line);
 }
 
 function countNl(s: string): number {

@@ -7,7 +7,7 @@
 import { TemplateError } from '../errors.js';
 import type { BinOp, CmpOp, Expr, KwArg, MacroDef, Stmt, Target } from './ast.js';
 import { tokenize, type Token } from './lexer.js';
-import { PyFloat } from './values.js';
+import { PyFloat, strRepr } from './values.js';
 
 const CMP_OPS: Record<string, CmpOp> = { '==': 'eq', '!=': 'ne', '<': 'lt', '<=': 'lteq', '>': 'gt', '>=': 'gteq' };
 const PRIMARY_START = new Set(['name', 'string', 'int', 'float']);
@@ -21,6 +21,9 @@ class Parser {
   /** Name sets of the macros being parsed (for caller/varargs/kwargs detection). */
   private nameSinks: Set<string>[] = [];
   private loopDepth = 0;
+  /** Jinja's `_end_token_stack` / `_tag_stack`, for its end-of-template and unknown-tag messages. */
+  private endStack: string[][] = [];
+  private tagStack: string[] = [];
 
   constructor(private readonly toks: Token[]) {}
 
@@ -36,7 +39,28 @@ class Parser {
     return t;
   }
   private fail(msg: string, tok: Token = this.cur): never {
-    throw new TemplateError(`${msg} (line ${tok.line})`, 'TemplateSyntaxError');
+    throw new TemplateError(msg, 'TemplateSyntaxError', tok.line);
+  }
+  /** Jinja's TokenStream.expect message for a missing token described as `want`. */
+  private failExpected(want: string): never {
+    if (this.cur.t === 'eof') this.fail(`unexpected end of template, expected ${strRepr(want)}.`);
+    this.fail(`expected token ${strRepr(want)}, got ${strRepr(describe(this.cur))}`);
+  }
+  /** Jinja's `_fail_ut_eof`: unknown tag (`name`) or end of template (`name` null). */
+  private failTagOrEof(name: string | null, tok: Token): never {
+    const message = [name === null ? 'Unexpected end of template.' : `Encountered unknown tag ${strRepr(name)}.`];
+    const innermost = this.endStack[this.endStack.length - 1];
+    if (innermost) {
+      const looking = innermost.map(strRepr).join(' or ');
+      if (name !== null && this.endStack.some((e) => e.includes(name)))
+        message.push(
+          `You probably made a nesting mistake. Jinja is expecting this tag, but currently looking for ${looking}.`,
+        );
+      else message.push(`Jinja was looking for the following tags: ${looking}.`);
+    }
+    const tag = this.tagStack[this.tagStack.length - 1];
+    if (tag !== undefined) message.push(`The innermost block that needs to be closed is ${strRepr(tag)}.`);
+    this.fail(message.join(' '), tok);
   }
   private isOp(v: string, tok: Token = this.cur): boolean {
     return tok.t === 'op' && tok.v === v;
@@ -59,32 +83,39 @@ class Parser {
     return false;
   }
   private expectOp(v: string): void {
-    if (!this.skipOp(v)) this.fail(`expected token '${v}', got ${describe(this.cur)}`);
+    if (!this.skipOp(v)) this.failExpected(v);
   }
   private expectName(v?: string): string {
     const t = this.cur;
-    if (t.t !== 'name' || (v !== undefined && t.v !== v)) this.fail(`expected ${v ?? 'name'}, got ${describe(t)}`);
+    if (t.t !== 'name' || (v !== undefined && t.v !== v)) this.failExpected(v ?? 'name');
     this.i++;
     return t.v as string;
   }
   private expectBlockEnd(): void {
-    if (this.cur.t !== 'block_end') this.fail(`expected end of statement block, got ${describe(this.cur)}`);
+    if (this.cur.t !== 'block_end') this.failExpected('end of statement block');
     this.i++;
   }
 
   parseAll(): Stmt[] {
     const body = this.subparse(null);
-    if (this.cur.t !== 'eof') this.fail(`unexpected ${describe(this.cur)}`);
+    if (this.cur.t !== 'eof') this.fail(`unexpected ${strRepr(describe(this.cur))}`);
     return body;
   }
 
   /** Parse statements until a block tag whose name is in `end` (left unconsumed: positioned on the name). */
   private subparse(end: string[] | null): Stmt[] {
+    if (end) this.endStack.push(end);
+    const body = this.subparseBody(end);
+    if (end) this.endStack.pop();
+    return body;
+  }
+
+  private subparseBody(end: string[] | null): Stmt[] {
     const body: Stmt[] = [];
     for (;;) {
       const t = this.cur;
       if (t.t === 'eof') {
-        if (end) this.fail(`Unexpected end of template. Jinja was looking for: ${end.join(', ')}`);
+        if (end) this.failTagOrEof(null, t);
         return body;
       }
       if (t.t === 'data') {
@@ -93,7 +124,7 @@ class Parser {
       } else if (t.t === 'var_begin') {
         this.i++;
         const e = this.parseTuple({});
-        if (this.cur.t !== 'var_end') this.fail(`expected end of print statement, got ${describe(this.cur)}`);
+        if (this.cur.t !== 'var_end') this.failExpected('end of print statement');
         this.i++;
         body.push({ k: 'Print', e });
       } else if (t.t === 'block_begin') {
@@ -105,7 +136,7 @@ class Parser {
         this.i++;
         body.push(...this.parseStatement());
       } else {
-        this.fail(`unexpected ${describe(t)}`);
+        this.fail(`unexpected ${strRepr(describe(t))}`);
       }
     }
   }
@@ -122,6 +153,15 @@ class Parser {
     const t = this.cur;
     if (t.t !== 'name') this.fail('tag name expected');
     const name = t.v as string;
+    this.tagStack.push(name);
+    try {
+      return this.parseTag(name, t);
+    } finally {
+      this.tagStack.pop();
+    }
+  }
+
+  private parseTag(name: string, t: Token): Stmt[] {
     this.i++;
     switch (name) {
       case 'if':
@@ -170,7 +210,9 @@ class Parser {
         return [{ k: 'With', targets: [], values: [], body }];
       }
       default:
-        return this.fail(`Encountered unknown tag '${name}'.`, t);
+        // Jinja drops the unknown tag before describing the enclosing block (the parse ends here).
+        this.tagStack.pop();
+        return this.failTagOrEof(name, t);
     }
   }
 
@@ -446,7 +488,7 @@ class Parser {
         if (t.v === '[') return this.parseList();
         if (t.v === '{') return this.parseDict();
     }
-    return this.fail(`unexpected ${describe(t)}`);
+    return this.fail(`unexpected ${strRepr(describe(t))}`);
   }
 
   private parseTuple(o: {
@@ -466,7 +508,7 @@ class Parser {
     }
     if (!isTuple) {
       if (items.length) return items[0]!;
-      if (!o.explicitParens) this.fail(`Expected an expression, got ${describe(this.cur)}`);
+      if (!o.explicitParens) this.fail(`Expected an expression, got ${strRepr(describe(this.cur))}`);
     }
     return { k: 'Tuple', items };
   }
@@ -639,6 +681,7 @@ class Parser {
   }
 }
 
+/** Jinja's describe_token: a name's value, an operator's symbol, else the token type's description. */
 function describe(t: Token): string {
   switch (t.t) {
     case 'eof':
@@ -653,8 +696,13 @@ function describe(t: Token): string {
       return 'begin of print statement';
     case 'data':
       return 'template data / text';
+    case 'int':
+      return 'integer';
+    case 'float':
+    case 'string':
+      return t.t;
     default:
-      return `'${String(t.v)}'`;
+      return String(t.v);
   }
 }
 

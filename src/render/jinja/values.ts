@@ -67,7 +67,8 @@ export class PyCallable {
   constructor(
     readonly name: string,
     readonly fn: (args: unknown[], kwargs: Kwargs | null) => unknown,
-    readonly kind: 'function' | 'method' | 'macro' = 'function',
+    /** `class`: a Jinja global that is a Python class (range, dict, cycler, joiner, namespace); `name` is its qualname. */
+    readonly kind: 'function' | 'method' | 'macro' | 'class' = 'function',
   ) {}
 }
 
@@ -242,7 +243,13 @@ export function typeName(v: unknown): string {
   if (v instanceof PyIter) return v.kind;
   if (v instanceof Namespace) return 'Namespace';
   if (v instanceof PyCallable)
-    return v.kind === 'macro' ? 'Macro' : v.kind === 'method' ? 'builtin_function_or_method' : 'function';
+    return v.kind === 'macro'
+      ? 'Macro'
+      : v.kind === 'method'
+        ? 'builtin_function_or_method'
+        : v.kind === 'class'
+          ? 'type'
+          : 'function';
   return 'object';
 }
 
@@ -313,6 +320,7 @@ export function pyRepr(v: unknown, depth = 0): string {
     return `<Namespace {${parts.join(', ')}}>`;
   }
   if (v instanceof PyCallable) {
+    if (v.kind === 'class') return `<class '${v.name}'>`;
     return v.kind === 'macro' ? `<Macro '${v.name}'>` : `<function ${v.name} at 0x7f0000000000>`;
   }
   if (v instanceof SpannedStr) return strRepr(v.s);
