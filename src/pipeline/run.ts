@@ -93,9 +93,9 @@ function failureOf(o: PipelineOptions, stats: RunStats): string | undefined {
   const dominant = stats.dominantReason();
   const mostly = dominant ? `, mostly ${dominant[0]} (${dominant[1]})` : '';
   if (stats.rowsWritten === 0) {
-    return stats.rowsIn === 0
-      ? 'the input has no rows: 0 rows written'
-      : `0 rows written: all ${stats.rowsIn} rows were rejected${mostly}`;
+    // A part of a sharded job may legitimately get no row (more parts than rows).
+    if (stats.rowsIn === 0) return o.numShards > 1 ? undefined : 'the input has no rows: 0 rows written';
+    return `0 rows written: all ${stats.rowsIn} rows were rejected${mostly}`;
   }
   const ratio = stats.rowsRejected / Math.max(stats.rowsIn, 1);
   if (ratio > o.maxRejectRatio) {
