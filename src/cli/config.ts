@@ -31,11 +31,22 @@ const PATH_KEYS = new Set(['input', 'tokenizer', 'output', 'chatTemplate']);
  * `chat-template` is only treated as a path when such a file exists (it may be a template name).
  */
 export function readPipelineFile(path: string): Partial<PipelineOptions> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT' ? `pipeline file ${path} does not exist` : `pipeline file ${path}: ${(e as Error).message}`,
+    );
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new UsageError(`pipeline file ${path}: ${(e as Error).message}`);
+    throw new UsageError(
+      `pipeline file ${path} is not JSON (${(e as Error).message}); it holds the run options as a JSON object`,
+    );
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
     throw new UsageError(`pipeline file ${path}: expected a JSON object`);

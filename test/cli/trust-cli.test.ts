@@ -50,7 +50,11 @@ const ref = join(dir, 'ref');
 
 describe('two writers on one output', () => {
   it('the second is refused in one line naming the holder; the first finishes a dataset that verifies', async () => {
-    const first = start(runArgs(ref));
+    // The first run reads stdin and is fed half the rows: it holds the output until stdin ends.
+    const first = start(['run', '-i', '-', '-o', ref, ...SAMPLE_FLAGS]);
+    const text = readFileSync(corpus.path, 'utf8');
+    const half = text.indexOf('\n', text.length >> 1) + 1;
+    first.stdin.write(text.slice(0, half));
     await until(() => existsSync(lockOf(ref)), first);
     const holder = JSON.parse(readFileSync(lockOf(ref), 'utf8')) as { pid: number; host: string };
     expect(holder.pid).toBe(first.pid);
@@ -62,6 +66,7 @@ describe('two writers on one output', () => {
       );
       expect(second.stderr.trim().split('\n')).toHaveLength(1);
     }
+    first.stdin.end(text.slice(half));
     const r = await first.done;
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(lockOf(ref))).toBe(false);

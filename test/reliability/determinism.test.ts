@@ -10,6 +10,7 @@ import {
   SAMPLE_FLAGS,
   cli,
   expectAccounted,
+  expectSameRows,
   expectVerified,
   fingerprintOf,
   rejectsOf,
@@ -106,7 +107,8 @@ describe('_fingerprint', () => {
     const r = await run('mask-rule-hf', '--workers', '1', '--mask-rule', 'hf');
     expect(r.code, r.stderr).toBe(0);
     await expectVerified(out('mask-rule-hf'));
-    expect(shardHashes(out('mask-rule-hf'))).toEqual(shardHashes(out('workers-1')));
+    // Same rows; the shard bytes differ only by the run stamp in their schema metadata (issue 16).
+    expect(await expectSameRows(out('mask-rule-hf'), out('workers-1'))).toBeGreaterThan(0);
     expect(fingerprintOf(out('mask-rule-hf'))).not.toBe(fingerprintOf(out('workers-1')));
   });
 
@@ -126,7 +128,7 @@ describe('_fingerprint', () => {
     writeFileSync(input, lines.join('\n'));
     const b = await cli(['run', '-i', input, ...SAMPLE_FLAGS, '-o', out('content-b'), '--workers', '1']);
     expect(b.code, b.stderr).toBe(0);
-    expect(shardHashes(out('content-a'))).toEqual(shardHashes(out('workers-1')));
+    expect(await expectSameRows(out('content-a'), out('workers-1'))).toBeGreaterThan(0);
     expect(shardHashes(out('content-b'))).not.toEqual(shardHashes(out('content-a')));
     expect(stableSummary(summaryOf(out('content-b'))).options).toEqual(
       stableSummary(summaryOf(out('content-a'))).options,
