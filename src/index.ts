@@ -1,8 +1,23 @@
 /**
- * chatshard's public API: `runPipeline` (the CLI's `run` as a function), the dataset writer helpers and the
- * shared types. Every stage function is exported from the `chatshard/stages` subpath.
+ * chatshard's public API: `ChatTokenizer` (transformers' `apply_chat_template`), `runPipeline` (the CLI's `run`
+ * as a function), the dataset writer helpers and the shared types. Every stage function is exported from the
+ * `chatshard/stages` subpath.
  */
 export type * from './types.js';
+
+export { ChatTokenizer, PythonError, streamTrainingRows } from './api/index.js';
+export type {
+  ApplyChatTemplateOptions,
+  Chat,
+  ChatEncoding,
+  FromPretrainedOptions,
+  PaddingArg,
+  TruncationArg,
+  TokenizerKwargs,
+  StreamItem,
+  StreamOptions,
+  TrainingRow,
+} from './api/index.js';
 
 export { runPipeline, RowError } from './pipeline/run.js';
 export type { Summary } from './pipeline/summary.js';

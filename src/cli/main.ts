@@ -3,6 +3,7 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCommand, runFlags } from './run.js';
 import { renderCommand } from './render.js';
+import { inspectCommand, inspectFlags } from './inspect.js';
 import { mergeCommand, verifyCommand } from './tools.js';
 import { cliWording, UsageError } from './config.js';
 import { STDIN } from '../read/index.js';
@@ -87,6 +88,24 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'inspect [dataset]',
+      'Show what is trained, token by token: a dataset chatshard wrote, or --input rows run like `run` (--html writes a report)',
+      (y: Argv) =>
+        inspectFlags(y)
+          .example('$0 inspect out/sample --rows 0:3', 'Rows 0-2 in the terminal, trained tokens coloured')
+          .example(
+            '$0 inspect out/sample --html report.html',
+            'Dataset statistics, template checks and rows 0-99 as one page',
+          )
+          .example(
+            '$0 inspect --input chats.jsonl --tokenizer ./tok --chat-template train.jinja --rows 5 --ids',
+            'The first 5 input rows through render → tokenize → mask, with (id, label) per token',
+          ),
+      async (args) => {
+        code = await inspectCommand(args as Record<string, unknown>);
+      },
+    )
+    .command(
       'verify <dir>',
       'Re-read a dataset and check schema, lengths, padding, masks and labels',
       (y: Argv) => y.positional('dir', { type: 'string', demandOption: true }).example('$0 verify out/sample', ''),
@@ -107,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
         code = await mergeCommand((args.parts as string[]).map(String), String(args.output), Boolean(args.overwrite));
       },
     )
-    .demandCommand(1, 'Give a command: run, render, verify or merge')
+    .demandCommand(1, 'Give a command: run, render, inspect, verify or merge')
     .strict()
     .help()
     .alias('h', 'help')

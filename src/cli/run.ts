@@ -15,15 +15,36 @@ export function runFlags(y: Argv) {
       array: true,
       describe: 'JSONL files, folders, globs, .jsonl.gz, or - for stdin',
     })
+    .option('messages-field', {
+      type: 'string',
+      describe:
+        'Row field with the message list (Axolotl field_messages) [default: messages, or ShareGPT conversations]',
+    })
+    .option('role-field', { type: 'string', describe: 'Message field with the role [default: role; ShareGPT from]' })
+    .option('content-field', {
+      type: 'string',
+      describe: 'Message field with the content [default: content; ShareGPT value]',
+    })
+    .option('role-map', {
+      type: 'string',
+      describe: 'Role values to chat roles: human=user,bot=assistant or JSON (also Axolotl roles {"user":["human"]})',
+    })
+    .option('tools-field', { type: 'string', describe: 'Row field with the tool list [default: tools]' })
+    .option('system', { type: 'string', describe: 'System prompt for rows without a system message' })
     .option('tokenizer', {
       alias: 't',
       type: 'string',
       describe: 'Folder with tokenizer.json + tokenizer_config.json, or a Hub id',
     })
     .option('output', { alias: 'o', type: 'string', describe: 'Output dataset folder' })
+    .option('format', {
+      choices: ['arrow', 'parquet'],
+      describe: 'arrow: load_from_disk folder; parquet: data/train-*.parquet for load_dataset [default: arrow]',
+    })
     .option('engine', {
-      choices: ['native', 'js'],
-      describe: 'Tokenizer engine: native (Rust tokenizers) or js (transformers.js) [default: native]',
+      choices: ['auto', 'native', 'js'],
+      describe:
+        "Tokenizer engine: js (chatshard's own exact BPE), native (Rust tokenizers), auto (js when it supports the tokenizer, else native) [default: auto]",
     })
     .option('chat-template', {
       type: 'string',
@@ -37,8 +58,9 @@ export function runFlags(y: Argv) {
     .option('continue-final-message', { type: 'boolean', describe: 'Leave the final message open (prefill)' })
     .option('now', { type: 'string', describe: 'Pin strftime_now to this ISO date for reproducible output' })
     .option('masks', {
-      choices: ['auto', 'generation', 'infer'],
-      describe: 'Spans from {% generation %} tags, inferred, or auto [default: auto]',
+      choices: ['auto', 'generation', 'infer', 'none'],
+      describe:
+        'Spans from {% generation %} tags, inferred, auto, or none (ids only, every token trained) [default: auto]',
     })
     .option('mask-rule', { choices: ['overlap', 'hf'], describe: 'overlap (default) or hf = transformers 5.x exactly' })
     .option('roles-to-train', {
@@ -56,7 +78,21 @@ export function runFlags(y: Argv) {
       describe: 'Keep rows with no trainable token (default: drop and count them)',
     })
     .option('labels', { type: 'boolean', describe: 'Write the labels column [default: true]' })
-    .option('max-length', { type: 'number', describe: 'Maximum tokens per row' })
+    .option('max-length', {
+      type: 'number',
+      describe: 'Maximum tokens per row (with --packing: the packed row length)',
+    })
+    .option('packing', { type: 'boolean', describe: "Pack rows into rows of --max-length tokens (TRL's pack_dataset)" })
+    .option('packing-strategy', {
+      choices: ['bfd', 'bfd_split', 'wrapped'],
+      describe: 'bfd (truncate long rows), bfd_split (split them) or wrapped (cut every L) [default: bfd]',
+    })
+    .option('packing-window', { type: 'number', describe: 'Rows packed together at a time [default: 1000, as TRL]' })
+    .option('position-ids', { type: 'boolean', describe: 'With --packing: write position_ids restarting per sequence' })
+    .option('segment-ids', {
+      type: 'boolean',
+      describe: 'With --packing: attention_mask as segment ids 1, 2, 3, ... per sequence',
+    })
     .option('truncation', { type: 'boolean', describe: 'Truncate rows longer than --max-length [default: true]' })
     .option('truncation-side', {
       choices: ['left', 'right'],
@@ -105,6 +141,13 @@ const FLAG_KEYS = [
   'input',
   'tokenizer',
   'output',
+  'format',
+  'messagesField',
+  'roleField',
+  'contentField',
+  'roleMap',
+  'toolsField',
+  'system',
   'engine',
   'chatTemplate',
   'templateKwargs',
@@ -119,6 +162,11 @@ const FLAG_KEYS = [
   'keepEmpty',
   'labels',
   'maxLength',
+  'packing',
+  'packingStrategy',
+  'packingWindow',
+  'positionIds',
+  'segmentIds',
   'truncation',
   'truncationSide',
   'padding',

@@ -20,9 +20,11 @@ export interface Turn {
   /**
    * How the turn was located: `prefix` (the prefix renders are prefixes of the full render) or
    * `history` (the template renders the message differently once later turns follow it, e.g. it
-   * drops reasoning; located in its history form and verified, see `inferTurns`).
+   * drops reasoning; located in its history form and verified, see `inferTurns`) or `anchor` (its
+   * place in the full render found by a marker render, its own-form text around it mapped there
+   * only where identical, see `anchorTurn`).
    */
-  method: 'prefix' | 'history';
+  method: 'prefix' | 'history' | 'anchor';
 }
 
 /**
@@ -42,6 +44,15 @@ function render(messages: Msgs, base: Conversation, opts: RenderOptions, agp: bo
 function tryRender(messages: Msgs, base: Conversation, opts: RenderOptions, agp: boolean): string | undefined {
   try {
     return render(messages, base, opts, agp);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The full render (the row's own options) of other messages; undefined when the template refuses. */
+function tryRenderFull(messages: Msgs, base: Conversation, opts: RenderOptions): string | undefined {
+  try {
+    return renderConversation({ ...base, messages }, opts).text;
   } catch {
     return undefined;
   }
@@ -128,9 +139,9 @@ function ownEnd(
   return -1;
 }
 
-function cannot(i: number, role: string, why: string): MaskInferenceError {
+function cannot(i: number, role: string, r: { step: string; why: string }, advice: string): MaskInferenceError {
   return new MaskInferenceError(
-    `cannot infer the mask of messages[${i}] (${role}): ${why}; use a template with {% generation %} tags, or --last-turn-only`,
+    `cannot infer the mask of messages[${i}] (${role}) [step: ${r.step}]: ${r.why}; ${advice}`,
   );
 }
 
@@ -241,6 +252,277 @@ function historyEnd(
   return found;
 }
 
+/** A located turn, or why a method could not locate it (`step` names the check that failed). */
+type Located = Turn | { step: string; why: string };
+
+const failed = (step: string, why: string): Located => ({ step, why });
+const isTurn = (r: Located): r is Turn => 'start' in r;
+
+/** Renders one turn's methods share (computed once per turn). */
+interface TurnCtx {
+  conv: Conversation;
+  opts: RenderOptions;
+  text: string;
+  i: number;
+  /** `render(messages[:i], add_generation_prompt)` (assistant) or without the prompt (other roles). */
+  prompt: string;
+  /** `render(messages[:i+1])`: the message as the final one ("own form"). */
+  last: string;
+  /** End of the previous located turn: a span never starts before it. */
+  floor: number;
+}
+
+/** Prefix method: both prefix renders are prefixes of the full render. */
+function prefixTurn(c: TurnCtx): Located | undefined {
+  const { conv, opts, text, i, prompt, last } = c;
+  const message = conv.messages[i]!;
+  const assistantLike = message.role === 'assistant';
+  const isLast = i === conv.messages.length - 1;
+  // The full render may end early (continue_final_message cuts it): clamp to its length.
+  const cut = isLast ? Math.min(last.length, text.length) : last.length;
+  if (!(text.startsWith(prompt) && last.startsWith(prompt) && text.startsWith(last.slice(0, cut)))) return undefined;
+  const start = assistantLike ? prompt.length : headerEnd(conv, opts, i, last, prompt.length);
+  const end = trimEnd(text, start, cut);
+  const contentEnd = ownEnd(text, start, end, conv.messages[i]!, false);
+  if (contentEnd < 0) return failed('prefix', 'its content was not found in the span located for it');
+  return { message: i, role: message.role, start, contentEnd, end, method: 'prefix' };
+}
+
+/** History method (see `inferTurns`): the turn in its history form, aligned with its own form. */
+function historyTurn(c: TurnCtx): Located {
+  const { conv, opts, text, i, prompt, last } = c;
+  const msgs = conv.messages;
+  const message = msgs[i]!;
+  const role = message.role;
+  const assistantLike = role === 'assistant';
+  const isLast = i === msgs.length - 1;
+  const cut = isLast ? Math.min(last.length, text.length) : last.length;
+  const lastHolds = text.startsWith(last.slice(0, cut));
+  let start: number | undefined;
+  if (text.startsWith(prompt)) start = prompt.length;
+  else if (assistantLike && i > 0)
+    start = historyStart(conv, opts, i, text, prompt) ?? probeStart(conv, opts, i, text, prompt);
+  if (start === undefined) {
+    return failed(
+      'history start',
+      'the template renders the conversation before it differently in the full render, and where it starts cannot be located',
+    );
+  }
+  let rawEnd: number | undefined;
+  if (lastHolds && last.length > start) rawEnd = cut;
+  else if (!isLast) {
+    // Last-form renders to align: as is, and with eos_token replaced by a probe (cut there).
+    const lastForms: string[] = [last];
+    const eosOpts: RenderOptions = { ...opts, specialTokens: { ...opts.specialTokens, eos_token: PROBE } };
+    const eosProbe = tryRender(msgs.slice(0, i + 1), conv, eosOpts, false);
+    const at = eosProbe?.lastIndexOf(PROBE) ?? -1;
+    if (eosProbe !== undefined && at > start) lastForms.push(eosProbe.slice(0, at));
+    for (const form of lastForms) {
+      if (form.length > start && text.startsWith(form)) rawEnd = form.length;
+      else rawEnd = historyEnd(text, start, form, Math.min(lcp(form, prompt), start), message);
+      if (rawEnd !== undefined) break;
+    }
+  }
+  if (rawEnd === undefined) {
+    return failed(
+      'history end',
+      'the template renders it differently once later turns follow it, and its end in the full render cannot be located unambiguously',
+    );
+  }
+  const end = trimEnd(text, start, rawEnd);
+  const contentEnd = ownEnd(text, start, end, message, true, last.slice(lcp(last, prompt)));
+  if (contentEnd < 0) return failed('history content', 'its content was not found in the span located for it');
+  return { message: i, role, start, contentEnd, end, method: 'history' };
+}
+
+/**
+ * The message with one of its own texts replaced by the probe marker: its content (or first
+ * non-empty text part), else the name of its first tool call, else its empty content; undefined
+ * when it has none of these.
+ */
+function withAnchor(m: Message): { message: Message; what: string; original: string } | undefined {
+  const c = m.content;
+  if (typeof c === 'string' && c.trim() !== '')
+    return { message: { ...m, content: PROBE }, what: 'content', original: c };
+  if (Array.isArray(c)) {
+    const k = c.findIndex((p) => {
+      const t = p && typeof p === 'object' ? (p as { text?: unknown }).text : undefined;
+      return typeof t === 'string' && t.trim() !== '';
+    });
+    if (k >= 0) {
+      const content = c.map((p, j) => (j === k ? { ...(p as object), text: PROBE } : p));
+      return { message: { ...m, content }, what: 'content', original: (c[k] as { text: string }).text };
+    }
+  }
+  const calls = m.tool_calls;
+  if (Array.isArray(calls)) {
+    const nameOf = (call: unknown): string | undefined => {
+      const fn = call && typeof call === 'object' ? ((call as { function?: unknown }).function ?? call) : undefined;
+      const name = fn && typeof fn === 'object' ? (fn as { name?: unknown }).name : undefined;
+      return typeof name === 'string' && name !== '' ? name : undefined;
+    };
+    const k = calls.findIndex((call) => nameOf(call) !== undefined);
+    if (k >= 0) {
+      const tool_calls = calls.map((call, j) => {
+        if (j !== k) return call;
+        const obj = call as { function?: Record<string, unknown> };
+        return obj.function ? { ...obj, function: { ...obj.function, name: PROBE } } : { ...obj, name: PROBE };
+      });
+      return { message: { ...m, tool_calls }, what: 'tool call name', original: nameOf(calls[k])! };
+    }
+  }
+  // Empty (or blank) content: the marker shows where the template puts it, usually nowhere visible.
+  if (typeof c === 'string') return { message: { ...m, content: PROBE }, what: 'content', original: c };
+  return undefined;
+}
+
+/**
+ * Where `probe` (a render of the same conversation with one text replaced by PROBE) differs from
+ * `text`: `[a, b)` in `text` when the two differ in exactly that one place, `null` when the probe
+ * render does not contain the marker (the template does not print that text), `undefined` when
+ * they differ elsewhere too (the text changes how other parts render). A text printed verbatim
+ * in several places (`original`) is accepted when putting it back for every marker gives `text`.
+ */
+export function placeOf(text: string, probe: string, original?: string): Span | null | undefined {
+  const at = probe.indexOf(PROBE);
+  if (at < 0) return null;
+  if (lcp(text, probe) < at) return undefined;
+  const after = probe.length - at - PROBE.length;
+  if (probe.indexOf(PROBE, at + 1) < 0 && text.length - at >= after) {
+    let k = 0;
+    while (k < after && text.charCodeAt(text.length - 1 - k) === probe.charCodeAt(probe.length - 1 - k)) k++;
+    if (k === after) return [at, text.length - after];
+  }
+  // The text is printed verbatim in several places (e.g. a tool call's name again in its response):
+  // the render with every marker put back must be the real one; the first place is the message's.
+  if (original !== undefined && original !== '' && probe.split(PROBE).join(original) === text) {
+    return [at, at + original.length];
+  }
+  return undefined;
+}
+
+/**
+ * How much of `post` (own-form text after the message: end-of-turn marker, trailers) `text` has at
+ * `from`: all of it, or the matched part cut back to a boundary (whitespace, the end of a special
+ * token string, or between two bracketed markers) so that a marker is never taken in part.
+ */
+function matchedTail(text: string, from: number, post: string, specials: readonly string[]): number {
+  let m = lcp(post, text.slice(from, from + post.length));
+  if (m === post.length) return m;
+  const boundary = (p: number) =>
+    p === 0 ||
+    /\s/.test(post[p]!) ||
+    /\s/.test(post[p - 1]!) ||
+    specials.some((s) => s !== '' && p >= s.length && post.startsWith(s, p - s.length)) ||
+    (/[>\]]/.test(post[p - 1]!) && /[<[]/.test(post[p]!));
+  while (m > 0 && !boundary(m)) m--;
+  return m;
+}
+
+/**
+ * End of the role header in `last` (the message's own-form render), at most `upTo` (where its text
+ * starts): the end of the generation prompt when that is a prefix; otherwise, when the template
+ * renders earlier context differently once the message follows (a system prompt or tool list moved
+ * into the last user turn), the place before `upTo` whose preceding text ends like the prompt does
+ * (longest common ending, latest place on ties); failing that, where the two first differ (a prompt
+ * that forces text such as `<think>` the own form lacks).
+ */
+function headerIn(last: string, prompt: string, upTo: number): number {
+  if (last.startsWith(prompt) && prompt.length <= upTo) return prompt.length;
+  const x0 = Math.min(lcp(prompt, last), upTo);
+  const endChar = prompt.charCodeAt(prompt.length - 1);
+  let best = x0;
+  let bestLen = 0;
+  for (let x = Math.max(x0, 1); x <= upTo; x++) {
+    if (last.charCodeAt(x - 1) !== endChar) continue;
+    let k = 0;
+    while (k < x && k < prompt.length && last.charCodeAt(x - 1 - k) === prompt.charCodeAt(prompt.length - 1 - k)) k++;
+    if (k >= bestLen) {
+      best = x;
+      bestLen = k;
+    }
+  }
+  return best;
+}
+
+/**
+ * Anchor method, for turns the other methods cannot verify (the template moves text into later
+ * turns, rewrites history, has no role markers or closes only the final message): the message's
+ * content (or tool-call name) is replaced by a marker in the full conversation and in its own-form
+ * render; each marker render differs from the real one in exactly one place, which is where that
+ * text sits in each. The turn is the own-form text around it (from the end of the role header to the
+ * end-of-turn marker), mapped into the full render only as far as it is identical there.
+ */
+function anchorTurn(c: TurnCtx): Located {
+  const { conv, opts, text, i, prompt, last, floor } = c;
+  const msgs = conv.messages;
+  const message = msgs[i]!;
+  const anchored = withAnchor(message);
+  if (!anchored) return failed('anchor', 'it has no text to locate it by (empty content and no tool call)');
+  const probeFull = tryRenderFull(
+    msgs.map((m, k) => (k === i ? anchored.message : m)),
+    conv,
+    opts,
+  );
+  const place = probeFull === undefined ? undefined : placeOf(text, probeFull, anchored.original);
+  if (place === null && anchored.what === 'tool call name') {
+    // Empty content and a template that ignores tool calls: if dropping the calls changes nothing,
+    // the message renders as nothing and has nothing to train on (not an error).
+    const bare = tryRenderFull(
+      msgs.map((m, k) => (k === i ? { ...m, tool_calls: undefined } : m)),
+      conv,
+      opts,
+    );
+    if (bare === text) return failed('renders nothing', 'it renders as nothing');
+    return failed('anchor', 'its tool calls are rendered without their names');
+  }
+  if (place === null) {
+    return failed(
+      'not rendered',
+      `the template does not render its ${anchored.what} at all, so there is nothing of it to train on`,
+    );
+  }
+  if (place === undefined) {
+    return failed('anchor', `its ${anchored.what} changes how the rest of the conversation renders`);
+  }
+  const probeLast = tryRender([...msgs.slice(0, i), anchored.message], conv, opts, false);
+  const own = probeLast === undefined ? undefined : placeOf(last, probeLast, anchored.original);
+  if (!own) return failed('anchor', `its ${anchored.what} cannot be located in its own-form render`);
+  const [a, b] = place;
+  if (a < floor) return failed('order', 'it would overlap the span of the previous message');
+  // Own form: from the end of the role header (where the generation prompt stops) to the end.
+  const assistantLike = message.role === 'assistant';
+  const header = assistantLike ? headerIn(last, prompt, own[0]) : own[0];
+  const pre = last.slice(header, own[0]);
+  const post = last.slice(own[1], trimEnd(last, own[1], last.length));
+  const left = pre !== '' && a - pre.length >= floor && text.startsWith(pre, a - pre.length) ? pre.length : 0;
+  const specials = Object.values(opts.specialTokens ?? {}).filter((s): s is string => typeof s === 'string');
+  const right = matchedTail(text, b, post, specials);
+  // Leading whitespace is left out: it may share a token with the text before the turn.
+  let start = a - left;
+  while (start < a && /\s/.test(text[start]!)) start++;
+  const end = trimEnd(text, start, b + right);
+  // Empty content that the template prints nothing around (no role markers): nothing to train.
+  if (end <= start) return failed('renders nothing', 'it renders as nothing');
+  const own2 = ownEnd(text, start, end, message, true, last.slice(header));
+  const contentEnd = Math.max(b, Math.min(end, own2 < 0 ? b : own2));
+  return { message: i, role: message.role, start, contentEnd: trimEnd(text, start, contentEnd), end, method: 'anchor' };
+}
+
+/** Locate message i with the first method that verifies it; the last failure otherwise. */
+function locateTurn(conv: Conversation, opts: RenderOptions, text: string, i: number, floor: number): Located {
+  const msgs = conv.messages;
+  const assistantLike = msgs[i]!.role === 'assistant';
+  const prompt = i === 0 && !assistantLike ? '' : render(msgs.slice(0, i), conv, opts, assistantLike);
+  const last = render(msgs.slice(0, i + 1), conv, opts, false);
+  const c: TurnCtx = { conv, opts, text, i, prompt, last, floor };
+  const prefix = prefixTurn(c);
+  if (prefix && isTurn(prefix) && prefix.start >= floor) return prefix;
+  const history = historyTurn(c);
+  if (isTurn(history) && history.start >= floor) return history;
+  return anchorTurn(c);
+}
+
 /**
  * Locate every message of `roles` in the full render without generation tags.
  *
@@ -255,8 +537,17 @@ function historyEnd(
  * prompt forces text the history form lacks); the end is found by aligning the message's last-form
  * render (with `eos_token` replaced by a probe to cut a trailer) as a suffix of its history form.
  *
- * Every span must hold the message's own text (content, tool-call names). A turn that no method
- * locates unambiguously throws MaskInferenceError: the row is rejected rather than given a wrong mask.
+ * Anchor method, when neither verifies (system prompt or tool list moved into the last user turn,
+ * no role markers, end-of-sequence only at the very end): see `anchorTurn`.
+ *
+ * Each turn costs a fixed number of renders (two on the prefix path, at most seven), so the work is
+ * linear in the number of turns. Every span must hold the message's own text and start after the
+ * previous one. A turn that no method locates throws MaskInferenceError naming the failed step:
+ * the row is rejected rather than given a wrong mask.
+ *
+ * @example
+ * const { turns } = inferTurns(conv, { template }, new Set(['assistant']));
+ * turns[0]; // { message: 1, role: 'assistant', start: 48, contentEnd: 53, end: 63, method: 'prefix' }
  */
 export function inferTurns(
   conv: Conversation,
@@ -264,70 +555,46 @@ export function inferTurns(
   roles: ReadonlySet<string>,
   only?: number,
 ): { text: string; turns: Turn[] } {
-  const full = renderConversation(conv, opts);
-  const text = full.text;
+  const text = renderConversation(conv, opts).text;
   const turns: Turn[] = [];
   const msgs = conv.messages;
   for (let i = 0; i < msgs.length; i++) {
-    const message = msgs[i]!;
-    const role = message.role;
+    const role = msgs[i]!.role;
     if (!roles.has(role) || (only !== undefined && i !== only)) continue;
-    const assistantLike = role === 'assistant';
-    const prompt = i === 0 && !assistantLike ? '' : render(msgs.slice(0, i), conv, opts, assistantLike);
-    const last = render(msgs.slice(0, i + 1), conv, opts, false);
-    const isLast = i === msgs.length - 1;
-    // The full render may end early (continue_final_message cuts it): clamp to its length.
-    const cut = isLast ? Math.min(last.length, text.length) : last.length;
-    const promptHolds = text.startsWith(prompt) && last.startsWith(prompt);
-    const lastHolds = text.startsWith(last.slice(0, cut));
-    if (promptHolds && lastHolds) {
-      const start = assistantLike ? prompt.length : headerEnd(conv, opts, i, last, prompt.length);
-      const end = trimEnd(text, start, cut);
-      const contentEnd = ownEnd(text, start, end, message, false);
-      if (contentEnd < 0) throw cannot(i, role, 'its content was not found in the span located for it');
-      turns.push({ message: i, role, start, contentEnd, end, method: 'prefix' });
-      continue;
-    }
-    // History method: locate the turn as the full render has it.
-    let start: number | undefined;
-    if (text.startsWith(prompt)) start = prompt.length;
-    else if (assistantLike && i > 0)
-      start = historyStart(conv, opts, i, text, prompt) ?? probeStart(conv, opts, i, text, prompt);
-    if (start === undefined) {
-      throw cannot(
-        i,
-        role,
-        'the template renders the conversation before it differently in the full render, and where it starts cannot be located',
-      );
-    }
-    let rawEnd: number | undefined;
-    if (lastHolds && last.length > start) rawEnd = cut;
-    else if (!isLast) {
-      // Last-form renders to align: as is, and with eos_token replaced by a probe (cut there).
-      const lastForms: string[] = [last];
-      const eosOpts: RenderOptions = { ...opts, specialTokens: { ...opts.specialTokens, eos_token: PROBE } };
-      const eosProbe = tryRender(msgs.slice(0, i + 1), conv, eosOpts, false);
-      const at = eosProbe?.lastIndexOf(PROBE) ?? -1;
-      if (eosProbe !== undefined && at > start) lastForms.push(eosProbe.slice(0, at));
-      for (const form of lastForms) {
-        if (form.length > start && text.startsWith(form)) rawEnd = form.length;
-        else rawEnd = historyEnd(text, start, form, Math.min(lcp(form, prompt), start), message);
-        if (rawEnd !== undefined) break;
-      }
-    }
-    if (rawEnd === undefined) {
-      throw cannot(
-        i,
-        role,
-        'the template renders it differently once later turns follow it, and its end in the full render cannot be located unambiguously',
-      );
-    }
-    const end = trimEnd(text, start, rawEnd);
-    const contentEnd = ownEnd(text, start, end, message, true, last.slice(lcp(last, prompt)));
-    if (contentEnd < 0) throw cannot(i, role, 'its content was not found in the span located for it');
-    turns.push({ message: i, role, start, contentEnd, end, method: 'history' });
+    const floor = turns.length > 0 ? turns[turns.length - 1]!.end : 0;
+    const r = locateTurn(conv, opts, text, i, floor);
+    if (!isTurn(r) && r.step === 'renders nothing') continue;
+    if (!isTurn(r)) throw cannot(i, role, r, advice(conv, opts, text, i, r, roles, only));
+    turns.push(r);
   }
   return { text, turns };
+}
+
+/**
+ * The option that really works for a rejected row: `--last-turn-only` when the row's final
+ * trainable turn can be located on its own, else none besides a tagged template / `--masks none`.
+ */
+function advice(
+  conv: Conversation,
+  opts: RenderOptions,
+  text: string,
+  i: number,
+  r: { step: string },
+  roles: ReadonlySet<string>,
+  only: number | undefined,
+): string {
+  const tagged = 'a template with {% generation %} tags (--chat-template), or --masks none for ids without masks';
+  if (r.step === 'not rendered') return `no mask can be inferred for this row; use ${tagged}`;
+  let lastTrainable = -1;
+  for (let k = conv.messages.length - 1; k > i && lastTrainable < 0; k--) {
+    const m = conv.messages[k]!;
+    if (m.role === 'assistant' && roles.has(m.role) && messageTrains(m)) lastTrainable = k;
+  }
+  if (only === undefined && lastTrainable > i) {
+    const t = locateTurn(conv, opts, text, lastTrainable, 0);
+    if (isTurn(t)) return `use --last-turn-only (its final turn can be located), or ${tagged}`;
+  }
+  return `use ${tagged}`;
 }
 
 /** Spans to train on, inferred without generation tags; see `inferTurns` and `selectSpans`. */

@@ -7,6 +7,7 @@ import { padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape
 import type { LoadedTokenizer } from '../tokenize/index.js';
 import type { Conversation, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
 import type { PipelineOptions } from './options.js';
+import { truncatesBeforePacking } from './packing.js';
 import { inlineRenderer, type Renderer, type RenderResult } from './renderers.js';
 
 /** What a run needs besides the options: the loaded tokenizer and the compiled template. */
@@ -61,7 +62,8 @@ export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
   const o = ctx.options;
   const padTokenId = o.padToken !== undefined ? ctx.tokenizer.engine.tokenToId(o.padToken) : ctx.tokenizer.padTokenId;
   return {
-    maxLength: o.maxLength,
+    // With packing, --max-length is the packed length: only bfd truncates rows to it.
+    maxLength: truncatesBeforePacking(o) ? o.maxLength : undefined,
     truncation: o.truncation,
     truncationSide: o.truncationSide ?? ctx.tokenizer.truncationSide,
     padding: o.padding,
@@ -88,6 +90,8 @@ export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text
     limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
   };
   const select = selectOptionsOf(o);
+  // --masks none: no spans; shapeRendered trains every token.
+  if (o.masks === 'none') return { text: renderConversation(conv, renderOpts).text, spans: [] };
   const useTags = o.masks === 'generation' || (o.masks === 'auto' && template.hasGeneration);
   if (!useTags) return inferSpans(conv, renderOpts, select);
   const { text, spans } = renderConversation(conv, renderOpts);
@@ -117,11 +121,15 @@ export async function shapeRendered(
   ctx: ProcessContext,
 ): Promise<Outcome<ShapedRow>[]> {
   const shape = shapeOptionsOf(ctx);
-  const rule = ctx.options.maskRule;
+  const none = ctx.options.masks === 'none';
+  // With --masks none every real token is trained, whatever the rule.
+  const rule = none ? 'overlap' : ctx.options.maskRule;
   const special = specialIdsOf(ctx);
   const results: (Outcome<ShapedRow> | Encoded)[] = [];
   const texts: string[] = [];
   const pending: { slot: number; spans: Span[] }[] = [];
+  /** Tokens truncation cut off, by slot. */
+  const cut = new Map<number, number>();
   rendered.forEach((r, i) => {
     const row = rows[i]!;
     if ('reject' in r) {
@@ -145,10 +153,15 @@ export async function shapeRendered(
     const { slot, spans } = pending[k]!;
     const conv = rows[slot]!;
     const [from, to] = truncationWindow(enc.ids.length, shape);
+    if (to - from < enc.ids.length) cut.set(slot, enc.ids.length - (to - from));
     const ids = enc.ids.subarray(from, to);
     const locator = locatorOf(enc, spans.length);
     // The hf rule is applied after padding (its defects depend on the final row); overlap here.
-    const mask = rule === 'overlap' ? overlapMaskWindow(locator, spans, from, to) : new Uint8Array(ids.length);
+    const mask = none
+      ? new Uint8Array(ids.length).fill(1)
+      : rule === 'overlap'
+        ? overlapMaskWindow(locator, spans, from, to)
+        : new Uint8Array(ids.length);
     // Drop empty rows before choosing the padding length so they don't influence it.
     if (rule === 'overlap' && !ctx.options.keepEmpty && !mask.includes(1)) {
       results[slot] = { ok: false, reject: emptyMask(conv, enc.ids.length - ids.length, spans.length > 0) };
@@ -162,11 +175,12 @@ export async function shapeRendered(
     encoded.map((e) => e.ids.length),
     shape,
   );
-  return results.map((r): Outcome<ShapedRow> => {
+  return results.map((r, slot): Outcome<ShapedRow> => {
     if (!('conv' in r)) return r;
     const { conv } = r;
     try {
       const row = padRow({ ref: conv.ref, index: conv.index, inputIds: r.ids, assistantMasks: r.mask }, target, shape);
+      if (cut.has(slot)) row.truncated = cut.get(slot);
       if (rule === 'hf') {
         const padLeft = shape.paddingSide === 'left' ? row.inputIds.length - r.ids.length : 0;
         applyMask(row, hfMaskWindow(r.locator, r.spans, r.window[0], r.window[1], padLeft, row.inputIds.length));

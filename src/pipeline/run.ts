@@ -10,8 +10,10 @@ import { readResumePoint, writeDataset, type WriteOptions } from '../write/index
 import { TMP_DIR } from '../write/layout.js';
 import { loadManifest } from '../write/manifest.js';
 import { listColumn, readShardBatches } from '../verify/read.js';
+import { PackStats, packStream } from '../pack/index.js';
 import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
+import { packOptionsOf } from './packing.js';
 import { shapeOptionsOf, shapeRendered } from './process.js';
 import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
@@ -70,22 +72,37 @@ function fingerprintOptions(o: PipelineOptions): Record<string, unknown> {
 }
 
 /**
- * Identity of the run (see RunIdentity): tokenizer, template, content options and input (files with
- * their sizes), without the shard index/count (shared by all parts of a job, which merge checks).
+ * Identity of the run (see RunIdentity). Its fingerprint, stamped into every shard, covers what
+ * makes rows what they are: tokenizer, template and content options (not where the input came
+ * from, so the same conversations from JSONL or Parquet give the same bytes); the parts compared
+ * on resume add the input (files with their sizes). The shard index/count is kept apart (all
+ * parts of a job share the fingerprint, which merge checks).
  */
 async function runIdentity(o: PipelineOptions, setup: Setup, files: string[]): Promise<RunIdentity> {
   const sha = (v: unknown) => createHash('sha256').update(JSON.stringify(v)).digest('hex');
-  const { numShards: _n, shardIndex: _i, ...options } = fingerprintOptions(o);
+  // How the input is read (its files and field mapping) goes with the input, not the content.
+  const {
+    numShards: _n,
+    shardIndex: _i,
+    input: _in,
+    messagesField,
+    roleField,
+    contentField,
+    roleMap,
+    toolsField,
+    ...options
+  } = fingerprintOptions(o);
+  const reading = { messagesField, roleField, contentField, roleMap, toolsField };
   const input = await Promise.all(
     files.map(async (f) => [f, f === STDIN ? null : ((await stat(f).catch(() => null))?.size ?? null)]),
   );
-  const parts = {
+  const content = {
     tokenizer: setup.tokenizer.sha256,
     template: sha([setup.templateSha256, setup.toolTemplate?.source ?? null]),
     options: sha(options),
-    input: sha(input),
   };
-  return { fingerprint: sha(parts).slice(0, 16), parts, shard: [o.shardIndex, o.numShards] };
+  const parts = { ...content, input: sha([o.input, input, reading]) };
+  return { fingerprint: sha(content).slice(0, 16), parts, shard: [o.shardIndex, o.numShards] };
 }
 
 /** Why a finished run counts as failed (exit 1), or undefined when it did fine. */
@@ -111,6 +128,7 @@ function failureOf(o: PipelineOptions, stats: RunStats): string | undefined {
 /** Token counts of the shards an interrupted run completed (the ones `--resume` keeps), for the summary. */
 async function resumedTokens(
   outDir: string,
+  stats?: PackStats,
 ): Promise<{ tokens: number; trainable: number; padded: number; truncatedRows: number; truncatedTokens: number }> {
   const t = { tokens: 0, trainable: 0, padded: 0, truncatedRows: 0, truncatedTokens: 0 };
   const m = await loadManifest(outDir);
@@ -121,9 +139,17 @@ async function resumedTokens(
       const ids = listColumn(batch, 'input_ids');
       const att = listColumn(batch, 'attention_mask');
       const asm = listColumn(batch, 'assistant_masks');
+      const seq = listColumn(batch, 'seq_lengths');
       if (ids) t.padded += ids.offsets[ids.length]! - ids.offsets[0]!;
-      if (att) for (const v of att.values) t.tokens += v;
+      // Counted as "attended", so segment ids (1, 2, 3, …) count once per token too.
+      if (att) for (const v of att.values) t.tokens += v ? 1 : 0;
       if (asm) for (const v of asm.values) t.trainable += v;
+      if (stats && ids) {
+        for (let r = 0; r < ids.length; r++) {
+          const seqs = seq ? seq.offsets[r + 1]! - seq.offsets[r]! : 1;
+          stats.addBin(ids.offsets[r + 1]! - ids.offsets[r]!, seqs);
+        }
+      }
     }
   }
   return t;
@@ -135,8 +161,7 @@ async function* rawRows(
   range: [number, number],
   onBytes?: (n: number) => void,
 ): AsyncGenerator<RawRow> {
-  for await (const raw of readRows(o.input, { parse: (text) => text, onBytes })) {
-    if (raw.index < range[0]) continue;
+  for await (const raw of readRows(o.input, { parse: (text) => text, from: range[0], onBytes })) {
     if (raw.index >= range[1]) break;
     yield raw;
   }
@@ -152,6 +177,12 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
   // Everything that can be wrong with the request is found before the output folder is touched.
   if (!(o.maxRejectRatio >= 0 && o.maxRejectRatio <= 1))
     throw new SetupError(`\`maxRejectRatio\` must be between 0 and 1, got ${o.maxRejectRatio}`, true);
+  let pack;
+  try {
+    pack = packOptionsOf(o);
+  } catch (e) {
+    throw new SetupError((e as Error).message);
+  }
   const files = await checkInputs(o.input);
   let setup: Setup = await setupRun(o);
   const workers = o.workers ?? defaultWorkers(setup.maskSource);
@@ -194,6 +225,8 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       run,
       lock,
       strftimeDate,
+      pack,
+      packStats: pack ? new PackStats() : undefined,
     });
   } finally {
     await lock.release();
@@ -211,10 +244,12 @@ interface Prepared {
   run: RunIdentity;
   lock: OutputLock;
   strftimeDate?: string;
+  pack: ReturnType<typeof packOptionsOf>;
+  packStats?: PackStats;
 }
 
 async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning, p: Prepared): Promise<Summary> {
-  const { started, outDir, setup, workers, range, total, run, lock } = p;
+  const { started, outDir, setup, workers, range, total, run, lock, pack, packStats } = p;
   if (o.resume) {
     // Refuse a different run before reading or replaying anything of it.
     const prev = await loadManifest(outDir);
@@ -236,7 +271,8 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     o.padding === 'longest'
       ? range[0] + Math.floor((Math.max(range[0], skipBelow) - range[0]) / batchSize) * batchSize
       : Math.max(range[0], skipBelow);
-  const resumed = resumePoint ? await resumedTokens(outDir) : null;
+  const resumed = resumePoint ? await resumedTokens(outDir, packStats) : null;
+  let keptRejects = 0;
   const rejectsPath = join(outDir, 'rejects.jsonl');
   const stats = new RunStats();
   const seed = createHash('sha256')
@@ -253,6 +289,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     }
     const opened = await RejectsFile.open(rejectsPath, resumePoint ? resumePoint.nextIndex : undefined);
     rejects = opened.file;
+    keptRejects = opened.kept.length;
     for (const r of opened.kept) stats.rejected(r);
     const batches = chunk(
       rawRows(o, [from, range[1]], (n) => (stats.bytesRead += n)),
@@ -271,8 +308,16 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     let batchCount = 0;
     for await (const outcomes of processed) {
       if (hooks.signal?.aborted) throw new RunInterrupted(outDir, 0);
-      for (const r of outcomes) {
+      for (let r of outcomes) {
         if ((r.ok ? r.row.index : r.reject.index) < skipBelow) continue;
+        if (r.ok && pack && r.row.inputIds.length === 0) {
+          // TRL's bfd drops empty rows; here they are reported rather than lost silently.
+          const { ref, index } = r.row;
+          r = {
+            ok: false,
+            reject: { ref, index, reason: 'empty_row', message: 'no tokens: packing drops empty rows' },
+          };
+        }
         if (r.ok) {
           stats.written(r.row);
           yield r.row;
@@ -290,10 +335,17 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
 
   let result;
   try {
-    result = await writeDataset(shaped(), {
+    const rows = pack ? packStream(shaped(), pack, packStats) : shaped();
+    result = await writeDataset(rows, {
       ...tuning,
       outDir,
+      format: o.format,
       labels: o.labels,
+      packed: pack && {
+        seqLengths: pack.strategy !== 'wrapped',
+        positionIds: pack.positionIds,
+        segmentIds: pack.segmentIds,
+      },
       overwrite: o.overwrite,
       resume: o.resume,
       fingerprintSeed: seed,
@@ -311,8 +363,11 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
   }
   await rejects!.close();
   if (result.resumedRows) {
-    stats.rowsIn += result.resumedRows;
-    stats.rowsWritten += result.resumedRows;
+    // Packed shards hold bins: the input rows they took are those below the resume point not rejected.
+    const inputRows = pack ? resumePoint!.nextIndex - range[0] - keptRejects : result.resumedRows;
+    if (packStats) packStats.rows += inputRows;
+    stats.rowsIn += inputRows;
+    stats.rowsWritten += inputRows;
     stats.tokens += resumed?.tokens ?? 0;
     stats.trainableTokens += resumed?.trainable ?? 0;
     stats.paddedTokens += resumed?.padded ?? 0;
@@ -366,7 +421,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     output: outDir,
     shards: result.shards.length,
     fingerprint: result.fingerprint,
-    tokenizer: { source: o.tokenizer, sha256: setup.tokenizer.sha256, engine: o.engine },
+    tokenizer: { source: o.tokenizer, sha256: setup.tokenizer.sha256, engine: setup.tokenizer.engine.kind },
     template: {
       name: setup.templateName,
       sha256: setup.templateSha256,
@@ -380,6 +435,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
   };
   if (p.strftimeDate) summary.strftime_now_date = p.strftimeDate;
   if (result.resumedRows) summary.resumed_rows = result.resumedRows;
+  if (pack && packStats) summary.packing = packStats.summary(pack.strategy, pack.maxLength, pack.window!);
   await writeFile(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { compileTemplate, resolveChatTemplate } from '../render/index.js';
 import { loadTokenizer } from '../tokenize/index.js';
-import { checkInputFile, expandInputs, STDIN } from '../read/index.js';
+import { checkInputFile, expandInputs, inputKind, STDIN } from '../read/index.js';
 import type { PipelineOptions } from './options.js';
 import type { ProcessContext } from './process.js';
 
@@ -21,7 +21,7 @@ export class SetupError extends Error {
 }
 
 /**
- * Expand the inputs and check each file is JSON Lines (plain or gzip), before anything loads.
+ * Expand the inputs and check each JSON-lines file is JSON Lines (plain, gzip or zstd), before anything loads.
  * Throws a usage SetupError naming the file and its format otherwise.
  *
  * @example
@@ -35,7 +35,8 @@ export async function checkInputs(inputs: string[]): Promise<string[]> {
     throw new SetupError(`input ${(e as Error).message}`, true);
   }
   for (const f of files) {
-    if (f === STDIN) continue;
+    // Parquet / Arrow files are read by their own readers, which report their own errors.
+    if (f === STDIN || inputKind(f) !== 'jsonl') continue;
     try {
       await checkInputFile(f);
     } catch (e) {
@@ -48,8 +49,8 @@ export async function checkInputs(inputs: string[]): Promise<string[]> {
 export interface Setup extends ProcessContext {
   templateName: string;
   templateSha256: string;
-  /** Where masks come from: `generation` tags or `infer`red from prefix renders. */
-  maskSource: 'generation' | 'infer';
+  /** Where masks come from: `generation` tags, `infer`red from prefix renders, or `none` (every token). */
+  maskSource: 'generation' | 'infer' | 'none';
 }
 
 /** Load the tokenizer, resolve and compile the chat template, and check the options against them. */
@@ -98,7 +99,11 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
     );
   }
   const maskSource =
-    options.masks === 'generation' || (options.masks === 'auto' && template.hasGeneration) ? 'generation' : 'infer';
+    options.masks === 'none'
+      ? 'none'
+      : options.masks === 'generation' || (options.masks === 'auto' && template.hasGeneration)
+        ? 'generation'
+        : 'infer';
   return {
     tokenizer,
     template,

@@ -1,4 +1,4 @@
-import { readRows } from '../read/index.js';
+import { countInputRows } from '../read/index.js';
 
 /**
  * Which shard of the input this process handles. Explicit values win; otherwise Kubernetes
@@ -33,9 +33,7 @@ export function shardRange(total: number, n: number, i: number): [number, number
   return [Math.floor((i * total) / n), Math.floor(((i + 1) * total) / n)];
 }
 
-/** Count the rows (non-blank lines) of the inputs without parsing JSON. */
+/** Count the rows of the inputs without parsing them (JSONL: non-blank lines; Parquet: footers). */
 export async function countRows(inputs: string[]): Promise<number> {
-  let n = 0;
-  for await (const _ of readRows(inputs, { parse: () => null })) n++;
-  return n;
+  return countInputRows(inputs);
 }

@@ -1,3 +1,4 @@
+import type { PackSummary } from '../pack/index.js';
 import type { RejectedRow, ShapedRow } from '../types.js';
 
 /** Counters of one run; `rows_in = rows_written + rows_rejected` always holds. */
@@ -83,11 +84,14 @@ export interface Summary {
   output: string;
   shards: number;
   fingerprint?: string;
+  /** Rows (packed rows, with packing) taken over from an interrupted run. */
   resumed_rows?: number;
   /** Roles the rows this process read had (sorted; a resumed run: the rows after the resume point). */
   roles_seen: string[];
   /** Date strftime_now saw when the template calls it and no `now` was given (ISO). */
   strftime_now_date?: string;
+  /** With --packing: rows packed, bins, fill ratio, tokens dropped by bfd truncation, longest / shortest bin. */
+  packing?: PackSummary;
   tokenizer: { source: string; sha256: string; engine: string };
   template: { name: string; sha256: string; mask_source: string };
   options: Record<string, unknown>;

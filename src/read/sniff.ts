@@ -91,15 +91,14 @@ const HINTS: Partial<Record<InputFormat, string>> = {
     "is one JSON array, not JSON Lines (one conversation per line); convert it with: jq -c '.[]' FILE > FILE.jsonl",
   'json-pretty':
     'is pretty-printed JSON (one object spread over many lines), not JSON Lines; convert it with: jq -c . FILE > FILE.jsonl',
-  parquet:
-    'is a Parquet file; chatshard reads JSON Lines: export it (e.g. polars: pl.read_parquet(f).write_ndjson(out))',
-  arrow: 'is an Arrow file; chatshard reads JSON Lines (one conversation per line)',
-  zstd: 'is zstd-compressed; chatshard reads plain or gzip-compressed JSON Lines: decompress it with zstd -d',
+  parquet: 'is a Parquet file named like JSON Lines; give it a .parquet name to read it as Parquet',
+  arrow: 'is an Arrow file named like JSON Lines; give it a .arrow name to read it as Arrow',
 };
 
 /**
- * What an input file holds; throws InputFormatError for formats chatshard does not read. Returns
- * whether it is gzip-compressed (so a `.gz`-less gzip file is read all the same).
+ * Check a file read as JSON Lines (any name but `.parquet` / `.arrow`): throws InputFormatError
+ * naming its real format when it is not JSON Lines. Returns whether it is gzip-compressed (read
+ * as such whatever its name); zstd data is read too, and not looked into here.
  */
 export async function checkInputFile(path: string): Promise<{ gzip: boolean }> {
   const { raw, inner } = await headOf(path);

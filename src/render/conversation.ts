@@ -79,9 +79,12 @@ export function renderConversation(conv: Conversation, opts: RenderOptions): Ren
   let spans = generationSpans;
   if (finalMessage !== null) {
     if (!rendered.includes(pyStrip(finalMessage, null, true, true)) || !rendered.includes(CFM_TAG_STRIPPED)) {
-      throw valueError(
+      const err = valueError(
         'continue_final_message is set but the final message does not appear in the chat after applying the chat template! This can happen if the chat template deletes portions of the final message. Please verify the chat template and final message in your chat to ensure they are compatible.',
       );
+      // Python appends both texts to the message; kept apart so row reports stay short.
+      err.pyDetail = `Final message to continue: ${pyStrip(finalMessage, null, true, true)}\nRendered chat:\n${rendered}`;
+      throw err;
     }
     const loc = rendered.lastIndexOf(CFM_TAG_STRIPPED);
     text =

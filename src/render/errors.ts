@@ -10,6 +10,8 @@
 export class TemplateError extends Error {
   readonly pyType: string;
   readonly lineno: number | undefined;
+  /** Text Python appends to the message (long, e.g. the whole rendered chat); not part of `message`. */
+  pyDetail?: string;
   constructor(message: string, pyType = 'TemplateError', lineno?: number) {
     super(message);
     this.name = pyType;

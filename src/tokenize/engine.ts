@@ -12,11 +12,15 @@ export interface TokenizerEngine {
   encodeBatch(texts: string[]): Promise<Encoding[]>;
   tokenToId(token: string): number | undefined;
   idToToken(id: number): string | undefined;
-  /** Decode ids back to text, special tokens kept (debugging and tests). */
-  decode(ids: ArrayLike<number>): string;
+  /** Token ids of `text` as `tokenizer(text, add_special_tokens=...)` gives them (no offsets). */
+  encodeIds(text: string, addSpecialTokens: boolean): Promise<number[]>;
+  /** Decode ids back to text (Rust `Tokenizer::decode`); special tokens kept unless `skipSpecialTokens`. */
+  decode(ids: ArrayLike<number>, skipSpecialTokens?: boolean): string;
 }
 
 export type EngineKind = TokenizerEngine['kind'];
+/** What callers ask for: an engine, or `auto` (chatshard's own js engine when it supports the file, else native). */
+export type EngineChoice = EngineKind | 'auto';
 
 export interface LoadedTokenizer {
   /** Folder path or hub id as given by the caller. */

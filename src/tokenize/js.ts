@@ -107,9 +107,17 @@ export class JsEngine implements TokenizerEngine {
     return this.tk.id_to_token(id);
   }
 
-  decode(ids: ArrayLike<number>): string {
+  async encodeIds(text: string, addSpecialTokens: boolean): Promise<number[]> {
+    if (!addSpecialTokens) return Array.from(this.encodeSync(text).ids);
+    return this.tk.encode(text, { add_special_tokens: true }).ids;
+  }
+
+  decode(ids: ArrayLike<number>, skipSpecialTokens = false): string {
     if (ids.length === 0) return '';
-    return this.tk.decode(Array.from(ids), { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+    return this.tk.decode(Array.from(ids), {
+      skip_special_tokens: skipSpecialTokens,
+      clean_up_tokenization_spaces: false,
+    });
   }
 
   /** Mirrors tokenizers.js `encode_text`, keeping track of where every piece sits in `text`. */

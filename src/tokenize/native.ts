@@ -12,7 +12,14 @@ export class NativeEngine implements TokenizerEngine {
   readonly kind = 'native' as const;
   private readonly tk: NativeTokenizer;
 
-  constructor(tokenizerJsonText: string, origin: string) {
+  /** Ids of special added tokens, read from tokenizer.json on the first `skipSpecialTokens` decode. */
+  private specialIds?: Set<number>;
+
+  constructor(
+    tokenizerJsonText: string,
+    origin: string,
+    private readonly json?: () => Record<string, unknown>,
+  ) {
     try {
       this.tk = tokenizers.Tokenizer.fromString(tokenizerJsonText);
     } catch (err) {
@@ -41,10 +48,31 @@ export class NativeEngine implements TokenizerEngine {
     return this.tk.idToToken(id) ?? undefined;
   }
 
-  decode(ids: ArrayLike<number>): string {
+  async encodeIds(text: string, addSpecialTokens: boolean): Promise<number[]> {
+    return (await this.tk.encode(text, null, { addSpecialTokens })).getIds();
+  }
+
+  decode(ids: ArrayLike<number>, skipSpecialTokens = false): string {
     // Tokenizer.decode is async in the binding; its Decoder object decodes synchronously.
-    const tokens = Array.from(ids, (id) => this.tk.idToToken(id) ?? '');
+    let list = Array.from(ids);
+    if (skipSpecialTokens) {
+      const special = this.special();
+      list = list.filter((id) => !special.has(id));
+    }
+    const tokens = list.map((id) => this.tk.idToToken(id) ?? '');
     const dec = this.tk.getDecoder();
     return dec ? dec.decode(tokens) : tokens.join('');
+  }
+
+  private special(): Set<number> {
+    if (this.specialIds) return this.specialIds;
+    const added = this.json?.().added_tokens;
+    const ids = new Set<number>();
+    if (Array.isArray(added)) {
+      for (const t of added as { id?: unknown; special?: unknown }[]) {
+        if (t.special === true && typeof t.id === 'number') ids.add(t.id);
+      }
+    }
+    return (this.specialIds = ids);
   }
 }

@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
-import { featuresDict } from '../write/schema.js';
-import { shardName } from '../write/layout.js';
+import { featuresDict, layoutOfFeatures, type Layout } from '../write/schema.js';
+import { PARQUET_DIR, parquetShardName, shardName } from '../write/layout.js';
+import { datasetFormat, openShard, shardFiles } from './read.js';
 
 const STATE_KEYS = [
   '_data_files',
@@ -25,8 +26,50 @@ async function readJson(path: string, errors: string[]): Promise<Record<string, 
   }
 }
 
-/** Checks the two JSON files; returns shard file names and whether labels are expected. */
-export async function checkFiles(dir: string, errors: string[]): Promise<{ files: string[]; labels: boolean } | null> {
+/**
+ * Parquet layout: `data/train-{i}-of-{n}.parquet` numbered without gaps. There is no
+ * dataset_info.json: whether labels are expected comes from the first shard's columns, and
+ * checkSchema then holds every shard's `huggingface` metadata to the chatshard features.
+ */
+async function checkParquetFiles(dir: string, errors: string[]): Promise<Checked | null> {
+  const files = await shardFiles(dir);
+  files.forEach((f, i) => {
+    const want = `${PARQUET_DIR}/${parquetShardName(i, files.length)}`;
+    if (f !== want) errors.push(`${f}: expected ${want} (shards must be numbered 0..n-1 of n)`);
+  });
+  try {
+    const first = await openShard(join(dir, files[0]!));
+    const names = new Set(first.schema.fields.map((f) => f.name));
+    const att = first.schema.fields.find((f) => f.name === 'attention_mask')?.type.children?.[0]?.type as
+      { bitWidth?: number } | undefined;
+    const layout = {
+      labels: names.has('labels'),
+      seqLengths: names.has('seq_lengths'),
+      positionIds: names.has('position_ids'),
+      segmentIds: att?.bitWidth === 32,
+    };
+    return { files, labels: layout.labels, layout };
+  } catch (e) {
+    errors.push(`${files[0]}: cannot read: ${(e as Error).message}`);
+    return null;
+  }
+}
+
+/** Shard files and the expected columns (labels, packing columns). */
+export interface Checked {
+  files: string[];
+  labels: boolean;
+  layout: Exclude<Layout, boolean>;
+}
+
+/** Checks the layout files (state.json and dataset_info.json, or the Parquet names); returns shard files and the expected columns. */
+export async function checkFiles(dir: string, errors: string[]): Promise<Checked | null> {
+  try {
+    if ((await datasetFormat(dir)) === 'parquet') return await checkParquetFiles(dir, errors);
+  } catch (e) {
+    errors.push((e as Error).message);
+    return null;
+  }
   const state = await readJson(join(dir, 'state.json'), errors);
   const info = await readJson(join(dir, 'dataset_info.json'), errors);
   if (!state || !info) return null;
@@ -43,18 +86,20 @@ export async function checkFiles(dir: string, errors: string[]): Promise<{ files
   });
   if (typeof state._fingerprint !== 'string' || state._fingerprint === '')
     errors.push('state.json: _fingerprint must be a non-empty string');
-  const features = JSON.stringify(info.features);
-  const labels = features === JSON.stringify(featuresDict(true));
-  if (!labels && features !== JSON.stringify(featuresDict(false))) {
-    errors.push(`dataset_info.json: unexpected features ${features} (want the Sequence form of the chatshard columns)`);
+  const found = layoutOfFeatures(info.features);
+  if (!found) {
+    errors.push(
+      `dataset_info.json: unexpected features ${JSON.stringify(info.features)} (want the Sequence form of the chatshard columns)`,
+    );
   }
-  return { files, labels };
+  const layout = found ?? { labels: false };
+  return { files, labels: layout.labels, layout };
 }
 
 /** Checks one shard's schema against the expected columns; returns error strings. */
-export function checkSchema(file: string, schema: Schema, labels: boolean): string[] {
+export function checkSchema(file: string, schema: Schema, layout: Layout): string[] {
   const errs: string[] = [];
-  const want = featuresDict(labels) as Record<string, { feature: { dtype: string } }>;
+  const want = featuresDict(layout) as Record<string, { feature: { dtype: string } }>;
   const names = schema.fields.map((f) => f.name);
   if (names.join(',') !== Object.keys(want).join(',')) {
     errs.push(`${file}: columns [${names.join(', ')}], expected [${Object.keys(want).join(', ')}]`);

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkFiles, checkSchema } from './files.js';
 import { listColumn, openShard } from './read.js';
+import { checkPackedRow } from './packed.js';
 import { checkBatchRow, type RowCheckState } from './rows.js';
 import { RUN_METADATA_KEY } from '../write/fingerprint.js';
 
@@ -56,16 +57,24 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
       try {
         if (await isFileFormat(path)) push(`${file}: Arrow IPC file format, expected stream format`);
         const reader = await openShard(path);
-        checkSchema(file, reader.schema, meta.labels).forEach(push);
+        checkSchema(file, reader.schema, meta.layout).forEach(push);
         runs.set(file, runFingerprint(reader.schema.metadata.get(RUN_METADATA_KEY)));
+        const packed = meta.layout.seqLengths || meta.layout.positionIds || meta.layout.segmentIds;
         for await (const batch of reader) {
           const ids = listColumn(batch, 'input_ids');
-          const att = listColumn(batch, 'attention_mask');
+          let att = listColumn(batch, 'attention_mask');
           const asm = listColumn(batch, 'assistant_masks');
           const lab = listColumn(batch, 'labels');
           if (!ids || !att || !asm) break; // already reported by checkSchema
+          const seg = meta.layout.segmentIds ? att : null;
+          // Segment ids stand for "attended": the 0/1 checks below run on that view.
+          if (seg) att = { ...seg, values: Int8Array.from(seg.values, (v) => (v > 0 ? 1 : 0)) };
+          const seq = meta.layout.seqLengths ? listColumn(batch, 'seq_lengths') : null;
+          const pos = meta.layout.positionIds ? listColumn(batch, 'position_ids') : null;
           for (let r = 0; r < batch.numRows; r++) {
-            checkBatchRow(r, `${file} row ${rows}`, { ids, att, asm, lab }, st).forEach(push);
+            const where = `${file} row ${rows}`;
+            checkBatchRow(r, where, { ids, att, asm, lab }, st).forEach(push);
+            if (packed) checkPackedRow(r, where, { ids, seg, seq, pos }).forEach(push);
             rows++;
           }
         }
@@ -79,7 +88,7 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
       const other = [...runs].find(([, fp]) => fp !== first[1])!;
       push(
         `shards come from different runs: ${first[0]} has run fingerprint ${first[1] ?? 'none'}, ` +
-          `${other[0]} has ${other[1] ?? 'none'} (tokenizer, template, options or input differ)`,
+          `${other[0]} has ${other[1] ?? 'none'} (tokenizer, template or options differ)`,
       );
     }
   }

@@ -1,8 +1,10 @@
 /** Reading a chatshard dataset back, shard by shard, without loading it all in memory. */
 import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Message, RecordBatchReader, type Data, type RecordBatch, type Schema } from 'apache-arrow';
+import { openParquet } from '../parquet/index.js';
+import { formatOfFile, PARQUET_DIR, PARQUET_RE, STATE_JSON, type OutputFormat } from '../write/layout.js';
 
 export interface ReadRow {
   inputIds: Int32Array;
@@ -11,8 +13,29 @@ export interface ReadRow {
   labels?: Int32Array;
 }
 
-/** Shard file names listed in state.json, in order. */
+/**
+ * Format of a finished dataset folder: `arrow` when it has state.json, `parquet` when it has
+ * `data/train-*.parquet` (and no state.json).
+ */
+export async function datasetFormat(dir: string): Promise<OutputFormat> {
+  if (
+    await stat(join(dir, STATE_JSON)).then(
+      () => true,
+      () => false,
+    )
+  )
+    return 'arrow';
+  const names = await readdir(join(dir, PARQUET_DIR)).catch(() => [] as string[]);
+  if (names.some((n) => PARQUET_RE.test(n))) return 'parquet';
+  throw new Error(`${dir}: not a chatshard dataset (no state.json, no data/train-*.parquet)`);
+}
+
+/** Shard files (relative to the folder) in row order: state.json's list, or the sorted `data/train-*.parquet`. */
 export async function shardFiles(dir: string): Promise<string[]> {
+  if ((await datasetFormat(dir)) === 'parquet') {
+    const names = (await readdir(join(dir, PARQUET_DIR))).filter((n) => PARQUET_RE.test(n)).sort();
+    return names.map((n) => `${PARQUET_DIR}/${n}`);
+  }
   const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { _data_files?: { filename: string }[] };
   if (!Array.isArray(state._data_files)) throw new Error(`${dir}/state.json has no _data_files`);
   return state._data_files.map((f) => f.filename);
@@ -23,6 +46,19 @@ export async function shardFiles(dir: string): Promise<string[]> {
  * reads back from apache-arrow as one placeholder batch without columns: it is skipped here.
  */
 export async function openShard(path: string): Promise<AsyncIterable<RecordBatch> & { schema: Schema }> {
+  if (formatOfFile(path) === 'parquet') {
+    const src = await openParquet(path);
+    return {
+      schema: src.schema,
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (let g = 0; g < src.rowGroups; g++) yield* src.readRowGroup(g);
+        } finally {
+          src.close();
+        }
+      },
+    };
+  }
   const reader = await RecordBatchReader.from(createReadStream(path));
   await reader.open();
   return {
@@ -87,6 +123,11 @@ export async function* readDataset(dir: string): AsyncGenerator<ReadRow> {
  * merge can report counts without decoding gigabytes of tokens.
  */
 export async function countShardRows(path: string): Promise<number> {
+  if (formatOfFile(path) === 'parquet') {
+    const src = await openParquet(path);
+    src.close();
+    return src.rows;
+  }
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;

@@ -14,7 +14,7 @@ export function makeFingerprint(seed: string | undefined, shardHashes: string[],
 
 /**
  * What makes a run's rows what they are. `fingerprint` is shared by every part of one sharded job
- * (tokenizer, template, content options, input) and is stamped into each shard's schema metadata,
+ * (tokenizer, template, content options) and is stamped into each shard's schema metadata,
  * so `verify` and `merge` can tell shards of different runs apart; `parts` keeps the pieces by
  * name so a refused `--resume` can say which one changed.
  */

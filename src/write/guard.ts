@@ -4,10 +4,10 @@
  * so a refused run leaves the folder exactly as it was.
  */
 import { readdir, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { acquireOutputLock, type OutputLock } from './lock.js';
 import { ensureOutputDir } from './fsutil.js';
-import { isOwnedName } from './layout.js';
+import { isOwnedName, PARQUET_DIR, PARQUET_RE } from './layout.js';
 
 /** The output folder cannot be used; nothing was written. */
 export class OutputFolderError extends Error {
@@ -35,7 +35,17 @@ export async function checkOutputFolder(outDir: string): Promise<void> {
   } catch {
     return;
   }
-  const foreign = names.filter((n) => !isOwnedName(n)).sort();
+  const foreign = names.filter((n) => !isOwnedName(n));
+  // `data/` is chatshard's only when it holds nothing but Parquet shards.
+  if (names.includes(PARQUET_DIR)) {
+    const inside = await readdir(join(dir, PARQUET_DIR)).catch(() => null);
+    if (inside === null) foreign.push(PARQUET_DIR);
+    else
+      foreign.push(
+        ...inside.filter((n) => !PARQUET_RE.test(n.replace(/\.(tmp|partial)$/, ''))).map((n) => join(PARQUET_DIR, n)),
+      );
+  }
+  foreign.sort();
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).join(', ') + (foreign.length > 3 ? `, … (${foreign.length} in all)` : '');
     throw new OutputFolderError(

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST, TMP_DIR } from './layout.js';
+import { MANIFEST, TMP_DIR, type OutputFormat } from './layout.js';
 import { writeFileAtomic } from './fsutil.js';
 import type { RunIdentity } from './fingerprint.js';
 
@@ -27,6 +27,10 @@ export interface Manifest {
   labels: boolean;
   /** The run that wrote the shards; a resume with a different one is refused. */
   run?: RunIdentity;
+  /** Absent in manifests written before Parquet output existed: arrow. */
+  format?: OutputFormat;
+  /** Column names, recorded for packed runs (whose columns depend on more than labels). */
+  columns?: string[];
   shards: ManifestShard[];
 }
 
@@ -63,7 +67,10 @@ export async function loadManifest(outDir: string): Promise<Manifest | null> {
     if (size !== s.bytes) break;
     kept.push(s);
   }
-  return { version: 1, labels: m.labels !== false, ...(m.run ? { run: m.run } : {}), shards: kept };
+  const out: Manifest = { version: 1, labels: m.labels !== false, format: m.format ?? 'arrow', shards: kept };
+  if (Array.isArray(m.columns)) out.columns = m.columns.map(String);
+  if (m.run) out.run = m.run;
+  return out;
 }
 
 /** Rows covered by the manifest and the first input index not yet written. */

@@ -3,23 +3,32 @@ import { constants } from 'node:fs';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { countShardRows, openShard, shardFiles } from '../verify/read.js';
+import { countShardRows, datasetFormat, openShard, shardFiles } from '../verify/read.js';
 import { finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { makeFingerprint, RUN_METADATA_KEY } from './fingerprint.js';
 import { fsError } from './fsutil.js';
 import { openOutputFolder } from './guard.js';
-import { INFO_JSON, tmpShardName } from './layout.js';
 import type { OutputLock } from './lock.js';
-import { featuresDict } from './schema.js';
+import { INFO_JSON, tmpShardName, type OutputFormat } from './layout.js';
+import { layoutOfFeatures, type Layout } from './schema.js';
+import { hashFile } from './shard.js';
 import type { WriteResult } from './writer.js';
 
-/** labels true/false from a part's dataset_info.json; throws for foreign layouts. */
-async function partLabels(dir: string): Promise<boolean> {
-  const info = JSON.parse(await readFile(join(dir, INFO_JSON), 'utf8')) as { features?: unknown };
-  const got = JSON.stringify(info.features);
-  if (got === JSON.stringify(featuresDict(true))) return true;
-  if (got === JSON.stringify(featuresDict(false))) return false;
-  throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${got}`);
+/** Features of a part: dataset_info.json (Arrow) or the first shard's `huggingface` metadata (Parquet). */
+async function partFeatures(dir: string, format: OutputFormat): Promise<unknown> {
+  if (format === 'arrow')
+    return (JSON.parse(await readFile(join(dir, INFO_JSON), 'utf8')) as { features?: unknown }).features;
+  const [first] = await shardFiles(dir);
+  const meta = (await openShard(join(dir, first!))).schema.metadata.get('huggingface');
+  return meta ? (JSON.parse(meta) as { info?: { features?: unknown } }).info?.features : undefined;
+}
+
+/** The column layout of a part from its features; throws for foreign layouts. */
+async function partLayout(dir: string, format: OutputFormat): Promise<Exclude<Layout, boolean>> {
+  const features = await partFeatures(dir, format);
+  const layout = layoutOfFeatures(features);
+  if (!layout) throw new Error(`chatshard merge: ${dir} does not have chatshard features: ${JSON.stringify(features)}`);
+  return layout;
 }
 
 /** The run stamp of a part's first shard: fingerprint and [index, count] (absent for library writes without one). */
@@ -36,7 +45,7 @@ async function partRun(dir: string, files: string[]): Promise<{ fingerprint?: st
 
 /**
  * Refuse parts that do not make one dataset: a part given twice, parts of different runs
- * (tokenizer, template, options or input differ), and sharded parts that are incomplete or out of
+ * (tokenizer, template or options differ), and sharded parts that are incomplete or out of
  * order. Throws with what is wrong; returns nothing when the parts fit.
  */
 export function checkParts(parts: { dir: string; fingerprint?: string; shard?: [number, number] }[]): void {
@@ -56,7 +65,7 @@ export function checkParts(parts: { dir: string; fingerprint?: string; shard?: [
   if (other) {
     throw new Error(
       `chatshard merge: ${other.dir} comes from a different run than ${first.dir} ` +
-        `(fingerprint ${other.fingerprint} vs ${first.fingerprint}: tokenizer, template, options or input differ)`,
+        `(fingerprint ${other.fingerprint} vs ${first.fingerprint}: tokenizer, template or options differ)`,
     );
   }
   const count = first.shard?.[1] ?? 1;
@@ -83,6 +92,7 @@ export function checkParts(parts: { dir: string; fingerprint?: string; shard?: [
 /**
  * Shards are copied (reflinked where the filesystem can), never moved, so the parts stay
  * valid; the output goes through the same work area + finalize steps as writeDataset.
+ * Packed parts are concatenated as they are: rows are never re-packed across parts.
  */
 export async function mergeDatasets(
   parts: string[],
@@ -92,9 +102,17 @@ export async function mergeDatasets(
   if (parts.length === 0) throw new Error('chatshard merge: no input datasets');
   const out = resolve(outDir);
   const dirs = parts.map((p) => resolve(p));
-  const labelSet = new Set(await Promise.all(dirs.map(partLabels)));
-  if (labelSet.size > 1) throw new Error('chatshard merge: some parts have a labels column and some do not');
-  const labels = [...labelSet][0]!;
+  const formats = await Promise.all(dirs.map(datasetFormat));
+  const format = formats[0]!;
+  if (formats.some((f) => f !== format)) throw new Error('chatshard merge: some parts are Arrow and some Parquet');
+  const layouts = await Promise.all(dirs.map((d) => partLayout(d, format)));
+  if (new Set(layouts.map((l) => l.labels)).size > 1)
+    throw new Error('chatshard merge: some parts have a labels column and some do not');
+  if (new Set(layouts.map((l) => JSON.stringify(l))).size > 1)
+    throw new Error(
+      'chatshard merge: the parts have different columns (packed and unpacked, or other packing columns)',
+    );
+  const layout = layouts[0]!;
   const sources: string[] = [];
   const runs = [];
   for (const d of dirs) {
@@ -106,7 +124,7 @@ export async function mergeDatasets(
 
   const lock = opts.lock ?? (await openOutputFolder(out));
   try {
-    return await mergeInto(out, dirs, sources, labels, opts);
+    return await mergeInto(out, dirs, sources, { format, layout }, opts, lock);
   } finally {
     if (!opts.lock) await lock.release();
   }
@@ -116,12 +134,14 @@ async function mergeInto(
   out: string,
   dirs: string[],
   sources: string[],
-  labels: boolean,
+  { format, layout }: { format: OutputFormat; layout: Exclude<Layout, boolean> },
   opts: { overwrite?: boolean; fingerprintSeed?: string },
+  lock: OutputLock,
 ): Promise<WriteResult> {
+  const labels = layout.labels;
   await refuseFinished(out, opts.overwrite);
   const tmp = await freshTmpDir(out);
-  const names = sources.map((_, i) => tmpShardName(i));
+  const names = sources.map((_, i) => tmpShardName(i, format));
   // A few copies at a time: parallel I/O helps on network filesystems without flooding them.
   const limit = pLimit(4);
   try {
@@ -141,13 +161,20 @@ async function mergeInto(
   let rows = 0;
   for (const n of names) rows += await countShardRows(join(tmp, n));
   // Seeded parts have content-derived fingerprints, so hashing them keeps merges reproducible.
-  const partPrints = await Promise.all(dirs.map(partFingerprint));
+  const partPrints = await Promise.all(dirs.map((d) => partFingerprint(d, format)));
   const fingerprint = makeFingerprint(opts.fingerprintSeed, partPrints, labels);
-  const shards = await finalizeDataset(out, names, fingerprint, labels);
+  await lock.check();
+  const shards = await finalizeDataset(out, names, fingerprint, layout, format);
   return { outDir: out, shards, rows, fingerprint };
 }
 
-async function partFingerprint(dir: string): Promise<string> {
+/** Arrow parts carry their fingerprint in state.json; Parquet parts are identified by their shards' content. */
+async function partFingerprint(dir: string, format: OutputFormat): Promise<string> {
+  if (format === 'parquet') {
+    const hashes = [];
+    for (const f of await shardFiles(dir)) hashes.push(await hashFile(join(dir, f)));
+    return hashes.join(',');
+  }
   const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { _fingerprint?: string };
   return String(state._fingerprint);
 }

@@ -4,7 +4,7 @@
  */
 import { Field, Int32, Int8, List, Schema, type DataType } from 'apache-arrow';
 
-export type ColumnName = 'input_ids' | 'attention_mask' | 'assistant_masks' | 'labels';
+export type ColumnName = 'input_ids' | 'attention_mask' | 'assistant_masks' | 'labels' | 'position_ids' | 'seq_lengths';
 
 export interface ColumnSpec {
   name: ColumnName;
@@ -12,17 +12,50 @@ export interface ColumnSpec {
   dtype: 'int32' | 'int8';
   /** Bytes per element, for shard size estimates. */
   width: 4 | 1;
+  /** One value per token (shares input_ids' offsets); false for seq_lengths (one per packed sequence). */
+  perToken: boolean;
 }
 
-const ALL: ColumnSpec[] = [
-  { name: 'input_ids', dtype: 'int32', width: 4 },
-  { name: 'attention_mask', dtype: 'int8', width: 1 },
-  { name: 'assistant_masks', dtype: 'int8', width: 1 },
-  { name: 'labels', dtype: 'int32', width: 4 },
-];
+/**
+ * Which columns a dataset has. `true` / `false` is the unpacked layout with / without labels;
+ * packed runs add `seq_lengths` (as TRL writes it), `position_ids`, and segment ids in `attention_mask`.
+ */
+export type Layout = boolean | { labels: boolean; seqLengths?: boolean; positionIds?: boolean; segmentIds?: boolean };
 
-export function columnSpecs(labels: boolean): ColumnSpec[] {
-  return labels ? ALL : ALL.filter((c) => c.name !== 'labels');
+const spec = (name: ColumnName, dtype: 'int32' | 'int8', perToken = true): ColumnSpec => ({
+  name,
+  dtype,
+  width: dtype === 'int32' ? 4 : 1,
+  perToken,
+});
+
+/** Columns in order; TRL appends seq_lengths after the packed columns. */
+export function columnSpecs(layout: Layout): ColumnSpec[] {
+  const l = typeof layout === 'boolean' ? { labels: layout } : layout;
+  const out = [
+    spec('input_ids', 'int32'),
+    spec('attention_mask', l.segmentIds ? 'int32' : 'int8'),
+    spec('assistant_masks', 'int8'),
+  ];
+  if (l.labels) out.push(spec('labels', 'int32'));
+  if (l.positionIds) out.push(spec('position_ids', 'int32'));
+  if (l.seqLengths) out.push(spec('seq_lengths', 'int32', false));
+  return out;
+}
+
+/** Every layout chatshard writes, for recognising a dataset by its features. */
+export function allLayouts(): Exclude<Layout, boolean>[] {
+  const out: Exclude<Layout, boolean>[] = [];
+  for (let bits = 0; bits < 16; bits++) {
+    out.push({ labels: !(bits & 1), seqLengths: !!(bits & 2), positionIds: !!(bits & 4), segmentIds: !!(bits & 8) });
+  }
+  return out;
+}
+
+/** The layout whose features are `features` (a parsed dataset_info.json `features`), or null. */
+export function layoutOfFeatures(features: unknown): Exclude<Layout, boolean> | null {
+  const got = JSON.stringify(features);
+  return allLayouts().find((l) => JSON.stringify(featuresDict(l)) === got) ?? null;
 }
 
 function valueType(dtype: ColumnSpec['dtype']): DataType {
@@ -38,9 +71,9 @@ export function listType(spec: ColumnSpec): List {
  * Features in the `Sequence` form: datasets 3.x only knows `Sequence`, and 4.x/5.x still
  * read it (translated to `List`). Key order mirrors what datasets' `asdict` emits.
  */
-export function featuresDict(labels: boolean): Record<string, unknown> {
+export function featuresDict(layout: Layout): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const c of columnSpecs(labels)) {
+  for (const c of columnSpecs(layout)) {
     out[c.name] = { feature: { dtype: c.dtype, _type: 'Value' }, _type: 'Sequence' };
   }
   return out;
@@ -65,8 +98,8 @@ export function pyJsonDumps(value: unknown): string {
 }
 
 /** Arrow schema with the `huggingface` metadata key that datasets embeds in its shards. */
-export function arrowSchema(labels: boolean): Schema {
-  const fields = columnSpecs(labels).map((c) => new Field(c.name, listType(c), true));
-  const meta = new Map([['huggingface', pyJsonDumps({ info: { features: featuresDict(labels) } })]]);
+export function arrowSchema(layout: Layout): Schema {
+  const fields = columnSpecs(layout).map((c) => new Field(c.name, listType(c), true));
+  const meta = new Map([['huggingface', pyJsonDumps({ info: { features: featuresDict(layout) } })]]);
   return new Schema(fields, meta);
 }

@@ -28,10 +28,24 @@ class ChunkSink extends AsyncByteQueue {
   }
 }
 
+/**
+ * One shard being written, whatever the file format: batches in, a finished file under its final
+ * (work-area) name out. `bytes` is what counts towards the shard size limit.
+ */
+export interface ShardSink {
+  readonly path: string;
+  rows: number;
+  bytes: number;
+  write(batch: RecordBatch): Promise<void>;
+  finish(): Promise<ShardInfo>;
+  abort(): Promise<void>;
+}
+
 export interface ShardInfo {
   /** Final file path (inside the temporary directory). */
   path: string;
   rows: number;
+  /** Size of the finished file. */
   bytes: number;
   sha256?: string;
 }
@@ -43,7 +57,7 @@ export async function hashFile(path: string): Promise<string> {
   return h.digest('hex');
 }
 
-export class ShardWriter {
+export class ShardWriter implements ShardSink {
   rows = 0;
   bytes = 0;
   private readonly sink = new ChunkSink();
@@ -119,7 +133,7 @@ export class ShardWriter {
 }
 
 /** writev may write partially; continue until every byte is on its way to disk. */
-async function writeFully(fh: FileHandle, chunks: Uint8Array[]): Promise<void> {
+export async function writeFully(fh: FileHandle, chunks: Uint8Array[]): Promise<void> {
   let pending = chunks;
   while (pending.length > 0) {
     const total = pending.reduce((s, c) => s + c.byteLength, 0);

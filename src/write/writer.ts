@@ -9,15 +9,20 @@ import { finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { identityChanges, makeFingerprint, RUN_METADATA_KEY, type RunIdentity } from './fingerprint.js';
 import { openOutputFolder } from './guard.js';
 import type { OutputLock } from './lock.js';
-import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName } from './layout.js';
+import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName, type OutputFormat } from './layout.js';
 import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
-import { arrowSchema } from './schema.js';
-import { ShardWriter, hashFile } from './shard.js';
+import { arrowSchema, columnSpecs, type Layout } from './schema.js';
+import { ParquetShardWriter } from './parquet-shard.js';
+import { ShardWriter, hashFile, type ShardSink } from './shard.js';
 
 export interface WriteOptions {
   outDir: string;
+  /** `arrow` (default): a load_from_disk folder; `parquet`: `data/train-*.parquet` for load_dataset. */
+  format?: OutputFormat;
   /** Write the `labels` column (default true). */
   labels?: boolean;
+  /** Packed-row columns (seq_lengths, position_ids, segment ids); `labels` still decides the labels column. */
+  packed?: { seqLengths?: boolean; positionIds?: boolean; segmentIds?: boolean };
   /** Rows per Arrow record batch (default 1000, like datasets). */
   rowsPerBatch?: number;
   /** Start a new shard before one would exceed this many bytes (default 500 MB, like datasets). */
@@ -64,17 +69,9 @@ async function openWorkArea(
   outDir: string,
   opts: WriteOptions,
   labels: boolean,
-): Promise<{ manifest: Manifest; lock: OutputLock }> {
-  const lock = opts.lock ?? (await openOutputFolder(outDir));
-  try {
-    return { manifest: await prepareWorkArea(outDir, opts, labels), lock };
-  } catch (e) {
-    if (!opts.lock) await lock.release();
-    throw e;
-  }
-}
-
-async function prepareWorkArea(outDir: string, opts: WriteOptions, labels: boolean): Promise<Manifest> {
+  format: OutputFormat,
+  columns: string[],
+): Promise<Manifest> {
   const prev = await loadManifest(outDir);
   const unfinished = prev !== null && prev.shards.length > 0;
   if (opts.resume && unfinished) {
@@ -82,7 +79,7 @@ async function prepareWorkArea(outDir: string, opts: WriteOptions, labels: boole
     // finalize is expected and gets replaced.
     if (!opts.overwrite && existsSync(join(outDir, STATE_JSON))) {
       throw new Error(
-        `chatshard write: ${outDir} already contains a dataset (state.json); pass \`overwrite\` to replace it`,
+        `chatshard write: ${outDir} already contains a dataset (state.json); pass overwrite to replace it`,
       );
     }
     if (prev.labels !== labels) {
@@ -95,6 +92,17 @@ async function prepareWorkArea(outDir: string, opts: WriteOptions, labels: boole
       throw new Error(
         `chatshard write: cannot resume ${outDir}: this run differs from the interrupted one in: ${changed.join(', ')}; ` +
           'resume with the same options and input, or start over with `overwrite`',
+      );
+    }
+    const before = prev.columns ?? columns.slice(0, labels ? 4 : 3);
+    if (before.join(',') !== columns.join(',')) {
+      throw new Error(
+        `chatshard write: cannot resume ${outDir}: it was started with columns [${before.join(', ')}], now [${columns.join(', ')}]`,
+      );
+    }
+    if ((prev.format ?? 'arrow') !== format) {
+      throw new Error(
+        `chatshard write: cannot resume ${outDir}: it was started with format ${prev.format ?? 'arrow'}, now ${format}`,
       );
     }
     // Drop partial shards and anything the manifest does not vouch for.
@@ -112,14 +120,16 @@ async function prepareWorkArea(outDir: string, opts: WriteOptions, labels: boole
     );
   }
   await freshTmpDir(outDir);
-  const m: Manifest = { version: 1, labels, ...(opts.run ? { run: opts.run } : {}), shards: [] };
+  const m: Manifest = { version: 1, labels, format, shards: [] };
+  if (opts.packed) m.columns = columns;
+  if (opts.run) m.run = opts.run;
   await saveManifest(outDir, m);
   return m;
 }
 
 /** The shard schema, stamped with the run's fingerprint and part when the caller gave one. */
-function shardSchema(labels: boolean, run: RunIdentity | undefined): Schema {
-  const base = arrowSchema(labels);
+function shardSchema(layout: Layout, run: RunIdentity | undefined): Schema {
+  const base = arrowSchema(layout);
   if (!run) return base;
   const meta = new Map(base.metadata);
   meta.set(
@@ -137,107 +147,109 @@ function shardSchema(labels: boolean, run: RunIdentity | undefined): Schema {
  */
 export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOptions): Promise<WriteResult> {
   const labels = opts.labels ?? true;
-  // Checked before the folder is touched.
-  const knobs = {
-    rowsPerBatch: positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!,
-    maxShardBytes: positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!,
-    rowsPerShard: positiveInt('rowsPerShard', opts.rowsPerShard, undefined),
-  };
+  const format = opts.format ?? 'arrow';
+  const layout: Layout = opts.packed ? { labels, ...opts.packed } : labels;
+  const rowsPerBatch = positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!;
+  const maxShardBytes = positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!;
+  const rowsPerShard = positiveInt('rowsPerShard', opts.rowsPerShard, undefined);
   const outDir = resolve(opts.outDir);
-  const { manifest, lock } = await openWorkArea(outDir, opts, labels);
+  // Checked before the folder is touched; then one writer at a time.
+  const lock = opts.lock ?? (await openOutputFolder(outDir));
   try {
-    return await writeRows(rows, { ...opts, ...knobs, labels }, outDir, manifest, lock);
+    const tmp = join(outDir, TMP_DIR);
+
+    const columns = columnSpecs(layout).map((c) => c.name);
+    const manifest = await openWorkArea(outDir, opts, labels, format, columns);
+    const resumed = resumePointOf(manifest);
+    const skipBelow = manifest.shards.length > 0 ? resumed.nextIndex : -Infinity;
+
+    const schema = shardSchema(layout, opts.run);
+    const batch = new BatchBuilder(schema, layout);
+    let shard: ShardSink | null = null;
+    let first = -1;
+    let last = -1;
+    let truncatedRows = 0;
+    let truncatedTokens = 0;
+    // Packed rows of one window stay in one shard, so a resumed run can restart at a window start.
+    let atBoundary = true;
+
+    const closeShard = async (s: ShardSink) => {
+      if (batch.length > 0) await s.write(batch.take());
+      const info = await s.finish();
+      shard = null;
+      manifest.shards.push({
+        file: basename(info.path),
+        rows: info.rows,
+        bytes: info.bytes,
+        sha256: info.sha256,
+        firstIndex: first,
+        lastIndex: last,
+        ...(truncatedRows > 0 ? { truncatedRows, truncatedTokens } : {}),
+      });
+      await saveManifest(outDir, manifest);
+      first = last = -1;
+      truncatedRows = truncatedTokens = 0;
+    };
+    const seeded = opts.fingerprintSeed !== undefined;
+    const openShard = (): Promise<ShardSink> => {
+      const path = join(tmp, tmpShardName(manifest.shards.length, format));
+      // A Parquet row group holds one record batch at most, so streaming readers get batch-sized groups.
+      return format === 'parquet'
+        ? ParquetShardWriter.create(path, schema, seeded, rowsPerBatch)
+        : ShardWriter.create(path, schema, seeded);
+    };
+
+    try {
+      for await (const row of rows) {
+        if (row.index < skipBelow) continue;
+        checkRow(row, layout);
+        if (shard && atBoundary) {
+          const s: ShardSink = shard;
+          const pendingRows = s.rows + batch.length;
+          const full =
+            (rowsPerShard !== undefined && pendingRows >= rowsPerShard) ||
+            s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, layout) + EOS_BYTES >
+              maxShardBytes;
+          if (full && pendingRows > 0) await closeShard(s);
+        }
+        shard ??= await openShard();
+        batch.add(row);
+        atBoundary = row.packed ? row.packed.windowEnd : true;
+        if (first < 0) first = row.index;
+        last = row.index;
+        if (row.truncated) {
+          truncatedRows++;
+          truncatedTokens += row.truncated;
+        }
+        if (batch.length >= rowsPerBatch) await shard.write(batch.take());
+      }
+      if (shard) await closeShard(shard);
+      // load_from_disk needs at least one file to learn the schema from: write an empty shard.
+      if (manifest.shards.length === 0) await closeShard(await openShard());
+    } catch (e) {
+      await (shard as ShardSink | null)?.abort();
+      throw e;
+    }
+
+    // Shards resumed from an unseeded run have no hash yet.
+    const shardHashes = seeded
+      ? await Promise.all(manifest.shards.map((s) => s.sha256 ?? hashFile(join(tmp, s.file))))
+      : [];
+    const fingerprint = makeFingerprint(opts.fingerprintSeed, shardHashes, labels);
+    // A second writer that took over this folder (we were thought dead) must not be overwritten.
+    await lock.check();
+    const shards = await finalizeDataset(
+      outDir,
+      manifest.shards.map((s) => s.file),
+      fingerprint,
+      layout,
+      format,
+    );
+    const total = manifest.shards.reduce((n, s) => n + s.rows, 0);
+    const result: WriteResult = { outDir, shards, rows: total, fingerprint };
+    if (opts.resume) result.resumedRows = resumed.rows;
+    return result;
   } finally {
     if (!opts.lock) await lock.release();
   }
-}
-
-async function writeRows(
-  rows: AsyncIterable<ShapedRow>,
-  opts: WriteOptions & { labels: boolean; rowsPerBatch: number; maxShardBytes: number },
-  outDir: string,
-  manifest: Manifest,
-  lock: OutputLock,
-): Promise<WriteResult> {
-  const { labels, rowsPerBatch, maxShardBytes, rowsPerShard } = opts;
-  const tmp = join(outDir, TMP_DIR);
-  const resumed = resumePointOf(manifest);
-  const skipBelow = manifest.shards.length > 0 ? resumed.nextIndex : -Infinity;
-
-  const schema = shardSchema(labels, opts.run);
-  const batch = new BatchBuilder(schema, labels);
-  let shard: ShardWriter | null = null;
-  let first = -1;
-  let last = -1;
-  let truncatedRows = 0;
-  let truncatedTokens = 0;
-
-  const closeShard = async (s: ShardWriter) => {
-    if (batch.length > 0) await s.write(batch.take());
-    const info = await s.finish();
-    shard = null;
-    manifest.shards.push({
-      file: basename(info.path),
-      rows: info.rows,
-      bytes: info.bytes,
-      sha256: info.sha256,
-      firstIndex: first,
-      lastIndex: last,
-      ...(truncatedRows > 0 ? { truncatedRows, truncatedTokens } : {}),
-    });
-    await saveManifest(outDir, manifest);
-    first = last = -1;
-    truncatedRows = truncatedTokens = 0;
-  };
-  const seeded = opts.fingerprintSeed !== undefined;
-  const openShard = () => ShardWriter.create(join(tmp, tmpShardName(manifest.shards.length)), schema, seeded);
-
-  try {
-    for await (const row of rows) {
-      if (row.index < skipBelow) continue;
-      checkRow(row, labels);
-      if (shard) {
-        const s: ShardWriter = shard;
-        const pendingRows = s.rows + batch.length;
-        const full =
-          (rowsPerShard !== undefined && pendingRows >= rowsPerShard) ||
-          s.bytes + batch.bytes + (batch.length === 0 ? BATCH_OVERHEAD : 0) + rowBytes(row, labels) + EOS_BYTES >
-            maxShardBytes;
-        if (full && pendingRows > 0) await closeShard(s);
-      }
-      shard ??= await openShard();
-      batch.add(row);
-      if (first < 0) first = row.index;
-      last = row.index;
-      if (row.truncated) {
-        truncatedRows++;
-        truncatedTokens += row.truncated;
-      }
-      if (batch.length >= rowsPerBatch) await shard.write(batch.take());
-    }
-    if (shard) await closeShard(shard);
-    // load_from_disk needs at least one file to learn the schema from: write an empty shard.
-    if (manifest.shards.length === 0) await closeShard(await openShard());
-  } catch (e) {
-    await (shard as ShardWriter | null)?.abort();
-    throw e;
-  }
-
-  // Shards resumed from an unseeded run have no hash yet.
-  const shardHashes = seeded
-    ? await Promise.all(manifest.shards.map((s) => s.sha256 ?? hashFile(join(tmp, s.file))))
-    : [];
-  const fingerprint = makeFingerprint(opts.fingerprintSeed, shardHashes, labels);
-  // A second writer that took over this folder (we were thought dead) must not be overwritten.
-  await lock.check();
-  const shards = await finalizeDataset(
-    outDir,
-    manifest.shards.map((s) => s.file),
-    fingerprint,
-    labels,
-  );
-  const total = manifest.shards.reduce((n, s) => n + s.rows, 0);
-  const result: WriteResult = { outDir, shards, rows: total, fingerprint };
-  if (opts.resume) result.resumedRows = resumed.rows;
-  return result;
 }

@@ -64,12 +64,11 @@ describe('renderLine', () => {
   });
 
   it('keeps the rendered text when mask inference fails', () => {
-    const counted = compileTemplate(
-      '{{ messages|length }}{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}',
-    );
-    const line = renderLine(chat, counted, renderArgs({}));
-    expect(line.rendered).toBe('4user: hi\nassistant: hello\nuser: again\nassistant: bye\n');
+    // Reversed turns: the spans cannot be inferred in order, but the template renders.
+    const reversed = compileTemplate('{% for m in messages|reverse %}{{ m.role }}: {{ m.content }}\n{% endfor %}');
+    const line = renderLine(chat, reversed, renderArgs({}));
+    expect(line.rendered).toBe('assistant: bye\nuser: again\nassistant: hello\nuser: hi\n');
     expect(line.generation_spans).toBeNull();
-    expect(line.error).toMatch(/^MaskInferenceError: cannot infer the mask of messages\[1\] \(assistant\)/);
+    expect(line.error).toMatch(/^MaskInferenceError: cannot infer the mask of messages\[3\] \(assistant\)/);
   });
 });

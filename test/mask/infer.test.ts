@@ -208,9 +208,10 @@ describe('history-rewriting templates', () => {
     expect(text.slice(turns[0]!.start, turns[0]!.end)).toBe('\n\n17 * 3 = 51.<｜end▁of▁sentence｜>');
   });
 
-  it('a rewrite that cannot be located is rejected with the reason, never given a wrong mask', () => {
-    // Final message closed by <|return|>, earlier ones by <|end|> (gpt-oss style): the history form of
-    // an earlier turn is not a suffix of its last form, so its end cannot be verified.
+  it('a turn closed differently once later turns follow: anchored, the unverifiable close left out', () => {
+    // Final message closed by <|return|>, earlier ones by <|end|> (gpt-oss style): the earlier turn's
+    // history form cannot be aligned with its own form, so the anchor method places it by its content
+    // and takes of its own-form close only what the full render really has there (none of it).
     const src =
       '{% for m in messages %}<|start|>{{ m.role }}<|message|>{{ m.content }}' +
       '{% if m.role == "assistant" and loop.last %}<|return|>{% else %}<|end|>{% endif %}{% endfor %}' +
@@ -224,13 +225,13 @@ describe('history-rewriting templates', () => {
         { role: 'assistant', content: 'goodbye' },
       ],
     });
-    expect(() => inferSpans(conv, opts, SELECT)).toThrow(MaskInferenceError);
-    expect(() => inferSpans(conv, opts, SELECT)).toThrow(
-      /messages\[1\] \(assistant\).*its end in the full render cannot be located/,
-    );
-    // --last-turn-only only needs the final turn, which the prefix method locates.
-    const { text, spans } = inferSpans(conv, opts, { ...SELECT, lastTurnOnly: true });
-    expect(spans.map(([a, b]) => text.slice(a, b))).toEqual(['goodbye<|return|>']);
+    const { text, turns } = inferTurns(conv, opts, new Set(['assistant']));
+    expect(turns.map((t) => [t.method, text.slice(t.start, t.end)])).toEqual([
+      ['anchor', 'hello'],
+      ['prefix', 'goodbye<|return|>'],
+    ]);
+    const last = inferSpans(conv, opts, { ...SELECT, lastTurnOnly: true });
+    expect(last.spans.map(([a, b]) => last.text.slice(a, b))).toEqual(['goodbye<|return|>']);
   });
 
   it('a template that drops a message entirely is rejected (its content is not in its span)', () => {
@@ -330,7 +331,7 @@ describe('training controls (selectSpans)', () => {
   });
 });
 
-const SHARED = '/work/shared';
+const SHARED = join(ROOT, '../shared'); // shared corpus next to the checkout; absent in a user's clone
 describe.skipIf(!existsSync(join(SHARED, 'data')) || !existsSync(join(SHARED, 'conformance', 'templates')))(
   'cross-check on real data (sample; full run: scripts/infer-crosscheck.mjs)',
   () => {

@@ -86,7 +86,7 @@ describe('resume refuses a different run', () => {
     expect(report.ok).toBe(false);
     expect(report.errors).toEqual([
       'shards come from different runs: data-00000-of-00002.arrow has run fingerprint aaaa, ' +
-        'data-00001-of-00002.arrow has bbbb (tokenizer, template, options or input differ)',
+        'data-00001-of-00002.arrow has bbbb (tokenizer, template or options differ)',
     ]);
   });
 });
@@ -136,7 +136,11 @@ describe('inputs that are not JSONL', () => {
   const cases: [string, string | Buffer, RegExp][] = [
     ['array.json', JSON.stringify([JSON.parse(SAMPLES[0]!)]), /is one JSON array, not JSON Lines/],
     ['pretty.json', JSON.stringify(JSON.parse(SAMPLES[0]!), null, 2), /is pretty-printed JSON/],
-    ['data.parquet', Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(16), Buffer.from('PAR1')]), /is a Parquet file/],
+    [
+      'data.jsonl',
+      Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(16), Buffer.from('PAR1')]),
+      /is a Parquet file named like JSON Lines/,
+    ],
     ['array.json.gz', gzipSync(JSON.stringify([{ messages: [] }])), /is one JSON array.*\(after gunzip\)/],
   ];
   for (const [name, body, message] of cases) {

@@ -15,7 +15,7 @@ describe('formatOf', () => {
     expect(formatOf(b('PAR1\x00\x00'))).toBe('parquet');
     expect(formatOf(b('ARROW1\x00\x00'))).toBe('arrow');
     expect(formatOf(Buffer.from([0x1f, 0x8b, 8, 0]))).toBe('gzip');
-    expect(formatOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))).toBe('zstd');
+    expect(formatOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))).toBe('zstd'); // read as zstd
     expect(formatOf(b('  \n'))).toBe('empty');
   });
 });

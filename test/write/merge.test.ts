@@ -55,7 +55,7 @@ describe('mergeDatasets', () => {
     await writeDataset(rowsOf(9, 6), { outDir: p2, run: run('aa', [2, 3]) });
     await writeDataset(rowsOf(6, 3), { outDir: q1, run: run('bb', [1, 3]) });
     await expect(mergeDatasets([p0, q1, p2], out)).rejects.toThrow(
-      `chatshard merge: ${q1} comes from a different run than ${p0} (fingerprint bb vs aa: tokenizer, template, options or input differ)`,
+      `chatshard merge: ${q1} comes from a different run than ${p0} (fingerprint bb vs aa: tokenizer, template or options differ)`,
     );
     await expect(mergeDatasets([p0, p2], out)).rejects.toThrow('chatshard merge: shard index 1 of 3 is missing');
     await expect(mergeDatasets([p1, p0, p2], out)).rejects.toThrow(

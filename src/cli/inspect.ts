@@ -1,0 +1,132 @@
+import { stat } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import { colorEnabled, inspectDataset, inspectInput, parseRows, type InspectOptions } from '../inspect/index.js';
+import { SetupError } from '../pipeline/setup.js';
+import { UsageError } from './config.js';
+import { optionsFromArgs, runFlags } from './run.js';
+
+/** Rows shown when `--rows` is not given: a screenful in the terminal, more in the report. */
+const DEFAULT_ROWS = { terminal: '3', html: '100' };
+
+/** `run` flags that have no meaning when nothing is written. */
+const RUN_ONLY = [
+  'output',
+  'resume',
+  'overwrite',
+  'numShards',
+  'shardIndex',
+  'strict',
+  'onError',
+  'progress',
+  'workers',
+];
+
+/** Keys yargs may set when inspecting a dataset folder. */
+const DATASET_KEYS = new Set(['_', '$0', 'dataset', 'rows', 'ids', 'html', 'tokenizer']);
+
+/** Flags of `chatshard inspect`: its own, plus `run`'s pipeline flags for inspecting input directly. */
+export function inspectFlags(y: Argv) {
+  return runFlags(y)
+    .positional('dataset', { type: 'string', describe: 'Dataset folder written by chatshard (omit with --input)' })
+    .option('rows', {
+      type: 'string',
+      describe: `Rows to show: N (the first N), A:B, A: or :B [default: ${DEFAULT_ROWS.terminal}, ${DEFAULT_ROWS.html} with --html]`,
+    })
+    .option('ids', { type: 'boolean', default: false, describe: 'Show (id, label) after every token' })
+    .option('html', { type: 'string', describe: 'Write a self-contained HTML report (dataset view + row view) here' })
+    .option('pipeline', { type: 'string', describe: 'Pipeline JSON file for --input mode (keys as the run flags)' })
+    .hide('output')
+    .hide('resume')
+    .hide('overwrite')
+    .hide('num-shards')
+    .hide('shard-index')
+    .hide('strict')
+    .hide('on-error')
+    .hide('progress')
+    .hide('workers');
+}
+
+/** Exit code: 0 when the rows were shown / the report written, 1 on a setup or read failure. */
+export async function inspectCommand(args: Record<string, unknown>): Promise<number> {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // A closed pipe (`| head`) ends the program quietly.
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+  const html = typeof args.html === 'string' ? args.html : undefined;
+  let range;
+  try {
+    range = parseRows(typeof args.rows === 'string' ? args.rows : html ? DEFAULT_ROWS.html : DEFAULT_ROWS.terminal);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (
+    html &&
+    (await stat(html).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  ) {
+    throw new UsageError(`--html ${html} is a folder; give a file name such as report.html`);
+  }
+  const opts: InspectOptions = {
+    range,
+    style: { color: colorEnabled(process.env, process.stdout.isTTY === true), ids: Boolean(args.ids) },
+    write: (text) => writeOut(text),
+  };
+  if (html) opts.html = html;
+  const dataset = typeof args.dataset === 'string' ? args.dataset : undefined;
+  const direct = args.input !== undefined || args.pipeline !== undefined;
+  if (dataset && direct) throw new UsageError('give either a DATASET folder or --input, not both');
+  if (!dataset && !direct) throw new UsageError('give a DATASET folder, or --input with --tokenizer');
+  try {
+    if (dataset) {
+      for (const [k, val] of Object.entries(args)) {
+        if (val !== undefined && !DATASET_KEYS.has(k) && !k.includes('-') && k.length > 1) {
+          throw new UsageError(`--${kebab(k)} applies to --input mode only; a dataset is shown as it was written`);
+        }
+      }
+      const result = await inspectDataset(
+        dataset,
+        opts,
+        typeof args.tokenizer === 'string' ? args.tokenizer : undefined,
+      );
+      report(result, html);
+    } else {
+      for (const k of RUN_ONLY) {
+        if (args[k] !== undefined) throw new UsageError(`--${kebab(k)} does not apply to inspect (nothing is written)`);
+      }
+      const options = optionsFromArgs({ ...args, output: '-', progress: false });
+      options.workers = 0;
+      report(await inspectInput(options, opts), html);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (e instanceof SetupError) {
+      process.stderr.write(`chatshard: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+const kebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function report(r: Awaited<ReturnType<typeof inspectDataset>>, html: string | undefined) {
+  for (const w of r.warnings) process.stderr.write(`chatshard: warning: ${w}\n`);
+  if (!html || !r.stats) return;
+  const failing = r.stats.checks.filter((c) => c.status === 'fail');
+  process.stderr.write(
+    `chatshard: wrote ${html}: ${r.stats.rows} rows, ${r.shown} shown, ` +
+      (failing.length === 0
+        ? 'all template checks pass\n'
+        : `${failing.length} check(s) failing: ${failing.map((c) => `${c.title} (${c.count} rows)`).join('; ')}\n`),
+  );
+}
+
+/** Write to stdout with backpressure. */
+function writeOut(text: string): Promise<void> | void {
+  if (process.stdout.write(text)) return;
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}

@@ -1,0 +1,130 @@
+/** Where inspected rows come from: a dataset folder chatshard wrote, or input rows run through the pipeline. */
+import { createReadStream, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chunk } from '../pipeline/batches.js';
+import type { PipelineOptions } from '../pipeline/options.js';
+import { shapeRendered } from '../pipeline/process.js';
+import { inlineRenderer } from '../pipeline/renderers.js';
+import type { Setup } from '../pipeline/setup.js';
+import type { Summary } from '../pipeline/summary.js';
+import { readRows } from '../read/index.js';
+import type { RejectedRow, SourceRef } from '../types.js';
+import { listColumn, readShardBatches, shardFiles } from '../verify/read.js';
+import type { RowRange } from './range.js';
+
+/** One row as inspect sees it; attention may hold segment ids (1, 2, 3 …) in packed datasets. */
+export interface InspectRow {
+  /** Dataset row number, or input row index when inspecting input directly. */
+  index: number;
+  inputIds: ArrayLike<number>;
+  attentionMask: ArrayLike<number>;
+  assistantMasks: ArrayLike<number>;
+  labels?: ArrayLike<number>;
+  /** Lengths of the sequences packed into this row (`seq_lengths` column), when the dataset is packed. */
+  seqLengths?: ArrayLike<number>;
+  ref?: SourceRef;
+}
+
+export type InspectItem = { ok: true; row: InspectRow } | { ok: false; reject: RejectedRow };
+
+/**
+ * Rows of a dataset folder in order, shard by shard, stopping after row `stopAt` (exclusive).
+ * Unlike `readDataset` it keeps `seq_lengths` and tolerates extra columns (packing writes them).
+ *
+ * @example
+ * for await (const row of datasetRows('out/sample')) console.log(row.index, row.inputIds.length);
+ */
+export async function* datasetRows(dir: string, stopAt = Infinity): AsyncGenerator<InspectRow> {
+  let index = 0;
+  for (const file of await shardFiles(dir)) {
+    for await (const { batch } of readShardBatches(join(dir, file))) {
+      const ids = listColumn(batch, 'input_ids');
+      const att = listColumn(batch, 'attention_mask');
+      const asm = listColumn(batch, 'assistant_masks');
+      const lab = listColumn(batch, 'labels');
+      const seq = listColumn(batch, 'seq_lengths');
+      if (!ids || !att || !asm) throw new Error(`${dir}/${file}: missing input_ids / attention_mask / assistant_masks`);
+      for (let r = 0; r < batch.numRows; r++) {
+        if (index >= stopAt) return;
+        const row: InspectRow = {
+          index: index++,
+          inputIds: ids.values.subarray(ids.offsets[r], ids.offsets[r + 1]),
+          attentionMask: att.values.subarray(att.offsets[r], att.offsets[r + 1]),
+          assistantMasks: asm.values.subarray(asm.offsets[r], asm.offsets[r + 1]),
+        };
+        if (lab) row.labels = lab.values.subarray(lab.offsets[r], lab.offsets[r + 1]);
+        if (seq) row.seqLengths = seq.values.subarray(seq.offsets[r], seq.offsets[r + 1]);
+        yield row;
+      }
+    }
+  }
+}
+
+/** summary.json of a dataset, or undefined when it has none (e.g. written by the library without one). */
+export async function readSummary(dir: string): Promise<Summary | undefined> {
+  const path = join(dir, 'summary.json');
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Summary;
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Lines of rejects.jsonl, streamed; torn or foreign lines are skipped. */
+export async function* readRejects(dir: string): AsyncGenerator<RejectedRow> {
+  const path = join(dir, 'rejects.jsonl');
+  if (!existsSync(path)) return;
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    try {
+      const r = JSON.parse(line) as { file?: string; line?: number; index?: number; reason?: string; message?: string };
+      if (typeof r.reason !== 'string') continue;
+      yield {
+        ref: { file: String(r.file ?? ''), line: Number(r.line ?? 0) },
+        index: Number(r.index ?? -1),
+        reason: r.reason,
+        message: String(r.message ?? ''),
+      };
+    } catch {
+      // a line torn by an interrupted run; the summary still counts it
+    }
+  }
+}
+
+/**
+ * Input rows `range` run through the same read → normalize → render → tokenize → mask → shape path as
+ * `chatshard run` (its own functions, batch by batch), without writing anything. Rows after the range
+ * are not read.
+ */
+export async function* inputRows(setup: Setup, range: RowRange): AsyncGenerator<InspectItem> {
+  const o: PipelineOptions = setup.options;
+  const raw = (async function* () {
+    for await (const r of readRows(o.input, { parse: (text) => text })) {
+      if (r.index < range[0]) continue;
+      if (r.index >= range[1]) return;
+      yield r;
+    }
+  })();
+  const renderer = inlineRenderer(setup);
+  for await (const batch of chunk(raw, o.padding === 'longest' ? o.batchSize : 64)) {
+    for (const r of await shapeRendered(batch, await renderer.renderRaw(batch), setup)) {
+      yield r.ok
+        ? {
+            ok: true,
+            row: {
+              index: r.row.index,
+              ref: r.row.ref,
+              inputIds: r.row.inputIds,
+              attentionMask: r.row.attentionMask,
+              assistantMasks: r.row.assistantMasks,
+              ...(o.labels ? { labels: r.row.labels } : {}),
+            },
+          }
+        : { ok: false, reject: r.reject };
+    }
+  }
+}
