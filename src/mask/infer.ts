@@ -337,7 +337,8 @@ function historyTurn(c: TurnCtx): Located {
 
 /**
  * The message with one of its own texts replaced by the probe marker: its content (or first
- * non-empty text part), else the name of its first tool call; undefined when it has none.
+ * non-empty text part), else the name of its first tool call, else its empty content; undefined
+ * when it has none of these.
  */
 function withAnchor(m: Message): { message: Message; what: string; original: string } | undefined {
   const c = m.content;
@@ -370,6 +371,8 @@ function withAnchor(m: Message): { message: Message; what: string; original: str
       return { message: { ...m, tool_calls }, what: 'tool call name', original: nameOf(calls[k])! };
     }
   }
+  // Empty (or blank) content: the marker shows where the template puts it, usually nowhere visible.
+  if (typeof c === 'string') return { message: { ...m, content: PROBE }, what: 'content', original: c };
   return undefined;
 }
 
@@ -499,7 +502,8 @@ function anchorTurn(c: TurnCtx): Located {
   let start = a - left;
   while (start < a && /\s/.test(text[start]!)) start++;
   const end = trimEnd(text, start, b + right);
-  if (end <= start) return failed('anchor', `its ${anchored.what} renders as nothing`);
+  // Empty content that the template prints nothing around (no role markers): nothing to train.
+  if (end <= start) return failed('renders nothing', 'it renders as nothing');
   const own2 = ownEnd(text, start, end, message, true, last.slice(header));
   const contentEnd = Math.max(b, Math.min(end, own2 < 0 ? b : own2));
   return { message: i, role: message.role, start, contentEnd: trimEnd(text, start, contentEnd), end, method: 'anchor' };

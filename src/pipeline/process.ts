@@ -85,6 +85,8 @@ export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text
     limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
   };
   const select = selectOptionsOf(o);
+  // --masks none: no spans; shapeRendered trains every token.
+  if (o.masks === 'none') return { text: renderConversation(conv, renderOpts).text, spans: [] };
   const useTags = o.masks === 'generation' || (o.masks === 'auto' && template.hasGeneration);
   if (!useTags) return inferSpans(conv, renderOpts, select);
   const { text, spans } = renderConversation(conv, renderOpts);
@@ -114,7 +116,9 @@ export async function shapeRendered(
   ctx: ProcessContext,
 ): Promise<Outcome<ShapedRow>[]> {
   const shape = shapeOptionsOf(ctx);
-  const rule = ctx.options.maskRule;
+  const none = ctx.options.masks === 'none';
+  // With --masks none every real token is trained, whatever the rule.
+  const rule = none ? 'overlap' : ctx.options.maskRule;
   const special = specialIdsOf(ctx);
   const results: (Outcome<ShapedRow> | Encoded)[] = [];
   const texts: string[] = [];
@@ -148,7 +152,11 @@ export async function shapeRendered(
     const ids = enc.ids.subarray(from, to);
     const locator = locatorOf(enc, spans.length);
     // The hf rule is applied after padding (its defects depend on the final row); overlap here.
-    const mask = rule === 'overlap' ? overlapMaskWindow(locator, spans, from, to) : new Uint8Array(ids.length);
+    const mask = none
+      ? new Uint8Array(ids.length).fill(1)
+      : rule === 'overlap'
+        ? overlapMaskWindow(locator, spans, from, to)
+        : new Uint8Array(ids.length);
     // Drop empty rows before choosing the padding length so they don't influence it.
     if (rule === 'overlap' && !ctx.options.keepEmpty && !mask.includes(1)) {
       results[slot] = { ok: false, reject: emptyMask(conv) };

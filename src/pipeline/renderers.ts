@@ -36,7 +36,7 @@ export function inlineRenderer(ctx: ProcessContext): Renderer {
  * costs ~50 MB, so render inline; mask inference renders each conversation several times, so use
  * every core but the one the main thread (tokenizing, writing) needs.
  */
-export function defaultWorkers(maskSource: 'generation' | 'infer'): number {
+export function defaultWorkers(maskSource: 'generation' | 'infer' | 'none'): number {
   return maskSource === 'infer' ? Math.max(1, availableParallelism() - 1) : 0;
 }
 

@@ -12,8 +12,8 @@ export class SetupError extends Error {
 export interface Setup extends ProcessContext {
   templateName: string;
   templateSha256: string;
-  /** Where masks come from: `generation` tags or `infer`red from prefix renders. */
-  maskSource: 'generation' | 'infer';
+  /** Where masks come from: `generation` tags, `infer`red from prefix renders, or `none` (every token). */
+  maskSource: 'generation' | 'infer' | 'none';
 }
 
 /** Load the tokenizer, resolve and compile the chat template, and check the options against them. */
@@ -54,7 +54,11 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
     );
   }
   const maskSource =
-    options.masks === 'generation' || (options.masks === 'auto' && template.hasGeneration) ? 'generation' : 'infer';
+    options.masks === 'none'
+      ? 'none'
+      : options.masks === 'generation' || (options.masks === 'auto' && template.hasGeneration)
+        ? 'generation'
+        : 'infer';
   return {
     tokenizer,
     template,
