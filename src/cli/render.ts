@@ -45,7 +45,7 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
   for await (const raw of readRows(o.input ?? [STDIN], { parse: parsePyJson })) {
     const conv = normalizeRow(raw);
     let line: Record<string, unknown>;
-    const template = conv.ok ? templateFor(Boolean(conv.row.tools)) : undefined;
+    const template = conv.ok ? templateFor(conv.row.tools !== undefined) : undefined; // [] counts, as in Python
     if (!conv.ok) {
       line = { rendered: null, generation_spans: null, error: `${conv.reject.reason}: ${conv.reject.message}` };
     } else if (template instanceof Error) {

@@ -37,7 +37,8 @@ function reasonOf(e: unknown): string {
 export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult {
   const o = ctx.options;
   const renderOpts: RenderOptions = {
-    template: conv.tools && ctx.toolTemplate ? ctx.toolTemplate : ctx.template,
+    // transformers picks `tool_use` when `tools is not None`: an empty list counts.
+    template: conv.tools !== undefined && ctx.toolTemplate ? ctx.toolTemplate : ctx.template,
     specialTokens: ctx.specialTokens,
     addGenerationPrompt: o.addGenerationPrompt,
     continueFinalMessage: o.continueFinalMessage,
