@@ -93,6 +93,12 @@ export const TEMPLATES_BY_FAMILY = [
   { family: 'Gemma 4', template: 'google-gemma-4-31B-it', tokenizer: 'gemma3', objectArgs: true },
   {
     family: 'Command-R',
+    template: 'trl-cohere',
+    tokenizer: 'qwen2_5',
+    special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' },
+  },
+  {
+    family: 'Command-R v01 (tools)',
     template: 'CohereForAI-c4ai-command-r-v01',
     tokenizer: 'qwen2_5',
     special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' },
@@ -107,6 +113,7 @@ export const TEMPLATES_BY_FAMILY = [
     family: 'Command-R rag',
     template: 'CohereForAI-c4ai-command-r-rag',
     tokenizer: 'qwen2_5',
+    documents: true,
     special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' },
   },
   {
@@ -196,6 +203,13 @@ function withObjectArgs(conv) {
         : m,
     ),
   };
+}
+
+function withDocuments(conv) {
+  const documents = conv.messages
+    .filter((m) => m.role === 'tool' && typeof m.content === 'string')
+    .map((m, k) => ({ title: typeof m.name === 'string' ? m.name : `result ${k}`, text: m.content }));
+  return { ...conv, documents };
 }
 
 function lcp(a, b) {
@@ -293,7 +307,8 @@ async function main() {
       for (const { line, text: raw } of lines) {
         const norm = normalizeRow({ ref: { file, line }, index: line - 1, value: JSON.parse(raw) });
         if (!norm.ok) continue;
-        const conv = t.objectArgs ? withObjectArgs(norm.row) : norm.row;
+        let conv = t.objectArgs ? withObjectArgs(norm.row) : norm.row;
+        if (t.documents) conv = withDocuments(conv);
         if (!conv.messages.some((m) => m.role === 'assistant')) continue;
         c.rows++;
         try {

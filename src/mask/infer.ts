@@ -457,24 +457,29 @@ function anchorTurn(c: TurnCtx): Located {
   const { conv, opts, text, i, prompt, last, floor } = c;
   const msgs = conv.messages;
   const message = msgs[i]!;
-  const anchored = withAnchor(message);
+  let anchored = withAnchor(message);
   if (!anchored) return failed('anchor', 'it has no text to locate it by (empty content and no tool call)');
-  const probeFull = tryRenderFull(
-    msgs.map((m, k) => (k === i ? anchored.message : m)),
-    conv,
-    opts,
-  );
-  const place = probeFull === undefined ? undefined : placeOf(text, probeFull, anchored.original);
+  const probe = (a: { message: Message; original: string }) => {
+    const r = tryRenderFull(
+      msgs.map((m, k) => (k === i ? a.message : m)),
+      conv,
+      opts,
+    );
+    return r === undefined ? undefined : placeOf(text, r, a.original);
+  };
+  let place = probe(anchored);
   if (place === null && anchored.what === 'tool call name') {
-    // Empty content and a template that ignores tool calls: if dropping the calls changes nothing,
-    // the message renders as nothing and has nothing to train on (not an error).
+    // Empty content and a template that ignores tool calls (dropping them changes nothing): the
+    // message is located by its empty content instead, and may well render as nothing at all.
     const bare = tryRenderFull(
       msgs.map((m, k) => (k === i ? { ...m, tool_calls: undefined } : m)),
       conv,
       opts,
     );
-    if (bare === text) return failed('renders nothing', 'it renders as nothing');
-    return failed('anchor', 'its tool calls are rendered without their names');
+    if (bare !== text) return failed('anchor', 'its tool calls are rendered without their names');
+    const content = typeof message.content === 'string' ? message.content : '';
+    anchored = { message: { ...message, content: PROBE }, what: 'content', original: content };
+    place = probe(anchored);
   }
   if (place === null) {
     return failed(
@@ -486,7 +491,7 @@ function anchorTurn(c: TurnCtx): Located {
     return failed('anchor', `its ${anchored.what} changes how the rest of the conversation renders`);
   }
   const probeLast = tryRender([...msgs.slice(0, i), anchored.message], conv, opts, false);
-  const own = probeLast === undefined ? undefined : placeOf(last, probeLast, anchored.original);
+  const own = probeLast === undefined ? undefined : placeOf(last, probeLast, anchored!.original);
   if (!own) return failed('anchor', `its ${anchored.what} cannot be located in its own-form render`);
   const [a, b] = place;
   if (a < floor) return failed('order', 'it would overlap the span of the previous message');
@@ -494,7 +499,12 @@ function anchorTurn(c: TurnCtx): Located {
   const assistantLike = message.role === 'assistant';
   const header = assistantLike ? headerIn(last, prompt, own[0]) : own[0];
   const pre = last.slice(header, own[0]);
-  const post = last.slice(own[1], trimEnd(last, own[1], last.length));
+  // After the message its own form has its end-of-turn marker, then whatever the template prints
+  // after the final message (a retrieval template's documents and instructions): the model stops at
+  // end-of-sequence, so nothing after the first eos_token belongs to the turn.
+  let post = last.slice(own[1], trimEnd(last, own[1], last.length));
+  const eos = opts.specialTokens?.eos_token;
+  if (typeof eos === 'string' && eos !== '' && post.includes(eos)) post = post.slice(0, post.indexOf(eos) + eos.length);
   const left = pre !== '' && a - pre.length >= floor && text.startsWith(pre, a - pre.length) ? pre.length : 0;
   const specials = Object.values(opts.specialTokens ?? {}).filter((s): s is string => typeof s === 'string');
   const right = matchedTail(text, b, post, specials);
