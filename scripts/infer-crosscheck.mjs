@@ -31,8 +31,8 @@ function arg(name, dflt) {
   return i >= 0 ? args[i + 1] : dflt;
 }
 const PER_FILE = Number(arg('per-file', '300'));
-const DATA = arg('data', '/work/shared/data');
-const TEMPLATES = arg('templates', '/work/shared/conformance/templates');
+const DATA = arg('data', join(ROOT, '../shared/data'));
+const TEMPLATES = arg('templates', join(ROOT, '../shared/conformance/templates'));
 const ONLY = arg('family', undefined)?.split(',');
 const JSON_OUT = arg('json', undefined);
 const EXAMPLES = Number(arg('examples', '3'));

@@ -5,7 +5,7 @@
  */
 export type * from './types.js';
 
-export { ChatTokenizer, PythonError } from './api/index.js';
+export { ChatTokenizer, PythonError, streamTrainingRows } from './api/index.js';
 export type {
   ApplyChatTemplateOptions,
   Chat,
@@ -14,6 +14,9 @@ export type {
   PaddingArg,
   TruncationArg,
   TokenizerKwargs,
+  StreamItem,
+  StreamOptions,
+  TrainingRow,
 } from './api/index.js';
 
 export { runPipeline, RowError } from './pipeline/run.js';

@@ -9,3 +9,4 @@ export type {
   TruncationArg,
   TokenizerKwargs,
 } from './options.js';
+export { streamTrainingRows, type StreamItem, type StreamOptions, type TrainingRow } from './stream.js';

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { parseRoleMap } from '../normalize/mapping.js';
 import { DEFAULTS, type PipelineOptions } from '../pipeline/options.js';
 import { packOptionsOf } from '../pipeline/packing.js';
 
@@ -46,6 +47,12 @@ export function readPipelineFile(path: string): Partial<PipelineOptions> {
         'padToken',
         'continueFinalMessage',
         'now',
+        'messagesField',
+        'roleField',
+        'contentField',
+        'roleMap',
+        'toolsField',
+        'system',
       ].includes(key)
     ) {
       throw new UsageError(`pipeline file ${path}: unknown option "${k}"`);
@@ -73,7 +80,7 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
       throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   };
   oneOf('format', o.format, ['arrow', 'parquet']);
-  oneOf('engine', o.engine, ['native', 'js']);
+  oneOf('engine', o.engine, ['auto', 'native', 'js']);
   oneOf('masks', o.masks, ['auto', 'generation', 'infer', 'none']);
   oneOf('mask-rule', o.maskRule, ['overlap', 'hf']);
   oneOf('padding', o.padding, ['do_not_pad', 'longest', 'max_length']);
@@ -108,6 +115,19 @@ export function buildOptions(file: Partial<PipelineOptions>, flags: Partial<Pipe
   ) {
     throw new UsageError('--template-kwargs must be a JSON object');
   }
+  if (o.roleMap !== undefined) {
+    try {
+      o.roleMap = parseRoleMap(o.roleMap as unknown as string | Record<string, unknown>);
+    } catch (e) {
+      throw new UsageError(`--${(e as Error).message}`);
+    }
+  }
+  for (const k of ['messagesField', 'roleField', 'contentField', 'toolsField'] as const) {
+    const v = o[k];
+    if (v !== undefined && (typeof v !== 'string' || v === ''))
+      throw new UsageError(`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} must be a non-empty field name`);
+  }
+  if (o.system !== undefined && typeof o.system !== 'string') throw new UsageError('--system must be a string');
   if (o.addGenerationPrompt && o.continueFinalMessage) {
     throw new UsageError('--continue-final-message and --add-generation-prompt are incompatible (as in transformers)');
   }

@@ -15,6 +15,22 @@ export function runFlags(y: Argv) {
       array: true,
       describe: 'JSONL files, folders, globs, .jsonl.gz, or - for stdin',
     })
+    .option('messages-field', {
+      type: 'string',
+      describe:
+        'Row field with the message list (Axolotl field_messages) [default: messages, or ShareGPT conversations]',
+    })
+    .option('role-field', { type: 'string', describe: 'Message field with the role [default: role; ShareGPT from]' })
+    .option('content-field', {
+      type: 'string',
+      describe: 'Message field with the content [default: content; ShareGPT value]',
+    })
+    .option('role-map', {
+      type: 'string',
+      describe: 'Role values to chat roles: human=user,bot=assistant or JSON (also Axolotl roles {"user":["human"]})',
+    })
+    .option('tools-field', { type: 'string', describe: 'Row field with the tool list [default: tools]' })
+    .option('system', { type: 'string', describe: 'System prompt for rows without a system message' })
     .option('tokenizer', {
       alias: 't',
       type: 'string',
@@ -26,8 +42,9 @@ export function runFlags(y: Argv) {
       describe: 'arrow: load_from_disk folder; parquet: data/train-*.parquet for load_dataset [default: arrow]',
     })
     .option('engine', {
-      choices: ['native', 'js'],
-      describe: 'Tokenizer engine: native (Rust tokenizers) or js (transformers.js) [default: native]',
+      choices: ['auto', 'native', 'js'],
+      describe:
+        "Tokenizer engine: js (chatshard's own exact BPE), native (Rust tokenizers), auto (js when it supports the tokenizer, else native) [default: auto]",
     })
     .option('chat-template', {
       type: 'string',
@@ -120,6 +137,12 @@ const FLAG_KEYS = [
   'tokenizer',
   'output',
   'format',
+  'messagesField',
+  'roleField',
+  'contentField',
+  'roleMap',
+  'toolsField',
+  'system',
   'engine',
   'chatTemplate',
   'templateKwargs',

@@ -1,34 +1,46 @@
 import type { Conversation, Message, Outcome, RawRow } from '../types.js';
 import { fromLlamaFactoryParts, isLlamaFactoryParts } from './parts.js';
+import { mapMessage, type FieldMapping } from './mapping.js';
 import { fromShareGpt, NormalizeError, normalizeTools } from './sharegpt.js';
 
 export { NormalizeError } from './sharegpt.js';
+export { parseRoleMap, type FieldMapping } from './mapping.js';
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function checkMessages(messages: unknown[]): Message[] {
+function checkMessages(messages: unknown[], name = 'messages'): Message[] {
   let calls = 0;
   const nextId = () => `call_${String(++calls).padStart(5, '0')}`;
   return messages.map((m, i) => {
-    if (!isObject(m)) throw new NormalizeError('invalid_message', `messages[${i}] is not an object`);
+    if (!isObject(m)) throw new NormalizeError('invalid_message', `${name}[${i}] is not an object`);
     if (typeof m.role !== 'string' || m.role === '') {
-      throw new NormalizeError('invalid_message', `messages[${i}] has no "role" string`);
+      throw new NormalizeError('invalid_message', `${name}[${i}] has no "role" string`);
     }
-    if (isLlamaFactoryParts(m.content)) return fromLlamaFactoryParts(m as Message, m.content, `messages[${i}]`, nextId);
+    if (isLlamaFactoryParts(m.content)) return fromLlamaFactoryParts(m as Message, m.content, `${name}[${i}]`, nextId);
     return m as Message;
   });
 }
 
+/** ShareGPT turns: `{from, value}` objects without a `role`. */
+const looksShareGpt = (list: unknown[]) => list.some((t) => isObject(t) && 'from' in t && !('role' in t));
+
 /**
- * Turn one parsed JSONL value into a Conversation. Accepts OpenAI `messages` (tool_calls, tool
+ * Turn one parsed row into a Conversation. Accepts OpenAI `messages` (tool_calls, tool
  * messages, list-of-parts content and `reasoning_content` pass through unchanged, as transformers
  * passes them to the template), LLaMA-Factory v1 typed parts, and ShareGPT `conversations`.
  * Per-row `tools`, `documents`, `chat_template_kwargs`, `add_generation_prompt` and
  * `continue_final_message` are carried along. Returns a rejection (never throws) for bad rows.
+ * `mapping` reads data under other names (see FieldMapping); without it, detection is automatic.
+ *
+ * @example
+ *   normalizeRow(
+ *     { ref, index: 0, value: { chat: [{ speaker: 'human', text: 'hi' }, { speaker: 'bot', text: 'hello' }] } },
+ *     { messagesField: 'chat', roleField: 'speaker', contentField: 'text', roleMap: { human: 'user', bot: 'assistant' } },
+ *   ); // messages: [{role: 'user', content: 'hi'}, {role: 'assistant', content: 'hello'}]
  */
-export function normalizeRow(raw: RawRow): Outcome<Conversation> {
+export function normalizeRow(raw: RawRow, mapping: FieldMapping = {}): Outcome<Conversation> {
   const reject = (reason: string, message: string): Outcome<Conversation> => ({
     ok: false,
     reject: { ref: raw.ref, index: raw.index, reason, message },
@@ -50,21 +62,41 @@ export function normalizeRow(raw: RawRow): Outcome<Conversation> {
       `row is ${Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v}, expected an object`,
     );
   try {
-    let messages: Message[];
-    let sharegpt = false;
-    if (Array.isArray(v.messages)) {
-      messages = checkMessages(v.messages);
+    let list: unknown[];
+    let name: string;
+    const field = mapping.messagesField;
+    if (field !== undefined) {
+      if (!Array.isArray(v[field]))
+        return reject(
+          'no_messages',
+          v[field] === undefined ? `row has no "${field}" list (--messages-field)` : `"${field}" must be a list`,
+        );
+      list = v[field] as unknown[];
+      name = field;
+    } else if (Array.isArray(v.messages)) {
+      [list, name] = [v.messages, 'messages'];
     } else if (Array.isArray(v.conversations)) {
-      sharegpt = true;
-      messages = fromShareGpt(v.conversations, v.system);
+      [list, name] = [v.conversations, 'conversations'];
     } else if (v.messages !== undefined || v.conversations !== undefined) {
       return reject('no_messages', '"messages" must be a list');
     } else {
       return reject('no_messages', 'row has no "messages" (or ShareGPT "conversations") list');
     }
+    const renamed = mapping.roleField !== undefined || mapping.contentField !== undefined;
+    const sharegpt = !renamed && (field === undefined ? name === 'conversations' : looksShareGpt(list));
+    let messages: Message[];
+    if (sharegpt) messages = fromShareGpt(list, v.system, mapping.roleMap);
+    else if (renamed || mapping.roleMap)
+      messages = checkMessages(
+        list.map((m, i) => mapMessage(m, i, name, mapping)),
+        name,
+      );
+    else messages = checkMessages(list, name);
     if (messages.length === 0) return reject('no_messages', 'conversation is empty');
+    if (mapping.system !== undefined && messages[0]!.role !== 'system')
+      messages.unshift({ role: 'system', content: mapping.system });
     const conv: Conversation = { ref: raw.ref, index: raw.index, messages };
-    const tools = normalizeTools(v.tools, sharegpt);
+    const tools = normalizeTools(mapping.toolsField !== undefined ? v[mapping.toolsField] : v.tools, sharegpt);
     if (tools) conv.tools = tools;
     if (v.documents !== undefined && v.documents !== null) {
       if (!Array.isArray(v.documents)) return reject('invalid_documents', '"documents" must be a list');

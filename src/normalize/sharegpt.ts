@@ -48,9 +48,9 @@ function toolCallsFrom(value: unknown, turn: number, nextId: () => string): unkn
 /**
  * ShareGPT `conversations: [{from, value}]` → OpenAI messages. `human`→user, `gpt`→assistant,
  * `function_call`→assistant with `tool_calls`, `observation`/`tool`→tool (linked to the preceding call).
- * A top-level `system` string becomes the first message.
+ * A top-level `system` string becomes the first message. `roleMap` names more `from` values (it wins).
  */
-export function fromShareGpt(turns: unknown[], system?: unknown): Message[] {
+export function fromShareGpt(turns: unknown[], system?: unknown, roleMap?: Record<string, string>): Message[] {
   const messages: Message[] = [];
   if (typeof system === 'string' && system !== '') messages.push({ role: 'system', content: system });
   let callCount = 0;
@@ -68,7 +68,7 @@ export function fromShareGpt(turns: unknown[], system?: unknown): Message[] {
       messages.push({ role: 'assistant', content: '', tool_calls: toolCalls });
       return;
     }
-    const role = ROLE_OF[from] ?? from;
+    const role = roleMap?.[from] ?? ROLE_OF[from] ?? from;
     const msg: Message = { ...rest, role, content: value };
     if (role === 'tool') {
       const call = pendingCalls.shift();

@@ -18,9 +18,19 @@ export interface PipelineOptions {
   /** Tokenizer folder (tokenizer.json + tokenizer_config.json) or Hub id. */
   tokenizer: string;
   output: string;
+  /** Field mapping (Axolotl's field_messages / message_property_mappings / roles / field_tools); see FieldMapping. */
+  messagesField?: string;
+  roleField?: string;
+  contentField?: string;
+  /** Role values → chat roles; the CLI takes `human=user,bot=assistant` or JSON. */
+  roleMap?: Record<string, string>;
+  toolsField?: string;
+  /** System prompt for rows whose conversation has no system message. */
+  system?: string;
   /** `arrow`: a load_from_disk folder; `parquet`: `data/train-*.parquet` for load_dataset / pyarrow / polars. */
   format: OutputFormat;
-  engine: 'native' | 'js';
+  /** `auto` = chatshard's own exact BPE engine when the tokenizer is supported, else native (Rust). */
+  engine: 'auto' | 'native' | 'js';
   /** Template file, template name from the tokenizer config, or literal template text. */
   chatTemplate?: string;
   /** Extra template variables for every row (e.g. `{"enable_thinking": false}`). */
@@ -72,7 +82,7 @@ export interface PipelineOptions {
 
 export const DEFAULTS: Omit<PipelineOptions, 'input' | 'tokenizer' | 'output'> = {
   format: 'arrow',
-  engine: 'native',
+  engine: 'auto',
   addGenerationPrompt: false,
   masks: 'auto',
   maskRule: 'overlap',

@@ -26,7 +26,15 @@ export function renderRawRow(raw: RawRow, ctx: ProcessContext): RenderResult {
       row = { ref: raw.ref, index: raw.index, error: `invalid JSON: ${(e as Error).message}` };
     }
   }
-  const conv = normalizeRow(row);
+  const o = ctx.options;
+  const conv = normalizeRow(row, {
+    messagesField: o.messagesField,
+    roleField: o.roleField,
+    contentField: o.contentField,
+    roleMap: o.roleMap,
+    toolsField: o.toolsField,
+    system: o.system,
+  });
   if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message } };
   return renderOne(conv.row, ctx);
 }

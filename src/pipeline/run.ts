@@ -230,7 +230,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     output: outDir,
     shards: result.shards.length,
     fingerprint: result.fingerprint,
-    tokenizer: { source: o.tokenizer, sha256: setup.tokenizer.sha256, engine: o.engine },
+    tokenizer: { source: o.tokenizer, sha256: setup.tokenizer.sha256, engine: setup.tokenizer.engine.kind },
     template: {
       name: setup.templateName,
       sha256: setup.templateSha256,

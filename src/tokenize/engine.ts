@@ -19,6 +19,8 @@ export interface TokenizerEngine {
 }
 
 export type EngineKind = TokenizerEngine['kind'];
+/** What callers ask for: an engine, or `auto` (chatshard's own js engine when it supports the file, else native). */
+export type EngineChoice = EngineKind | 'auto';
 
 export interface LoadedTokenizer {
   /** Folder path or hub id as given by the caller. */

@@ -1,10 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { dirname, basename, resolve } from 'node:path';
-import type { EngineKind, LoadedTokenizer, TokenizerEngine } from './engine.js';
+import type { EngineChoice, LoadedTokenizer, TokenizerEngine } from './engine.js';
 import { readTokenizerFiles, type TokenizerFiles } from './files.js';
 import { ensureHubSnapshot, looksLikeHubId } from './hub.js';
 import { NativeEngine } from './native.js';
 import { JsEngine } from './js.js';
+import { createBpeEngine } from './bpe/index.js';
 import { collectSpecialTokens, tokenContent } from './special-tokens.js';
 import { classDefaults } from './class-defaults.js';
 
@@ -12,7 +13,8 @@ import { classDefaults } from './class-defaults.js';
 const HUGE_MAX_LENGTH = 1e18;
 
 export interface LoadOptions {
-  engine?: EngineKind;
+  /** Default `auto`: chatshard's own exact BPE engine when it supports the tokenizer, else native. */
+  engine?: EngineChoice;
 }
 
 /** Local folder for `source`: a folder, a path to tokenizer.json(.gz), or a downloaded hub id. */
@@ -47,16 +49,23 @@ function maxLength(config: Record<string, unknown>): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) && v > 0 && v < HUGE_MAX_LENGTH ? v : undefined;
 }
 
-export function createEngine(files: TokenizerFiles, kind: EngineKind): TokenizerEngine {
-  return kind === 'js'
-    ? new JsEngine(files.tokenizerJson, files.config, files.tokenizerPath)
-    : new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
+/**
+ * The engine for `kind`. `js` and `auto` use chatshard's own BPE engine when the capability check
+ * accepts tokenizer.json (texts it cannot mirror go to a lazily created native engine); otherwise
+ * `auto` is native and `js` the tokenizers.js-based engine.
+ */
+export function createEngine(files: TokenizerFiles, kind: EngineChoice = 'auto'): TokenizerEngine {
+  const native = () => new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
+  if (kind === 'native') return native();
+  const own = createBpeEngine(files.tokenizerJson, { fallback: native });
+  if (typeof own !== 'string') return own;
+  return kind === 'js' ? new JsEngine(files.tokenizerJson, files.config, files.tokenizerPath) : native();
 }
 
 export async function loadTokenizer(source: string, opts: LoadOptions = {}): Promise<LoadedTokenizer> {
   const dir = await resolveDir(source);
   const files = await readTokenizerFiles(dir);
-  const engine = createEngine(files, opts.engine ?? 'native');
+  const engine = createEngine(files, opts.engine ?? 'auto');
   const defaults = classDefaults(files.config);
   const specialTokens = collectSpecialTokens(files.config, files.specialTokensMap, defaults.specialTokens);
   const configPath = `${dir}/tokenizer_config.json`;

@@ -66,6 +66,31 @@ describe('columnar and compressed inputs give the same dataset as the JSONL', ()
   );
 });
 
+describe('field mapping', () => {
+  it('renamed-field JSONL (conversation / speaker / text, human / bot, functions) gives the same dataset', async () => {
+    const file = join(FIX, 'chats.renamed.jsonl');
+    const got = await run('renamed', file, {
+      messagesField: 'conversation',
+      roleField: 'speaker',
+      contentField: 'text',
+      roleMap: { human: 'user', bot: 'assistant' },
+      toolsField: 'functions',
+    });
+    expect(got.summary.rows_written).toBe(60);
+    expect(got.shard.equals(reference.shard)).toBe(true);
+    // Without the mapping nothing is recognised, and every row says why.
+    const plain = await runPipeline(
+      testOptions({
+        input: [file],
+        tokenizer: join(ROOT, 'samples', 'tokenizer'),
+        chatTemplate: join(ROOT, 'samples', 'qwen2_5_training.jinja'),
+        output: join(tmp, 'renamed-unmapped'),
+      }),
+    );
+    expect(plain.rejected_by_reason).toEqual({ no_messages: 60 });
+  }, 60_000);
+});
+
 describe('reading Arrow rows', () => {
   it('gives struct fields a message lacks as null (None in templates), with file:row positions', async () => {
     const rows = await collect([join(FIX, 'chats.parquet')]);

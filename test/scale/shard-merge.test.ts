@@ -1,11 +1,12 @@
 /**
- * Scaling out (README "Scaling out"): N = 3 shard processes started the three ways a cluster starts
- * them (--num-shards/--shard-index, a Kubernetes Indexed Job's JOB_COMPLETION_INDEX, a Slurm array's
- * SLURM_ARRAY_TASK_ID/COUNT), run concurrently like a real job, then `chatshard merge`. The merged
- * dataset must equal a single-machine run row for row, and the parts' rejects must add up to the
- * single run's.
+ * Scaling out (README "Scaling out"): N = 3 shard processes run concurrently like a real job, then
+ * `chatshard merge`. The merged dataset must equal a single-machine run row for row, and the parts'
+ * rejects must add up to the single run's. One part each is also started the ways a cluster starts
+ * it (a Kubernetes Indexed Job's JOB_COMPLETION_INDEX, a Slurm array's SLURM_ARRAY_TASK_ID/COUNT/MIN)
+ * and must be the same bytes: the environment parsing itself is unit-tested in
+ * test/pipeline/shard.test.ts, the more-parts-than-rows case in-process in shard-edge.test.ts.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -28,38 +29,37 @@ const dir = tempDir('shard-merge');
 const corpus = writeCorpus(join(dir, 'chats.jsonl'), 2, 41); // 600 sample rows + 14 rejected ones
 const base = ['run', '-i', corpus.path, ...SAMPLE_FLAGS, '--workers', '0'];
 
-/** How each launcher tells process `i` which part it is. */
-const launchers: Record<string, (i: number) => { args: string[]; env?: Record<string, string> }> = {
-  flags: (i) => ({ args: ['--num-shards', String(N), '--shard-index', String(i)] }),
-  kubernetes: (i) => ({ args: ['--num-shards', String(N)], env: { JOB_COMPLETION_INDEX: String(i) } }),
-  slurm: (i) => ({ args: [], env: { SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: String(N) } }),
+/** One part started by each cluster launcher: [name, part index, environment]. */
+const envLaunchers: [string, number, Record<string, string>, string[]][] = [
+  ['kubernetes', 2, { JOB_COMPLETION_INDEX: '2' }, ['--num-shards', String(N)]],
+  ['slurm', 0, { SLURM_ARRAY_TASK_ID: '0', SLURM_ARRAY_TASK_COUNT: String(N) }, []],
   // `#SBATCH --array=1-3`: ids start at SLURM_ARRAY_TASK_MIN.
-  'slurm-min-1': (i) => ({
-    args: [],
-    env: { SLURM_ARRAY_TASK_ID: String(i + 1), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: String(N) },
-  }),
-};
+  ['slurm-min-1', 1, { SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: String(N) }, []],
+];
 
 const single = join(dir, 'single');
 const partDir = (mode: string, i: number) => join(dir, mode, `part-${i}`);
 const mergedDir = (mode: string) => join(dir, mode, 'merged');
 const results: Record<string, CliResult[]> = {};
+const envResults: CliResult[] = [];
 
 beforeAll(async () => {
   const r = await cli([...base, '-o', single]);
   expect(r.code, r.stderr).toBe(0);
-  for (const [mode, launch] of Object.entries(launchers)) {
-    // The N processes of one job run at the same time, as on a cluster.
-    results[mode] = await Promise.all(
-      Array.from({ length: N }, (_, i) => {
-        const { args, env } = launch(i);
-        return cli([...base, ...args, '-o', partDir(mode, i)], { env });
-      }),
-    );
-  }
+  // The N processes of one job run at the same time, as on a cluster.
+  results['flags'] = await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      cli([...base, '--num-shards', String(N), '--shard-index', String(i), '-o', partDir('flags', i)]),
+    ),
+  );
+  envResults.push(
+    ...(await Promise.all(
+      envLaunchers.map(([mode, i, env, args]) => cli([...base, ...args, '-o', partDir(mode, i)], { env })),
+    )),
+  );
 }, 180_000);
 
-describe.each(Object.keys(launchers))('%s launcher: 3 shard processes, then merge', (mode) => {
+describe.each(['flags'])('%s launcher: 3 shard processes, then merge', (mode) => {
   it('each part covers its contiguous range and verifies', async () => {
     let rowsIn = 0;
     for (let i = 0; i < N; i++) {
@@ -103,19 +103,18 @@ describe.each(Object.keys(launchers))('%s launcher: 3 shard processes, then merg
 });
 
 describe('the launchers agree', () => {
-  it('part i is the same bytes and fingerprint whichever way its index was given', () => {
-    for (let i = 0; i < N; i++) {
-      const ref = partDir('flags', i);
-      for (const mode of Object.keys(launchers)) {
-        expect(shardHashes(partDir(mode, i)), `${mode} part ${i}`).toEqual(shardHashes(ref));
-        expect(fingerprintOf(partDir(mode, i)), `${mode} part ${i}`).toBe(fingerprintOf(ref));
-      }
-    }
+  it('a part is the same bytes and fingerprint whichever way its index was given', () => {
+    envLaunchers.forEach(([mode, i], k) => {
+      expect(envResults[k]!.code, envResults[k]!.stderr).toBe(0);
+      expect(summaryOf(partDir(mode, i)).options).toMatchObject({ numShards: N, shardIndex: i });
+      expect(shardHashes(partDir(mode, i)), `${mode} part ${i}`).toEqual(shardHashes(partDir('flags', i)));
+      expect(fingerprintOf(partDir(mode, i)), `${mode} part ${i}`).toBe(fingerprintOf(partDir('flags', i)));
+    });
   });
 
   it('merging the same parts twice gives the same fingerprint', async () => {
     const again = join(dir, 'merged-again');
-    const m = await cli(['merge', ...Array.from({ length: N }, (_, i) => partDir('slurm', i)), '--output', again]);
+    const m = await cli(['merge', ...Array.from({ length: N }, (_, i) => partDir('flags', i)), '--output', again]);
     expect(m.code, m.stderr).toBe(0);
     expect(fingerprintOf(again)).toBe(fingerprintOf(mergedDir('flags')));
     expect(shardHashes(again)).toEqual(shardHashes(mergedDir('flags')));
@@ -123,62 +122,12 @@ describe('the launchers agree', () => {
 });
 
 describe('edge cases', () => {
-  // 5 rows (one rejected) over 8 processes: some parts get no row at all, one gets only the rejected row.
-  const fiveParts = Array.from({ length: 8 }, (_, i) => join(dir, 'five', String(i)));
-  const fiveSingle = join(dir, 'five-single');
-  const fiveMerged = join(dir, 'five-merged');
-
-  it('more shards than rows: every row lands in exactly one part, and empty parts merge', async () => {
-    const tiny = writeCorpus(join(dir, 'tiny.jsonl'), 1, 2);
-    const input = join(dir, 'five.jsonl');
-    writeFileSync(input, readFileSync(tiny.path, 'utf8').split('\n').slice(0, 5).join('\n') + '\n');
-    const one = await cli(['run', '-i', input, ...SAMPLE_FLAGS, '--workers', '0', '-o', fiveSingle]);
-    expect(one.code, one.stderr).toBe(0);
-    const runs = await Promise.all(
-      fiveParts.map((p, i) =>
-        cli([
-          'run',
-          '-i',
-          input,
-          ...SAMPLE_FLAGS,
-          '--workers',
-          '0',
-          '--num-shards',
-          '8',
-          '--shard-index',
-          String(i),
-          '-o',
-          p,
-        ]),
-      ),
-    );
-    for (const r of runs) expect(r.code, r.stderr).toBe(0);
-    expect(fiveParts.map((p) => expectAccounted(p).rows_in)).toEqual([0, 1, 0, 1, 1, 0, 1, 1]);
-    expect(fiveParts.flatMap(rejectsOf)).toEqual(rejectsOf(fiveSingle));
-    for (const p of fiveParts) if (summaryOf(p).rows_written > 0) await expectVerified(p);
-    const m = await cli(['merge', ...fiveParts, '--output', fiveMerged]);
-    expect(m.code, m.stderr).toBe(0);
-    expect(JSON.parse(m.stdout)).toMatchObject({ rows: 4, shards: 8 });
-  });
-
-  // An Arrow stream with a schema and no record batch (a part without rows; datasets.load_from_disk
-  // reads it as 0 rows) comes back from apache-arrow as a placeholder batch without columns.
-  it('datasets with an empty shard verify and read back', async () => {
-    await expectVerified(fiveParts[0]!, 0);
-    expect(await expectSameRows(fiveMerged, fiveSingle)).toBe(4);
-    await expectVerified(fiveMerged, 4);
-  });
-
-  it('an index outside [0, N) or an index without a count is a usage error (exit 2)', async () => {
+  it('an index outside [0, N) is a usage error (exit 2), nothing written', async () => {
+    // The other refusals (an environment index without a count, ...) are unit-tested in shard.test.ts.
     const out = join(dir, 'usage');
-    const bad = await cli([...base, '-o', out, '--num-shards', '3', '--shard-index', '3']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--shard-index must be in \[0, 3\)/);
-    // JOB_COMPLETION_INDEX carries no count: without --num-shards, index 2 of 1 part is refused, not silently run.
     const k8s = await cli([...base, '-o', out], { env: { JOB_COMPLETION_INDEX: '2' } });
     expect(k8s.code).toBe(2);
-    const slurm = await cli([...base, '-o', out], { env: { SLURM_ARRAY_TASK_ID: '5', SLURM_ARRAY_TASK_COUNT: '3' } });
-    expect(slurm.code).toBe(2);
+    expect(k8s.stderr).toMatch(/--shard-index must be in \[0, 1\), got 2/);
     expect(existsSync(join(out, 'state.json'))).toBe(false);
   });
 

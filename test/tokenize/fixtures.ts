@@ -31,7 +31,10 @@ export interface Golden {
       truncation_side: 'left' | 'right';
       model_max_length: number | null;
       pad_token_id: number | null;
+      /** AutoTokenizer output. */
       rows: { ids: number[]; offsets: [number, number][] }[];
+      /** PreTrainedTokenizerFast output (tokenizer.json pipeline as written). */
+      fast_rows: { ids: number[]; offsets: [number, number][] }[];
     }
   >;
 }

@@ -1,0 +1,185 @@
+import type { Encoding } from '../../types.js';
+import type { TokenizerEngine } from '../engine.js';
+import { AddedMatcher, parseAddedTokens, type AddedToken, type Piece } from './added-tokens.js';
+import { BpeModel } from './model.js';
+import { compileNormalizer, endOf, startOf, type NormalizeFn, type Normalized } from './normalizer.js';
+import { planPreTokenizer, type Stage } from './pre-tokenizer.js';
+import { SegmentCache } from './segment-cache.js';
+import { TokenSink } from './sink.js';
+
+/** Rust strings cannot hold lone surrogates: the binding turns them into U+FFFD (same UTF-16 length). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const HAS_SURROGATE = /[\uD800-\uDFFF]/;
+
+/** A text our mirror cannot normalize: the whole text goes to the Rust binding instead. */
+class NeedsFallback extends Error {}
+
+export interface BpeEngineOptions {
+  /** Segment cache bound, in Int32 entries (3 per token); 0 disables it. */
+  segmentCacheInts?: number;
+  /** Engine used for texts (and decode) this one cannot mirror; created on first use. */
+  fallback: () => TokenizerEngine;
+}
+
+/**
+ * chatshard's own exact BPE tokenizer (byte-level BPE as in Llama 3, Qwen, DeepSeek, Mistral
+ * Tekken; SentencePiece-style BPE with byte fallback as in Llama 2, Gemma), mirroring Rust
+ * `tokenizers` step by step: added-token split, normalizer, pre-tokenizer, BPE model. Only
+ * tokenizer.json files that `bpeUnsupported` accepts may be given to it.
+ *
+ * @example
+ * const engine = new BpeEngine(json, { fallback: () => new NativeEngine(text, path) });
+ * const { ids, offsets } = engine.encodeSync('<|im_start|>user\nHi<|im_end|>');
+ */
+export class BpeEngine implements TokenizerEngine {
+  readonly kind = 'js' as const;
+  private readonly model: BpeModel;
+  private readonly normalize: NormalizeFn;
+  private readonly raw: AddedMatcher;
+  private readonly normalizedAdded: AddedMatcher;
+  private readonly preTokenize: Stage;
+  private readonly cache: SegmentCache | undefined;
+  private readonly addedByContent = new Map<string, number>();
+  private readonly addedById = new Map<number, string>();
+  private readonly opts: BpeEngineOptions;
+  private vocabR: string[] | undefined;
+  private fb: TokenizerEngine | undefined;
+
+  // Per-segment state read by the word callback (set before the pre-tokenizer runs).
+  private sink = new TokenSink(16);
+  private norm: Normalized = { text: '', prefix: 0, firstEnd: 0 };
+  private base = 0;
+
+  constructor(json: Record<string, unknown>, opts: BpeEngineOptions, extraAdded: AddedToken[] = []) {
+    this.opts = opts;
+    const plan = planPreTokenizer(json.pre_tokenizer);
+    if (typeof plan === 'string') throw new Error(`unsupported tokenizer.json: ${plan}`);
+    this.model = new BpeModel(json.model as Record<string, unknown>, plan.byteLevel);
+    this.normalize = compileNormalizer(json.normalizer);
+    const added = [...parseAddedTokens(json.added_tokens), ...extraAdded];
+    for (const t of added) {
+      this.addedByContent.set(t.content, t.id);
+      this.addedById.set(t.id, t.content);
+    }
+    const rawTokens = added.filter((t) => !t.normalized);
+    const normTokens = added.filter((t) => t.normalized);
+    this.raw = new AddedMatcher(
+      rawTokens,
+      rawTokens.map((t) => t.content),
+    );
+    this.normalizedAdded = new AddedMatcher(
+      normTokens,
+      normTokens.map((t) => this.normalize(t.content)?.text ?? t.content),
+    );
+    this.preTokenize = plan.build((s, e) => this.word(s, e));
+    const ints = opts.segmentCacheInts ?? 3 << 20;
+    this.cache = ints > 0 ? new SegmentCache(ints, 1 << 16) : undefined;
+  }
+
+  async encode(text: string): Promise<Encoding> {
+    return this.encodeSync(text) ?? this.fallback().encode(text);
+  }
+
+  async encodeBatch(texts: string[]): Promise<Encoding[]> {
+    const out: Encoding[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      // Pure JS runs on the calling thread: let other work (I/O, progress) in between texts.
+      if (i > 0 && i % 64 === 0) await new Promise<void>((r) => setImmediate(r));
+      const enc = this.encodeSync(texts[i]!);
+      out.push(enc ?? (await this.fallback().encode(texts[i]!)));
+    }
+    return out;
+  }
+
+  /** Ids and UTF-16 offsets of `raw` (no special tokens added), or undefined if it needs the fallback. */
+  encodeSync(raw: string): Encoding | undefined {
+    const text = HAS_SURROGATE.test(raw) ? raw.replace(LONE_SURROGATE, '\uFFFD') : raw;
+    const sink = (this.sink = new TokenSink(Math.ceil(text.length / 3) + 16));
+    const pieces: Piece[] = [];
+    this.raw.split(text, 0, text.length, pieces);
+    try {
+      for (const p of pieces) {
+        if (p.id >= 0) sink.push(p.id, p.start, p.end);
+        else this.segment(text, p.start, p.end);
+      }
+    } catch (err) {
+      if (err instanceof NeedsFallback) return undefined;
+      throw err;
+    } finally {
+      this.sink = new TokenSink(16);
+    }
+    const n = sink.length;
+    return { ids: sink.ids.slice(0, n), offsets: sink.offsets.slice(0, 2 * n) };
+  }
+
+  /** Normalize, split at normalized added tokens, pre-tokenize and run the model on one segment. */
+  private segment(text: string, start: number, end: number): void {
+    const sink = this.sink;
+    const seg = text.slice(start, end);
+    const cache = this.cache && seg.length <= this.cache.maxChars ? this.cache : undefined;
+    const hit = cache?.get(seg);
+    if (hit) {
+      for (let j = 0; j < hit.length; j += 3) sink.push(hit[j]!, hit[j + 1]! + start, hit[j + 2]! + start);
+      return;
+    }
+    const mark = sink.length;
+    const n = this.normalize(seg);
+    if (!n) throw new NeedsFallback();
+    this.norm = n;
+    this.base = start;
+    const t = n.text;
+    if (this.normalizedAdded.size === 0) {
+      if (t.length > 0) this.preTokenize(t, 0, t.length);
+    } else {
+      const parts: Piece[] = [];
+      this.normalizedAdded.split(t, 0, t.length, parts);
+      for (const p of parts) {
+        if (p.id >= 0) sink.push(p.id, start + startOf(n, p.start), start + endOf(n, p.end - 1));
+        else this.preTokenize(t, p.start, p.end);
+      }
+    }
+    cache?.set(seg, sink.triples(mark, start));
+  }
+
+  /** One pre-tokenized word `[s, e)` of the normalized segment. */
+  private word(s: number, e: number): void {
+    const n = this.norm;
+    const sink = this.sink;
+    const base = this.base;
+    const toks = this.model.word(n.text, s, e);
+    if (n.starts === undefined && n.prefix === 0) {
+      for (let j = 0; j < toks.length; j += 3) {
+        sink.push(toks[j]!, base + s + toks[j + 1]!, base + s + toks[j + 2]!);
+      }
+    } else {
+      for (let j = 0; j < toks.length; j += 3) {
+        sink.push(toks[j]!, base + startOf(n, s + toks[j + 1]!), base + endOf(n, s + toks[j + 2]! - 1));
+      }
+    }
+  }
+
+  private fallback(): TokenizerEngine {
+    return (this.fb ??= this.opts.fallback());
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.addedByContent.get(token) ?? this.model.vocab.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    const added = this.addedById.get(id);
+    if (added !== undefined) return added;
+    this.vocabR ??= this.model.tokens();
+    return this.vocabR[id];
+  }
+
+  async encodeIds(text: string, addSpecialTokens: boolean): Promise<number[]> {
+    // Special tokens come from the post-processor, which only the native engine runs.
+    if (addSpecialTokens) return this.fallback().encodeIds(text, true);
+    return Array.from((await this.encode(text)).ids);
+  }
+
+  decode(ids: ArrayLike<number>, skipSpecialTokens = false): string {
+    return this.fallback().decode(ids, skipSpecialTokens);
+  }
+}

@@ -1,0 +1,357 @@
+import { MergeTable } from './merges.js';
+import { BYTE_CHAR } from './byte-level.js';
+
+type Cfg = Record<string, unknown>;
+
+/** Reason a BPE model section is not supported, or undefined. */
+export function modelUnsupported(m: Cfg): string | undefined {
+  if (m.type !== undefined && m.type !== 'BPE') return `model ${String(m.type)}`;
+  if (!m.vocab || typeof m.vocab !== 'object' || !Array.isArray(m.merges)) return 'BPE model without vocab/merges';
+  if (m.dropout !== null && m.dropout !== undefined && m.dropout !== 0) return 'BPE dropout';
+  if (typeof m.continuing_subword_prefix === 'string' && m.continuing_subword_prefix !== '')
+    return 'continuing_subword_prefix';
+  if (typeof m.end_of_word_suffix === 'string' && m.end_of_word_suffix !== '') return 'end_of_word_suffix';
+  return undefined;
+}
+
+const UTF8 = new TextEncoder();
+
+/** Words longer than this (UTF-16 units) skip the word cache and the quadratic merge loop. */
+const CACHE_MAX_WORD = 256;
+const SIMPLE_MAX_SYMBOLS = 48;
+const WORD_CACHE_SIZE = 1 << 17;
+/** Heap key: rank in the high part, symbol position in the low 27 bits (words < 134M bytes). */
+const POS_SPAN = 2 ** 27;
+
+/**
+ * Rust `tokenizers` BPE over pre-tokenized words: initial symbols (chars, or bytes through the
+ * GPT-2 alphabet), byte fallback, unknown-token fusing, then merges applied lowest rank first,
+ * leftmost first, exactly as `Word::merge_all` does. Results are triples
+ * `[id, start, end]` with offsets in UTF-16 units relative to the word.
+ */
+export class BpeModel {
+  readonly vocab: Map<string, number>;
+  private readonly merges: MergeTable;
+  private readonly byteLevel: boolean;
+  private readonly ignoreMerges: boolean;
+  private readonly byteFallback: boolean;
+  private readonly fuseUnk: boolean;
+  private readonly unkId: number;
+  /** Byte-level: id of each byte's alphabet char. */
+  private readonly byteIds = new Int32Array(256).fill(-1);
+  /** Byte fallback: id of `<0xXX>` per byte. */
+  private readonly fallbackIds = new Int32Array(256).fill(-1);
+  private readonly cache = new Map<string, Int32Array>();
+
+  // Scratch buffers, grown on demand: per byte of the word, the UTF-16 range of its char;
+  // per symbol, id and byte length.
+  private cs = new Int32Array(1024);
+  private ce = new Int32Array(1024);
+  private sid = new Int32Array(1024);
+  private slen = new Int32Array(1024);
+  private rk = new Float64Array(1024);
+
+  constructor(m: Cfg, byteLevel: boolean) {
+    this.byteLevel = byteLevel;
+    this.ignoreMerges = m.ignore_merges === true;
+    this.byteFallback = m.byte_fallback === true;
+    this.fuseUnk = m.fuse_unk === true;
+    const vocab = m.vocab as Record<string, number>;
+    this.vocab = new Map(Object.entries(vocab));
+    const unk = typeof m.unk_token === 'string' ? this.vocab.get(m.unk_token) : undefined;
+    this.unkId = unk ?? -1;
+    for (let b = 0; b < 256; b++) {
+      this.byteIds[b] = this.vocab.get(String.fromCharCode(BYTE_CHAR[b]!)) ?? -1;
+      this.fallbackIds[b] = this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`) ?? -1;
+    }
+    const merges = m.merges as (string | [string, string])[];
+    this.merges = new MergeTable(merges.length);
+    merges.forEach((mg, rank) => {
+      let a: string;
+      let b: string;
+      if (typeof mg === 'string') {
+        const sp = mg.indexOf(' ');
+        if (sp < 0 || mg.indexOf(' ', sp + 1) >= 0) throw new Error(`invalid merge ${JSON.stringify(mg)}`);
+        a = mg.slice(0, sp);
+        b = mg.slice(sp + 1);
+      } else {
+        [a, b] = mg;
+      }
+      const ia = this.vocab.get(a);
+      const ib = this.vocab.get(b);
+      const im = this.vocab.get(a + b);
+      if (ia === undefined || ib === undefined || im === undefined) {
+        throw new Error(`merge ${JSON.stringify(mg)} uses a token missing from the vocabulary`);
+      }
+      this.merges.set(ia, ib, rank, im);
+    });
+  }
+
+  /** Tokens of `text[from, to)` as `[id, start, end]` triples relative to `from`. */
+  word(text: string, from: number, to: number): Int32Array {
+    const len = to - from;
+    if (len <= CACHE_MAX_WORD) {
+      const key = text.slice(from, to);
+      let hit = this.cache.get(key);
+      if (hit === undefined) {
+        hit = this.compute(text, from, to);
+        if (this.cache.size >= WORD_CACHE_SIZE) this.cache.clear();
+        this.cache.set(key, hit);
+      }
+      return hit;
+    }
+    return this.compute(text, from, to);
+  }
+
+  private grow(bytes: number): void {
+    if (bytes <= this.cs.length) return;
+    const n = Math.max(bytes, this.cs.length * 2);
+    this.cs = new Int32Array(n);
+    this.ce = new Int32Array(n);
+    this.sid = new Int32Array(n);
+    this.slen = new Int32Array(n);
+    this.rk = new Float64Array(n);
+  }
+
+  private compute(text: string, from: number, to: number): Int32Array {
+    this.grow(4 * (to - from) + 4);
+    const { cs, ce, sid, slen } = this;
+    // UTF-8 bytes of the word, each tagged with its char's UTF-16 range (a token that ends or starts
+    // inside a char spans the whole char, as Rust's alignments do).
+    let nb = 0;
+    let n = 0; // symbols
+    let unkPending = -1; // byte length of a pending unknown run, or -1
+    const byteLevel = this.byteLevel;
+    const pushSym = (id: number, blen: number) => {
+      sid[n] = id;
+      slen[n] = blen;
+      n++;
+    };
+    const unknown = (blen: number) => {
+      if (this.unkId < 0) return;
+      if (unkPending >= 0 && this.fuseUnk) unkPending += blen;
+      else {
+        if (unkPending >= 0) pushSym(this.unkId, unkPending);
+        unkPending = blen;
+      }
+    };
+    const known = (id: number, blen: number) => {
+      if (unkPending >= 0) {
+        pushSym(this.unkId, unkPending);
+        unkPending = -1;
+      }
+      pushSym(id, blen);
+    };
+    const bytesBuf = [0, 0, 0, 0];
+    for (let u = from; u < to;) {
+      let cp = text.charCodeAt(u);
+      let w = 1;
+      if ((cp & 0xfc00) === 0xd800 && u + 1 < to && (text.charCodeAt(u + 1) & 0xfc00) === 0xdc00) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (text.charCodeAt(u + 1) - 0xdc00);
+        w = 2;
+      }
+      let k: number;
+      if (cp < 0x80) {
+        bytesBuf[0] = cp;
+        k = 1;
+      } else if (cp < 0x800) {
+        bytesBuf[0] = 0xc0 | (cp >> 6);
+        bytesBuf[1] = 0x80 | (cp & 63);
+        k = 2;
+      } else if (cp < 0x10000) {
+        bytesBuf[0] = 0xe0 | (cp >> 12);
+        bytesBuf[1] = 0x80 | ((cp >> 6) & 63);
+        bytesBuf[2] = 0x80 | (cp & 63);
+        k = 3;
+      } else {
+        bytesBuf[0] = 0xf0 | (cp >> 18);
+        bytesBuf[1] = 0x80 | ((cp >> 12) & 63);
+        bytesBuf[2] = 0x80 | ((cp >> 6) & 63);
+        bytesBuf[3] = 0x80 | (cp & 63);
+        k = 4;
+      }
+      const rs = u - from;
+      for (let j = 0; j < k; j++) {
+        cs[nb + j] = rs;
+        ce[nb + j] = rs + w;
+      }
+      nb += k;
+      if (byteLevel) {
+        for (let j = 0; j < k; j++) {
+          const id = this.byteIds[bytesBuf[j]!]!;
+          if (id >= 0) known(id, 1);
+          else if (!this.fallback(bytesBuf, j, j + 1, pushSym)) unknown(1);
+        }
+      } else {
+        const id = this.vocab.get(text.slice(u, u + w));
+        if (id !== undefined) known(id, k);
+        else if (!this.fallback(bytesBuf, 0, k, pushSym)) unknown(k);
+      }
+      u += w;
+    }
+    if (unkPending >= 0) pushSym(this.unkId, unkPending);
+
+    if (this.ignoreMerges) {
+      const whole = this.vocab.get(byteLevel ? this.byteString(text, from, to) : text.slice(from, to));
+      if (whole !== undefined) return Int32Array.of(whole, 0, to - from);
+    }
+    n = n <= SIMPLE_MAX_SYMBOLS ? this.mergeSimple(n) : this.mergeHeap(n);
+    const out = new Int32Array(3 * n);
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      const end = pos + slen[i]!;
+      out[3 * i] = sid[i]!;
+      out[3 * i + 1] = cs[pos]!;
+      out[3 * i + 2] = ce[end - 1]!;
+      pos = end;
+    }
+    return out;
+  }
+
+  /** Byte fallback tokens for `bytes[a, b)`, pushed only if all exist. */
+  private fallback(bytes: number[], a: number, b: number, push: (id: number, blen: number) => void): boolean {
+    if (!this.byteFallback) return false;
+    for (let j = a; j < b; j++) if (this.fallbackIds[bytes[j]!]! < 0) return false;
+    for (let j = a; j < b; j++) push(this.fallbackIds[bytes[j]!]!, 1);
+    return true;
+  }
+
+  /** The word as the model sees it: UTF-8 bytes through the byte alphabet. */
+  private byteString(text: string, from: number, to: number): string {
+    const bytes = UTF8.encode(text.slice(from, to));
+    let s = '';
+    for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(BYTE_CHAR[bytes[i]!]!);
+    return s;
+  }
+
+  /**
+   * Merge loop for short words: keep each adjacent pair's rank, merge the lowest (leftmost on ties),
+   * re-rank the two new neighbours. Same order as the priority queue of `mergeHeap`.
+   */
+  private mergeSimple(n: number): number {
+    const { sid, slen, rk } = this;
+    const mt = this.merges;
+    for (let i = 0; i + 1 < n; i++) {
+      const s = mt.find(sid[i]!, sid[i + 1]!);
+      rk[i] = s < 0 ? Infinity : mt.rank[s]!;
+    }
+    while (n > 1) {
+      let best = -1;
+      let bestRank = Infinity;
+      for (let i = 0; i + 1 < n; i++) {
+        if (rk[i]! < bestRank) {
+          bestRank = rk[i]!;
+          best = i;
+        }
+      }
+      if (best < 0) break;
+      sid[best] = mt.merged[mt.find(sid[best]!, sid[best + 1]!)]!;
+      slen[best] = slen[best]! + slen[best + 1]!;
+      for (let i = best + 1; i + 1 < n; i++) {
+        sid[i] = sid[i + 1]!;
+        slen[i] = slen[i + 1]!;
+        rk[i] = rk[i + 1]!;
+      }
+      n--;
+      if (best > 0) {
+        const s = mt.find(sid[best - 1]!, sid[best]!);
+        rk[best - 1] = s < 0 ? Infinity : mt.rank[s]!;
+      }
+      if (best + 1 < n) {
+        const s = mt.find(sid[best]!, sid[best + 1]!);
+        rk[best] = s < 0 ? Infinity : mt.rank[s]!;
+      }
+    }
+    return n;
+  }
+
+  /** Rust's `Word::merge_all`: a priority queue of (rank, position) with lazy invalidation. */
+  private mergeHeap(n: number): number {
+    const { sid, slen } = this;
+    const mt = this.merges;
+    const prev = new Int32Array(n);
+    const next = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      prev[i] = i - 1;
+      next[i] = i + 1 < n ? i + 1 : -1;
+    }
+    let keys = new Float64Array(Math.max(16, n));
+    let vals = new Int32Array(keys.length);
+    let size = 0;
+    const push = (key: number, val: number) => {
+      if (size === keys.length) {
+        const k2 = new Float64Array(size * 2);
+        k2.set(keys);
+        keys = k2;
+        const v2 = new Int32Array(size * 2);
+        v2.set(vals);
+        vals = v2;
+      }
+      let i = size++;
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (keys[p]! <= key) break;
+        keys[i] = keys[p]!;
+        vals[i] = vals[p]!;
+        i = p;
+      }
+      keys[i] = key;
+      vals[i] = val;
+    };
+    const pop = () => {
+      const key = keys[--size]!;
+      const val = vals[size]!;
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= size) break;
+        if (c + 1 < size && keys[c + 1]! < keys[c]!) c++;
+        if (keys[c]! >= key) break;
+        keys[i] = keys[c]!;
+        vals[i] = vals[c]!;
+        i = c;
+      }
+      keys[i] = key;
+      vals[i] = val;
+    };
+    const offer = (pos: number) => {
+      const s = mt.find(sid[pos]!, sid[next[pos]!]!);
+      if (s >= 0) push(mt.rank[s]! * POS_SPAN + pos, mt.merged[s]!);
+    };
+    for (let i = 0; i + 1 < n; i++) offer(i);
+    while (size > 0) {
+      const key = keys[0]!;
+      const newId = vals[0]!;
+      pop();
+      const pos = key % POS_SPAN;
+      if (slen[pos] === 0) continue;
+      const right = next[pos]!;
+      if (right < 0) continue;
+      const s = mt.find(sid[pos]!, sid[right]!);
+      if (s < 0 || mt.merged[s] !== newId) continue;
+      sid[pos] = newId;
+      slen[pos] = slen[pos]! + slen[right]!;
+      slen[right] = 0;
+      const after = next[right]!;
+      next[pos] = after;
+      if (after >= 0) prev[after] = pos;
+      if (prev[pos]! >= 0) offer(prev[pos]!);
+      if (after >= 0) offer(pos);
+    }
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      if (slen[i] === 0) continue;
+      sid[m] = sid[i]!;
+      slen[m] = slen[i]!;
+      m++;
+    }
+    return m;
+  }
+
+  /** Token string per id (vocab only). */
+  tokens(): string[] {
+    const out: string[] = [];
+    for (const [t, id] of this.vocab) out[id] = t;
+    return out;
+  }
+}
