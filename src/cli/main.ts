@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { addFlags } from './flags.js';
 import { runCommand, runFlags } from './run.js';
 import { renderCommand } from './render.js';
 import { inspectCommand, inspectFlags } from './inspect.js';
@@ -46,43 +47,10 @@ async function main(argv: string[]): Promise<number> {
       'render',
       'Render conversation rows (JSONL files or stdin) to {rendered, generation_spans, error} lines, for previewing templates',
       (y: Argv) =>
-        y
-          .option('input', {
-            alias: 'i',
-            type: 'string',
-            array: true,
-            describe: 'JSONL files, folders, globs, .jsonl.gz, or - for stdin [default: -]',
-          })
-          .option('tokenizer', {
-            alias: 't',
-            type: 'string',
-            describe: 'Tokenizer folder or Hub id (special tokens, default template)',
-          })
-          .option('chat-template', {
-            type: 'string',
-            describe: 'Template file, template name, or literal template text',
-          })
-          .option('add-generation-prompt', { type: 'boolean', describe: 'Default for rows that do not set it' })
-          .option('continue-final-message', { type: 'boolean', describe: 'Leave the final message open (prefill)' })
-          .option('template-kwargs', { type: 'string', describe: 'JSON object of extra template variables' })
-          .option('now', { type: 'string', describe: 'Pin strftime_now to this ISO date (e.g. 2025-03-14T09:26:53)' })
-          .option('masks', {
-            choices: ['generation', 'infer', 'auto'] as const,
-            describe: 'Spans from {% generation %} tags, inferred, or auto, as in run [default: auto]',
-          })
-          .option('roles-to-train', { type: 'string', array: true, describe: 'As in run [default: assistant]' })
-          .option('train-on-eot', { choices: ['all', 'turn', 'last', 'none'], describe: 'As in run [default: turn]' })
-          .option('last-turn-only', { type: 'boolean', describe: 'As in run' })
-          .option('text', {
-            type: 'boolean',
-            describe: 'Print the rendered prompt text itself (apply_chat_template(tokenize=False)), not JSON',
-          })
-          .option('render-timeout-ms', { type: 'number', default: 10_000 })
-          .option('max-render-chars', { type: 'number', default: 50_000_000 })
-          .example(
-            'echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer --text',
-            'Print the prompt of one row',
-          ),
+        addFlags(y, 'render').example(
+          'echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer',
+          'Preview one row',
+        ),
       async (args) => {
         code = await renderCommand(args as Record<string, unknown>);
       },

@@ -1,144 +1,36 @@
 import { once } from 'node:events';
-import { inferSpans } from '../mask/infer.js';
 import { normalizeRow } from '../normalize/index.js';
-import { readRows } from '../read/index.js';
-import {
-  compileTemplate,
-  parsePyJson,
-  renderConversation,
-  resolveChatTemplate,
-  type CompiledTemplate,
-  type RenderOptions,
-} from '../render/index.js';
+import type { PipelineOptions } from '../pipeline/options.js';
+import { fieldMappingOf, renderOne } from '../pipeline/render-row.js';
+import { readRows, STDIN } from '../read/index.js';
+import { compileTemplate, parsePyJson, resolveChatTemplate, type CompiledTemplate } from '../render/index.js';
 import { loadTokenizer } from '../tokenize/index.js';
-import { selectTaggedSpans } from '../mask/select.js';
-import { checkInputs } from '../pipeline/setup.js';
-import type { Conversation } from '../types.js';
-import { STDIN } from '../read/index.js';
-import { UsageError } from './config.js';
-
-/** What `render` needs from its flags; the same names and defaults as `run`. */
-export interface RenderArgs {
-  input: string[];
-  masks: 'auto' | 'generation' | 'infer';
-  rolesToTrain: string[];
-  trainOnEot: 'all' | 'turn' | 'last' | 'none';
-  lastTurnOnly: boolean;
-  addGenerationPrompt?: boolean;
-  continueFinalMessage?: boolean;
-  templateKwargs?: Record<string, unknown>;
-  now?: string;
-  renderTimeoutMs: number;
-  maxRenderChars: number;
-  /** Print each row's rendered text itself (as `apply_chat_template(tokenize=False)`), not JSON. */
-  text: boolean;
-}
-
-/** Validate render flags like `run` does (usage errors, exit 2). */
-export function renderArgs(args: Record<string, unknown>): RenderArgs {
-  let templateKwargs: Record<string, unknown> | undefined;
-  if (typeof args.templateKwargs === 'string') {
-    try {
-      templateKwargs = JSON.parse(args.templateKwargs) as Record<string, unknown>;
-    } catch {
-      throw new UsageError('--template-kwargs must be a JSON object');
-    }
-    if (templateKwargs === null || typeof templateKwargs !== 'object' || Array.isArray(templateKwargs))
-      throw new UsageError('--template-kwargs must be a JSON object');
-  }
-  const now = args.now as string | undefined;
-  if (now !== undefined && Number.isNaN(Date.parse(now))) throw new UsageError(`--now must be an ISO date, got ${now}`);
-  if (args.addGenerationPrompt && args.continueFinalMessage)
-    throw new UsageError('--continue-final-message and --add-generation-prompt are incompatible (as in transformers)');
-  const input = (args.input as string[] | undefined)?.map(String) ?? ['-'];
-  return {
-    input: input.length > 0 ? input : ['-'],
-    masks: (args.masks as RenderArgs['masks'] | undefined) ?? 'auto',
-    rolesToTrain: (args.rolesToTrain as string[] | undefined) ?? ['assistant'],
-    trainOnEot: (args.trainOnEot as RenderArgs['trainOnEot'] | undefined) ?? 'turn',
-    lastTurnOnly: Boolean(args.lastTurnOnly),
-    addGenerationPrompt: args.addGenerationPrompt as boolean | undefined,
-    continueFinalMessage: args.continueFinalMessage as boolean | undefined,
-    templateKwargs,
-    now,
-    renderTimeoutMs: (args.renderTimeoutMs as number | undefined) ?? 10_000,
-    maxRenderChars: (args.maxRenderChars as number | undefined) ?? 50_000_000,
-    text: Boolean(args.text),
-  };
-}
-
-export interface RenderLine {
-  rendered: string | null;
-  generation_spans: [number, number][] | null;
-  error: string | null;
-}
+import { buildOptions, UsageError } from './config.js';
+import { flagValues } from './flags.js';
 
 /**
- * Render one conversation as `run` would (same mask mode and inference options). When mask
- * inference fails, the rendered text is still returned with the error.
- */
-export function renderLine(
-  conv: Conversation,
-  template: CompiledTemplate,
-  o: RenderArgs,
-  specialTokens?: RenderOptions['specialTokens'],
-): RenderLine {
-  const opts: RenderOptions = {
-    template,
-    specialTokens,
-    addGenerationPrompt: o.addGenerationPrompt,
-    continueFinalMessage: o.continueFinalMessage,
-    templateKwargs: o.templateKwargs,
-    now: o.now,
-    limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
-  };
-  const select = { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
-  const infer = o.masks === 'infer' || (o.masks === 'auto' && !template.hasGeneration);
-  try {
-    if (infer) {
-      const out = inferSpans(conv, opts, select);
-      return { rendered: out.text, generation_spans: out.spans, error: null };
-    }
-    const out = renderConversation(conv, opts);
-    return { rendered: out.text, generation_spans: selectTaggedSpans(out.spans, conv.messages, select), error: null };
-  } catch (e) {
-    const error = `${(e as Error).name}: ${(e as Error).message}`;
-    if (!infer || (e as Error).name !== 'MaskInferenceError') return { rendered: null, generation_spans: null, error };
-    // The template renders; only the spans could not be inferred: keep the text.
-    try {
-      return { rendered: renderConversation(conv, opts).text, generation_spans: null, error };
-    } catch {
-      return { rendered: null, generation_spans: null, error };
-    }
-  }
-}
-
-/**
- * `chatshard render`: JSONL rows in (files or stdin), one `{rendered, generation_spans, error}` line
- * out per row (spans in UTF-16 indices), or with `--text` the rendered text itself. Masks, inference
- * and template options are `run`'s. Rows may carry add_generation_prompt, continue_final_message and
- * chat_template_kwargs. Template errors are reported per row; the command goes on.
+ * `chatshard render`: one JSONL row in (files or stdin), one `{rendered, generation_spans, error}`
+ * line out, spans in UTF-16 indices. Takes run's template and mask options with run's defaults and
+ * renders through the same code (`renderOne`). Rows may carry add_generation_prompt,
+ * continue_final_message and chat_template_kwargs. Errors are reported per row; the command goes on.
  */
 export async function renderCommand(args: Record<string, unknown>): Promise<number> {
-  const o = renderArgs(args);
-  for (const f of o.input)
-    if (f !== '-' && f !== STDIN)
-      await checkInputs([f]).catch((e: Error) => {
-        throw new UsageError(e.message);
-      });
-  const tokenizer = typeof args.tokenizer === 'string' ? await loadTokenizer(args.tokenizer) : undefined;
-  if (!tokenizer && typeof args.chatTemplate !== 'string')
+  const o: PipelineOptions = buildOptions({}, flagValues(args, 'render'), {
+    require: { input: false, tokenizer: false, output: false },
+  });
+  if (o.tokenizer === undefined && o.chatTemplate === undefined)
     throw new UsageError('render needs --tokenizer or --chat-template');
+  const tokenizer = o.tokenizer !== undefined ? await loadTokenizer(o.tokenizer) : undefined;
   // Resolution reads the tokenizer folder's template files: once per "has tools" answer, not per row.
-  // A failure is kept and reported on every row it applies to, as before.
+  // A failure is kept and reported on every row it applies to.
   const resolved = new Map<boolean, CompiledTemplate | Error>();
-  const templateFor = (hasTools: boolean): CompiledTemplate => {
+  const templateFor = (hasTools: boolean): CompiledTemplate | Error => {
     if (!resolved.has(hasTools)) {
       try {
         const r = resolveChatTemplate({
           tokenizerDir: tokenizer?.dir,
           tokenizerConfig: tokenizer?.config,
-          chatTemplate: args.chatTemplate as string | undefined,
+          chatTemplate: o.chatTemplate,
           hasTools,
         });
         resolved.set(hasTools, compileTemplate(r.source));
@@ -146,33 +38,39 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
         resolved.set(hasTools, e as Error);
       }
     }
-    const t = resolved.get(hasTools)!;
-    if (t instanceof Error) throw t;
-    return t;
+    return resolved.get(hasTools)!;
   };
   let failed = 0;
   // Parse as `run` does, so a preview prints `2.0` as Python would.
-  for await (const raw of readRows(o.input, { parse: parsePyJson })) {
-    const conv = normalizeRow(raw);
-    let line: RenderLine;
+  for await (const raw of readRows(o.input ?? [STDIN], { parse: parsePyJson })) {
+    const conv = normalizeRow(raw, fieldMappingOf(o));
+    let line: Record<string, unknown>;
+    const template = conv.ok ? templateFor(conv.row.tools !== undefined) : undefined; // [] counts, as in Python
     if (!conv.ok) {
       line = { rendered: null, generation_spans: null, error: `${conv.reject.reason}: ${conv.reject.message}` };
+    } else if (template instanceof Error) {
+      line = { rendered: null, generation_spans: null, error: `${template.name}: ${template.message}` };
     } else {
-      try {
-        line = renderLine(conv.row, templateFor(Boolean(conv.row.tools)), o, tokenizer?.specialTokens);
-      } catch (e) {
-        line = { rendered: null, generation_spans: null, error: `${(e as Error).name}: ${(e as Error).message}` };
-      }
+      const out = renderOne(conv.row, {
+        template: template!,
+        specialTokens: tokenizer?.specialTokens ?? {},
+        options: o,
+      });
+      line =
+        'reject' in out
+          ? {
+              rendered: null,
+              generation_spans: null,
+              // Template errors already read `TypeError: ...` as in Python; others get their reason.
+              error:
+                out.reject.reason === 'template_error'
+                  ? out.reject.message
+                  : `${out.reject.reason}: ${out.reject.message}`,
+            }
+          : { rendered: out.text, generation_spans: out.spans, error: null };
     }
     if (line.error !== null) failed++;
-    let out: string;
-    if (o.text) {
-      if (line.error !== null) process.stderr.write(`chatshard: ${raw.ref.file}:${raw.ref.line}: ${line.error}\n`);
-      out = line.rendered ?? '';
-    } else {
-      out = JSON.stringify(line) + '\n';
-    }
-    if (out && !process.stdout.write(out)) await once(process.stdout, 'drain');
+    if (!process.stdout.write(JSON.stringify(line) + '\n')) await once(process.stdout, 'drain');
   }
   return failed > 0 ? 1 : 0;
 }

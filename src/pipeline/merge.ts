@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { mergeDatasets } from '../write/index.js';
 import { openOutputFolder } from '../write/guard.js';
 import { writeFileAtomic } from '../write/fsutil.js';
-import { REJECTS_JSONL, SUMMARY_JSON } from '../write/layout.js';
+import { REJECTS_JSONL, SUMMARY_JSON } from '../dataset/layout.js';
 import type { Summary } from './summary.js';
 import { VERSION } from '../version.js';
 

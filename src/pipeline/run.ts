@@ -7,14 +7,14 @@ import { identityChanges, type RunIdentity } from '../write/fingerprint.js';
 import { openOutputFolder } from '../write/guard.js';
 import type { OutputLock } from '../write/lock.js';
 import { readResumePoint, writeDataset, type WriteOptions } from '../write/index.js';
-import { TMP_DIR } from '../write/layout.js';
+import { TMP_DIR } from '../dataset/layout.js';
 import { loadManifest } from '../write/manifest.js';
-import { listColumn, readShardBatches } from '../verify/read.js';
+import { listColumn, readShardBatches } from '../dataset/read.js';
 import { PackStats, packStream } from '../pack/index.js';
 import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { packOptionsOf } from './packing.js';
-import { shapeOptionsOf, shapeRendered } from './process.js';
+import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
 import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
 import { RejectsFile } from './rejects.js';
@@ -60,7 +60,7 @@ export type RunTuning = Pick<WriteOptions, 'rowsPerShard' | 'maxShardBytes' | 'r
 
 /** Options that define the dataset content (fingerprint and summary). */
 function contentOptions(o: PipelineOptions): Record<string, unknown> {
-  const { progress: _p, overwrite: _o, resume: _r, onError: _e, strict: _s, maxRejectRatio: _m, ...rest } = o;
+  const { progress: _p, overwrite: _o, resume: _r, onError: _e, strict: _s, maxRejectRatio: _m, json: _j, ...rest } = o;
   return rest;
 }
 
@@ -331,7 +331,8 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
       if (++batchCount % RECLAIM_EVERY === 0) reclaimNativeMemory();
     }
   };
-  const renderer = workers > 0 ? workerRenderer(setup, workers) : inlineRenderer(setup);
+  const rctx = renderContextOf(setup);
+  const renderer = workers > 0 ? workerRenderer(rctx, workers) : inlineRenderer(rctx);
 
   let result;
   try {

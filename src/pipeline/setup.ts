@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { usesTags } from '../mask/spans.js';
 import { compileTemplate, resolveChatTemplate } from '../render/index.js';
 import { loadTokenizer } from '../tokenize/index.js';
 import { checkInputFile, expandInputs, inputKind, STDIN } from '../read/index.js';
@@ -98,12 +99,7 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
       `\`masks\` generation: template ${resolved.name} has no {% generation %} blocks; use \`masks\` infer or auto`,
     );
   }
-  const maskSource =
-    options.masks === 'none'
-      ? 'none'
-      : options.masks === 'generation' || (options.masks === 'auto' && template.hasGeneration)
-        ? 'generation'
-        : 'infer';
+  const maskSource = options.masks === 'none' ? 'none' : usesTags(options.masks, template) ? 'generation' : 'infer';
   return {
     tokenizer,
     template,

@@ -7,7 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { acquireOutputLock, type OutputLock } from './lock.js';
 import { ensureOutputDir } from './fsutil.js';
-import { isOwnedName, PARQUET_DIR, PARQUET_RE } from './layout.js';
+import { isOwnedName, PARQUET_DIR, PARQUET_RE } from '../dataset/layout.js';
 
 /** The output folder cannot be used; nothing was written. */
 export class OutputFolderError extends Error {

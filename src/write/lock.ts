@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fsError } from './fsutil.js';
-import { LOCK_FILE } from './layout.js';
+import { LOCK_FILE } from '../dataset/layout.js';
 
 export interface LockHolder {
   pid: number;

@@ -9,9 +9,9 @@ import { finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { identityChanges, makeFingerprint, RUN_METADATA_KEY, type RunIdentity } from './fingerprint.js';
 import { openOutputFolder } from './guard.js';
 import type { OutputLock } from './lock.js';
-import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName, type OutputFormat } from './layout.js';
+import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName, type OutputFormat } from '../dataset/layout.js';
 import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
-import { arrowSchema, columnSpecs, type Layout } from './schema.js';
+import { arrowSchema, columnSpecs, type Layout } from '../dataset/schema.js';
 import { ParquetShardWriter } from './parquet-shard.js';
 import { ShardWriter, hashFile, type ShardSink } from './shard.js';
 

@@ -102,7 +102,7 @@ describe('messages', () => {
     expect(() => readPipelineFile(p)).toThrow(UsageError);
     expect(() => readPipelineFile(p)).toThrow(new RegExp(`^pipeline file ${p} is not JSON \\(`));
     expect(() => readPipelineFile(join(dir, 'nope.json'))).toThrow(
-      `pipeline file ${join(dir, 'nope.json')} does not exist`,
+      `pipeline file ${join(dir, 'nope.json')}: not found`,
     );
   });
 

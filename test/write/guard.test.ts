@@ -12,7 +12,7 @@ import { writeDataset } from '../../src/write/index.js';
 import { mergeDatasets } from '../../src/write/merge.js';
 import { checkOutputFolder, OutputFolderError } from '../../src/write/guard.js';
 import { acquireOutputLock, holderAlive, OutputLockedError, procStartOf } from '../../src/write/lock.js';
-import { isOwnedName } from '../../src/write/layout.js';
+import { isOwnedName } from '../../src/dataset/layout.js';
 import { failingRows, removeTempDirs, rowsOf, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
