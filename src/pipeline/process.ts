@@ -1,8 +1,6 @@
 import { hfMaskWindow, locatorOf, overlapMaskWindow, type TokenLocator } from '../mask/locate.js';
 import { specialTokenIds, unmaskedTurnEnd } from '../mask/eot.js';
-import { inferSpans } from '../mask/infer.js';
-import { selectTaggedSpans, type SelectOptions } from '../mask/select.js';
-import { renderConversation, type CompiledTemplate, type RenderOptions } from '../render/index.js';
+import type { CompiledTemplate } from '../render/index.js';
 import { padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape/index.js';
 import type { LoadedTokenizer } from '../tokenize/index.js';
 import type { Conversation, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
@@ -67,31 +65,8 @@ export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
   };
 }
 
-export function selectOptionsOf(o: PipelineOptions): SelectOptions {
-  return { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
-}
-
-/** Render one conversation and find the spans to train on (template tags or inference). */
-export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text: string; spans: Span[] } {
-  const o = ctx.options;
-  const template = conv.tools && ctx.toolTemplate ? ctx.toolTemplate : ctx.template;
-  const renderOpts: RenderOptions = {
-    template,
-    specialTokens: ctx.tokenizer.specialTokens,
-    addGenerationPrompt: o.addGenerationPrompt,
-    continueFinalMessage: o.continueFinalMessage,
-    templateKwargs: o.templateKwargs,
-    now: o.now,
-    limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
-  };
-  const select = selectOptionsOf(o);
-  // --masks none: no spans; shapeRendered trains every token.
-  if (o.masks === 'none') return { text: renderConversation(conv, renderOpts).text, spans: [] };
-  const useTags = o.masks === 'generation' || (o.masks === 'auto' && template.hasGeneration);
-  if (!useTags) return inferSpans(conv, renderOpts, select);
-  const { text, spans } = renderConversation(conv, renderOpts);
-  return { text, spans: selectTaggedSpans(spans, conv.messages, select) };
-}
+// Rendering with spans lives in render-row.ts (what render workers load); re-exported for library callers.
+export { renderWithSpans, selectOptionsOf } from './render-row.js';
 
 /**
  * Render + tokenize + mask + shape one batch of conversations, preserving order. Rows that fail

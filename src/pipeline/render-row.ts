@@ -1,8 +1,37 @@
 import { normalizeRow } from '../normalize/index.js';
-import { parsePyJson } from '../render/index.js';
-import type { Conversation, RawRow } from '../types.js';
-import { renderWithSpans, type ProcessContext } from './process.js';
+import { inferSpans } from '../mask/infer.js';
+import { selectTaggedSpans, type SelectOptions } from '../mask/select.js';
+import { parsePyJson, renderConversation, type RenderOptions } from '../render/index.js';
+import type { Conversation, RawRow, Span } from '../types.js';
+import type { PipelineOptions } from './options.js';
+import type { ProcessContext } from './process.js';
 import type { RenderResult } from './renderers.js';
+
+export function selectOptionsOf(o: PipelineOptions): SelectOptions {
+  return { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
+}
+
+/** Render one conversation and find the spans to train on (template tags or inference). */
+export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text: string; spans: Span[] } {
+  const o = ctx.options;
+  const template = conv.tools && ctx.toolTemplate ? ctx.toolTemplate : ctx.template;
+  const renderOpts: RenderOptions = {
+    template,
+    specialTokens: ctx.tokenizer.specialTokens,
+    addGenerationPrompt: o.addGenerationPrompt,
+    continueFinalMessage: o.continueFinalMessage,
+    templateKwargs: o.templateKwargs,
+    now: o.now,
+    limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
+  };
+  const select = selectOptionsOf(o);
+  // --masks none: no spans; shapeRendered trains every token.
+  if (o.masks === 'none') return { text: renderConversation(conv, renderOpts).text, spans: [] };
+  const useTags = o.masks === 'generation' || (o.masks === 'auto' && template.hasGeneration);
+  if (!useTags) return inferSpans(conv, renderOpts, select);
+  const { text, spans } = renderConversation(conv, renderOpts);
+  return { text, spans: selectTaggedSpans(spans, conv.messages, select) };
+}
 
 /** Render one conversation, turning a thrown error into a result (name kept for classification). */
 export function renderOne(conv: Conversation, ctx: ProcessContext): RenderResult {
