@@ -6,7 +6,7 @@ import type { LoadedTokenizer } from '../tokenize/index.js';
 import type { Conversation, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
 import type { PipelineOptions } from './options.js';
 import { truncatesBeforePacking } from './packing.js';
-import { inlineRenderer, type Renderer, type RenderResult } from './renderers.js';
+import { inlineRenderer, type RenderContext, type Renderer, type RenderResult } from './renderers.js';
 
 /** What a run needs besides the options: the loaded tokenizer and the compiled template. */
 export interface ProcessContext {
@@ -39,18 +39,6 @@ function emptyMask(conv: { ref: SourceRef; index: number }): RejectedRow {
   return rejectOf(conv, 'empty_mask', 'no trainable token left in the row (use --keep-empty to keep such rows)');
 }
 
-/** Classify an error thrown while rendering into a reject reason. */
-function renderFailure(conv: { ref: SourceRef; index: number }, err: { name: string; message: string }): RejectedRow {
-  const reason =
-    err.name === 'RenderLimitError'
-      ? 'render_limit'
-      : err.name === 'MaskInferenceError'
-        ? 'mask_inference'
-        : 'template_error';
-  // A template error keeps Python's exception class (`TypeError: ...`), the line users search for.
-  return rejectOf(conv, reason, reason === 'template_error' ? `${err.name}: ${err.message}` : err.message);
-}
-
 export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
   const o = ctx.options;
   const padTokenId = o.padToken !== undefined ? ctx.tokenizer.engine.tokenToId(o.padToken) : ctx.tokenizer.padTokenId;
@@ -65,8 +53,15 @@ export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
   };
 }
 
-// Rendering with spans lives in render-row.ts (what render workers load); re-exported for library callers.
-export { renderWithSpans, selectOptionsOf } from './render-row.js';
+/** The part of a run's context that rendering needs (what render workers get). */
+export function renderContextOf(ctx: ProcessContext): RenderContext {
+  return {
+    template: ctx.template,
+    toolTemplate: ctx.toolTemplate,
+    specialTokens: ctx.tokenizer.specialTokens,
+    options: ctx.options,
+  };
+}
 
 /**
  * Render + tokenize + mask + shape one batch of conversations, preserving order. Rows that fail
@@ -76,7 +71,7 @@ export { renderWithSpans, selectOptionsOf } from './render-row.js';
 export async function processBatch(
   convs: Conversation[],
   ctx: ProcessContext,
-  renderer: Renderer = inlineRenderer(ctx),
+  renderer: Renderer = inlineRenderer(renderContextOf(ctx)),
 ): Promise<Outcome<ShapedRow>[]> {
   return shapeRendered(convs, await renderer.render(convs), ctx);
 }
@@ -104,8 +99,6 @@ export async function shapeRendered(
     const row = rows[i]!;
     if ('reject' in r) {
       results.push({ ok: false, reject: rejectOf(row, r.reject.reason, r.reject.message) });
-    } else if ('error' in r) {
-      results.push({ ok: false, reject: renderFailure(row, r.error) });
     } else if (LONE_SURROGATE.test(r.text)) {
       // Rust strings cannot hold them: the tokenizer would silently replace them and shift offsets.
       results.push({

@@ -1,44 +1,58 @@
+import { MaskInferenceError } from '../mask/infer.js';
+import { renderWithSpans } from '../mask/spans.js';
 import { normalizeRow } from '../normalize/index.js';
-import { inferSpans } from '../mask/infer.js';
-import { selectTaggedSpans, type SelectOptions } from '../mask/select.js';
-import { parsePyJson, renderConversation, type RenderOptions } from '../render/index.js';
+import {
+  parsePyJson,
+  RenderLimitError,
+  TemplateError,
+  type CompiledTemplate,
+  type RenderOptions,
+} from '../render/index.js';
 import type { Conversation, RawRow, Span } from '../types.js';
 import type { PipelineOptions } from './options.js';
-import type { ProcessContext } from './process.js';
-import type { RenderResult } from './renderers.js';
 
-export function selectOptionsOf(o: PipelineOptions): SelectOptions {
-  return { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
+/**
+ * What rendering one row gave: text with spans, or a rejection with its reason (a render error
+ * is classified where it is thrown, so the result crosses threads as plain data).
+ */
+export type RenderResult = { text: string; spans: Span[] } | { reject: { reason: string; message: string } };
+
+/** What rendering needs: templates, the tokenizer's special tokens (template variables) and the options. */
+export interface RenderContext {
+  template: CompiledTemplate;
+  /** Template for rows that carry tools, when the tokenizer has a separate `tool_use` one. */
+  toolTemplate?: CompiledTemplate;
+  specialTokens: Record<string, unknown>;
+  options: PipelineOptions;
 }
 
-/** Render one conversation and find the spans to train on (template tags or inference). */
-export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text: string; spans: Span[] } {
+/** The reject reason of an error thrown while rendering a row. */
+function reasonOf(e: unknown): string {
+  if (e instanceof RenderLimitError) return 'render_limit';
+  if (e instanceof MaskInferenceError) return 'mask_inference';
+  return 'template_error';
+}
+
+/** Render one conversation with the run's options; a thrown error becomes a classified rejection. */
+export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult {
   const o = ctx.options;
-  const template = conv.tools && ctx.toolTemplate ? ctx.toolTemplate : ctx.template;
   const renderOpts: RenderOptions = {
-    template,
-    specialTokens: ctx.tokenizer.specialTokens,
+    // transformers picks `tool_use` when `tools is not None`: an empty list counts.
+    template: conv.tools !== undefined && ctx.toolTemplate ? ctx.toolTemplate : ctx.template,
+    specialTokens: ctx.specialTokens,
     addGenerationPrompt: o.addGenerationPrompt,
     continueFinalMessage: o.continueFinalMessage,
     templateKwargs: o.templateKwargs,
     now: o.now,
     limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
   };
-  const select = selectOptionsOf(o);
-  // --masks none: no spans; shapeRendered trains every token.
-  if (o.masks === 'none') return { text: renderConversation(conv, renderOpts).text, spans: [] };
-  const useTags = o.masks === 'generation' || (o.masks === 'auto' && template.hasGeneration);
-  if (!useTags) return inferSpans(conv, renderOpts, select);
-  const { text, spans } = renderConversation(conv, renderOpts);
-  return { text, spans: selectTaggedSpans(spans, conv.messages, select) };
-}
-
-/** Render one conversation, turning a thrown error into a result (name kept for classification). */
-export function renderOne(conv: Conversation, ctx: ProcessContext): RenderResult {
+  const select = { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
   try {
-    return renderWithSpans(conv, ctx);
+    return renderWithSpans(conv, renderOpts, o.masks, select);
   } catch (e) {
-    return { error: { name: (e as Error).name, message: (e as Error).message } };
+    // A template error keeps Python's exception class (`TypeError: ...`), the line users search for.
+    const message = e instanceof TemplateError ? `${e.pyType}: ${e.message}` : (e as Error).message;
+    return { reject: { reason: reasonOf(e), message } };
   }
 }
 
@@ -46,7 +60,7 @@ export function renderOne(conv: Conversation, ctx: ProcessContext): RenderResult
  * Parse (keeping `2.0` a float, as Python's json does), normalize and render one raw JSONL line.
  * Runs inside render workers, so the main thread only reads lines, tokenizes and writes.
  */
-export function renderRawRow(raw: RawRow, ctx: ProcessContext): RenderResult {
+export function renderRawRow(raw: RawRow, ctx: RenderContext): RenderResult {
   let row = raw;
   if (raw.error === undefined) {
     try {
