@@ -7,13 +7,13 @@ import { packStream } from '../pack/index.js';
 import { chunk } from '../pipeline/batches.js';
 import type { PipelineOptions } from '../pipeline/options.js';
 import { packOptionsOf } from '../pipeline/packing.js';
-import { shapeRendered } from '../pipeline/process.js';
+import { renderContextOf, shapeRendered } from '../pipeline/process.js';
 import { inlineRenderer } from '../pipeline/renderers.js';
 import type { Setup } from '../pipeline/setup.js';
 import type { Summary } from '../pipeline/summary.js';
 import { readRows } from '../read/index.js';
 import type { Outcome, RejectedRow, ShapedRow, SourceRef } from '../types.js';
-import { listColumn, readShardBatches, shardFiles } from '../verify/read.js';
+import { listColumn, readShardBatches, shardFiles } from '../dataset/read.js';
 import type { RowRange } from './range.js';
 
 /** One row as inspect sees it; attention may hold segment ids (1, 2, 3 …) in packed datasets. */
@@ -127,7 +127,7 @@ export async function* inputRows(setup: Setup, range: RowRange): AsyncGenerator<
       yield r;
     }
   })();
-  const renderer = inlineRenderer(setup);
+  const renderer = inlineRenderer(renderContextOf(setup));
   const outcomes = (async function* (): AsyncGenerator<Outcome<ShapedRow>> {
     for await (const batch of chunk(raw, o.padding === 'longest' ? o.batchSize : 64)) {
       yield* await shapeRendered(batch, await renderer.renderRaw(batch), setup);

@@ -1,31 +1,14 @@
 import { renderConversation, type RenderOptions } from '../render/index.js';
 import type { Conversation, Message, Span } from '../types.js';
 import { messageTrains, selectSpans, type SelectOptions } from './select.js';
+import type { Turn } from './turn.js';
 
 /** Why spans could not be inferred for a row (the row is rejected with this message). */
 export class MaskInferenceError extends Error {
   override name = 'MaskInferenceError';
 }
 
-/** Where one message sits in the full render (UTF-16 indices). */
-export interface Turn {
-  message: number;
-  role: string;
-  /** First char the model produces for this message (after the role header / generation prompt). */
-  start: number;
-  /** End of the message's own text, before the end-of-turn marker. */
-  contentEnd: number;
-  /** End of the end-of-turn marker (trailing whitespace after it excluded). */
-  end: number;
-  /**
-   * How the turn was located: `prefix` (the prefix renders are prefixes of the full render) or
-   * `history` (the template renders the message differently once later turns follow it, e.g. it
-   * drops reasoning; located in its history form and verified, see `inferTurns`) or `anchor` (its
-   * place in the full render found by a marker render, its own-form text around it mapped there
-   * only where identical, see `anchorTurn`).
-   */
-  method: 'prefix' | 'history' | 'anchor';
-}
+export type { Turn } from './turn.js';
 
 /**
  * Stand-in text for probe renders. Private-use characters: no template emits them, so a common

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
-import { featuresDict, layoutOfFeatures, type Layout } from '../write/schema.js';
-import { PARQUET_DIR, parquetShardName, shardName } from '../write/layout.js';
-import { datasetFormat, openShard, shardFiles } from './read.js';
+import { featuresDict, layoutOfFeatures, type Layout } from '../dataset/schema.js';
+import { PARQUET_DIR, parquetShardName, shardName } from '../dataset/layout.js';
+import { datasetFormat, openShard, shardFiles } from '../dataset/read.js';
 
 const STATE_KEYS = [
   '_data_files',
