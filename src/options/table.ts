@@ -53,7 +53,7 @@ export const OPTIONS = {
     path: true,
     commands: ALL,
     group: IO,
-    describe: 'JSONL files, folders, globs, .jsonl.gz, or - for stdin',
+    describe: 'JSONL (.jsonl, .gz, .zst), Parquet files, save_to_disk folders, folders, globs, or - for stdin',
   },
   tokenizer: {
     kind: 'string',

@@ -1,6 +1,6 @@
 import { MaskInferenceError } from '../mask/infer.js';
 import { renderWithSpans } from '../mask/spans.js';
-import { normalizeRow } from '../normalize/index.js';
+import { normalizeRow, type FieldMapping } from '../normalize/index.js';
 import {
   parsePyJson,
   RenderLimitError,
@@ -37,7 +37,8 @@ function reasonOf(e: unknown): string {
 export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult {
   const o = ctx.options;
   const renderOpts: RenderOptions = {
-    template: conv.tools && ctx.toolTemplate ? ctx.toolTemplate : ctx.template,
+    // transformers picks `tool_use` when `tools is not None`: an empty list counts.
+    template: conv.tools !== undefined && ctx.toolTemplate ? ctx.toolTemplate : ctx.template,
     specialTokens: ctx.specialTokens,
     addGenerationPrompt: o.addGenerationPrompt,
     continueFinalMessage: o.continueFinalMessage,
@@ -55,6 +56,18 @@ export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult 
   }
 }
 
+/** The field-mapping options of a run (`--messages-field`, `--role-map`, …) as normalizeRow takes them. */
+export function fieldMappingOf(o: PipelineOptions): FieldMapping {
+  return {
+    messagesField: o.messagesField,
+    roleField: o.roleField,
+    contentField: o.contentField,
+    roleMap: o.roleMap,
+    toolsField: o.toolsField,
+    system: o.system,
+  };
+}
+
 /**
  * Parse (keeping `2.0` a float, as Python's json does), normalize and render one raw JSONL line.
  * Runs inside render workers, so the main thread only reads lines, tokenizes and writes.
@@ -68,15 +81,7 @@ export function renderRawRow(raw: RawRow, ctx: RenderContext): RenderResult {
       row = { ref: raw.ref, index: raw.index, error: `invalid JSON: ${(e as Error).message}` };
     }
   }
-  const o = ctx.options;
-  const conv = normalizeRow(row, {
-    messagesField: o.messagesField,
-    roleField: o.roleField,
-    contentField: o.contentField,
-    roleMap: o.roleMap,
-    toolsField: o.toolsField,
-    system: o.system,
-  });
+  const conv = normalizeRow(row, fieldMappingOf(ctx.options));
   if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message } };
   return renderOne(conv.row, ctx);
 }
