@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { normalizeRow } from '../normalize/index.js';
 import type { PipelineOptions } from '../pipeline/options.js';
-import { renderOne } from '../pipeline/render-row.js';
+import { fieldMappingOf, renderOne } from '../pipeline/render-row.js';
 import { readRows, STDIN } from '../read/index.js';
 import { compileTemplate, parsePyJson, resolveChatTemplate, type CompiledTemplate } from '../render/index.js';
 import { loadTokenizer } from '../tokenize/index.js';
@@ -43,7 +43,7 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
   let failed = 0;
   // Parse as `run` does, so a preview prints `2.0` as Python would.
   for await (const raw of readRows(o.input ?? [STDIN], { parse: parsePyJson })) {
-    const conv = normalizeRow(raw);
+    const conv = normalizeRow(raw, fieldMappingOf(o));
     let line: Record<string, unknown>;
     const template = conv.ok ? templateFor(conv.row.tools !== undefined) : undefined; // [] counts, as in Python
     if (!conv.ok) {

@@ -1,6 +1,6 @@
 import { MaskInferenceError } from '../mask/infer.js';
 import { renderWithSpans } from '../mask/spans.js';
-import { normalizeRow } from '../normalize/index.js';
+import { normalizeRow, type FieldMapping } from '../normalize/index.js';
 import {
   parsePyJson,
   RenderLimitError,
@@ -15,7 +15,8 @@ import type { PipelineOptions } from './options.js';
  * What rendering one row gave: text with spans, or a rejection with its reason (a render error
  * is classified where it is thrown, so the result crosses threads as plain data).
  */
-export type RenderResult = { text: string; spans: Span[] } | { reject: { reason: string; message: string } };
+export type RenderResult =
+  { text: string; spans: Span[]; roles?: string[] } | { reject: { reason: string; message: string }; roles?: string[] };
 
 /** What rendering needs: templates, the tokenizer's special tokens (template variables) and the options. */
 export interface RenderContext {
@@ -56,6 +57,18 @@ export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult 
   }
 }
 
+/** The field-mapping options of a run (`--messages-field`, `--role-map`, …) as normalizeRow takes them. */
+export function fieldMappingOf(o: PipelineOptions): FieldMapping {
+  return {
+    messagesField: o.messagesField,
+    roleField: o.roleField,
+    contentField: o.contentField,
+    roleMap: o.roleMap,
+    toolsField: o.toolsField,
+    system: o.system,
+  };
+}
+
 /**
  * Parse (keeping `2.0` a float, as Python's json does), normalize and render one raw JSONL line.
  * Runs inside render workers, so the main thread only reads lines, tokenizes and writes.
@@ -69,15 +82,10 @@ export function renderRawRow(raw: RawRow, ctx: RenderContext): RenderResult {
       row = { ref: raw.ref, index: raw.index, error: `invalid JSON: ${(e as Error).message}` };
     }
   }
-  const o = ctx.options;
-  const conv = normalizeRow(row, {
-    messagesField: o.messagesField,
-    roleField: o.roleField,
-    contentField: o.contentField,
-    roleMap: o.roleMap,
-    toolsField: o.toolsField,
-    system: o.system,
-  });
+  const conv = normalizeRow(row, fieldMappingOf(ctx.options));
   if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message } };
-  return renderOne(conv.row, ctx);
+  // The roles a row has, so the run can warn about a `rolesToTrain` role no row has.
+  const out = renderOne(conv.row, ctx);
+  out.roles = [...new Set(conv.row.messages.map((m) => String(m.role)))];
+  return out;
 }
