@@ -517,7 +517,12 @@ function locateTurn(conv: Conversation, opts: RenderOptions, text: string, i: nu
   const msgs = conv.messages;
   const assistantLike = msgs[i]!.role === 'assistant';
   const prompt = i === 0 && !assistantLike ? '' : render(msgs.slice(0, i), conv, opts, assistantLike);
-  const last = render(msgs.slice(0, i + 1), conv, opts, false);
+  // The final message's own form is the full render itself when that has neither a generation
+  // prompt nor an open final message (same inputs): the longest render of the row is not repeated.
+  const plain =
+    !(conv.addGenerationPrompt ?? opts.addGenerationPrompt ?? false) &&
+    !(conv.continueFinalMessage ?? opts.continueFinalMessage ?? false);
+  const last = plain && i === msgs.length - 1 ? text : render(msgs.slice(0, i + 1), conv, opts, false);
   const c: TurnCtx = { conv, opts, text, i, prompt, last, floor };
   const prefix = prefixTurn(c);
   if (prefix && isTurn(prefix) && prefix.start >= floor) return prefix;
