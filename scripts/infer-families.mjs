@@ -16,7 +16,10 @@
  * exactly that one place). Messages whose content the template does not render are reported.
  *
  * Usage: npm run build && node scripts/infer-families.mjs [--per-file 100] [--only name,...]
- *          [--data DIR] [--templates DIR] [--json out.json] [--md out.md] [--timing]
+ *          [--data DIR] [--templates DIR] [--json out.json] [--md out.md] [--part k/n]
+ *        node scripts/infer-families.mjs --merge a.json,b.json --json out.json --md out.md
+ * `--part k/n` runs every n-th template from the k-th (to spread a run over processes); `--merge`
+ * joins such parts in table order.
  */
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -43,6 +46,9 @@ const TEMPLATES = arg('templates', join(ROOT, '..', 'shared', 'conformance', 'te
 const ONLY = arg('only', undefined)?.split(',');
 const JSON_OUT = arg('json', undefined);
 const MD_OUT = arg('md', undefined);
+const PART = arg('part', undefined)?.split('/').map(Number);
+const MERGE = arg('merge', undefined)?.split(',');
+const ADVERSARIAL = args.includes('--adversarial');
 const NOW = '2025-03-14T09:26:53';
 const PROBE = '\uE000chatshard-check\uE001';
 
@@ -93,7 +99,7 @@ export const TEMPLATES_BY_FAMILY = [
   { family: 'Gemma 4', template: 'google-gemma-4-31B-it', tokenizer: 'gemma3', objectArgs: true },
   {
     family: 'Command-R',
-    template: 'CohereForAI-c4ai-command-r-v01',
+    template: 'trl-cohere',
     tokenizer: 'qwen2_5',
     special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' },
   },
@@ -107,6 +113,7 @@ export const TEMPLATES_BY_FAMILY = [
     family: 'Command-R rag',
     template: 'CohereForAI-c4ai-command-r-rag',
     tokenizer: 'qwen2_5',
+    documents: true,
     special: { bos_token: '<BOS_TOKEN>', eos_token: '<|END_OF_TURN_TOKEN|>' },
   },
   {
@@ -198,6 +205,61 @@ function withObjectArgs(conv) {
   };
 }
 
+/** The template's generation prompt text (what it prints to open an assistant turn), '' if none. */
+function generationPrompt(opts) {
+  const conv = { ref: { file: 'x', line: 1 }, index: 0, messages: [{ role: 'user', content: 'x' }] };
+  try {
+    const a = renderConversation({ ...conv, addGenerationPrompt: false }, { ...opts, addGenerationPrompt: false }).text;
+    const b = renderConversation({ ...conv, addGenerationPrompt: true }, { ...opts, addGenerationPrompt: true }).text;
+    return b.startsWith(a) ? b.slice(a.length).trim() : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Adversarial variants of a real row (mechanical edits of its assistant contents): `repeat` (each
+ * answer repeats the user turn before it), `empty` (the first answer empty), `marker` (the first
+ * answer is the template's own generation-prompt text, e.g. `<|im_start|>assistant`), `unicode`
+ * (answers gain astral and combining characters).
+ */
+function adversarial(conv, marker) {
+  const firstAssistant = conv.messages.findIndex((m) => m.role === 'assistant' && typeof m.content === 'string');
+  if (firstAssistant < 0) return [];
+  const edit = (f) => ({ ...conv, messages: conv.messages.map((m, i) => f(m, i) ?? m) });
+  const prevUser = (i) => {
+    for (let k = i - 1; k >= 0; k--) if (conv.messages[k].role === 'user') return conv.messages[k].content;
+    return undefined;
+  };
+  const out = [
+    {
+      kind: 'repeat',
+      conv: edit((m, i) =>
+        m.role === 'assistant' && typeof prevUser(i) === 'string' ? { ...m, content: prevUser(i) } : undefined,
+      ),
+    },
+    { kind: 'empty', conv: edit((m, i) => (i === firstAssistant ? { ...m, content: '' } : undefined)) },
+    {
+      kind: 'unicode',
+      conv: edit((m) =>
+        m.role === 'assistant' && typeof m.content === 'string' && m.content !== ''
+          ? { ...m, content: `${m.content} 😀 n\u0303 日本 𝔘` }
+          : undefined,
+      ),
+    },
+  ];
+  if (marker !== '')
+    out.push({ kind: 'marker', conv: edit((m, i) => (i === firstAssistant ? { ...m, content: marker } : undefined)) });
+  return out;
+}
+
+function withDocuments(conv) {
+  const documents = conv.messages
+    .filter((m) => m.role === 'tool' && typeof m.content === 'string')
+    .map((m, k) => ({ title: typeof m.name === 'string' ? m.name : `result ${k}`, text: m.content }));
+  return { ...conv, documents };
+}
+
 function lcp(a, b) {
   let k = 0;
   const n = Math.min(a.length, b.length);
@@ -230,9 +292,13 @@ function contentPlace(conv, j, text, opts) {
   return [a, text.length - s];
 }
 
-/** Trained characters of `text`: those covered by a token with mask 1. */
+/**
+ * Per character of `text`: 1 trained (covered by a token with mask 1), 0 not trained, 2 covered by
+ * no token at all (e.g. a combining mark a normalizer folded into the previous character): neutral.
+ */
 function trainedChars(text, offsets, mask) {
-  const out = new Uint8Array(text.length);
+  const out = new Uint8Array(text.length).fill(2);
+  for (let t = 0; t < mask.length; t++) out.fill(0, offsets[2 * t], offsets[2 * t + 1]);
   for (let t = 0; t < mask.length; t++) if (mask[t]) out.fill(1, offsets[2 * t], offsets[2 * t + 1]);
   return out;
 }
@@ -240,13 +306,16 @@ function trainedChars(text, offsets, mask) {
 /** Property check of one written row; returns undefined when it passes, else the first failure. */
 function propertyCheck(conv, text, trained, opts) {
   let unlocated = 0;
+  let dropped = 0;
   for (let j = 0; j < conv.messages.length; j++) {
     const m = conv.messages[j];
     if (typeof m.content !== 'string' || m.content.trim() === '') continue;
     const place = contentPlace(conv, j, text, opts);
     const assistant = m.role === 'assistant';
     if (place === null) {
-      if (assistant) return { fail: `messages[${j}] (assistant): content not rendered` };
+      // The template drops this content (e.g. Mistral drops the text of a message with tool calls):
+      // nothing to train; counted, not a failure (inference rejects rows where nothing is rendered).
+      if (assistant) dropped++;
       continue;
     }
     if (place === undefined) {
@@ -255,13 +324,13 @@ function propertyCheck(conv, text, trained, opts) {
     }
     const [a, b] = place;
     for (let c = a; c < b; c++) {
-      if (assistant && !trained[c] && !/\s/.test(text[c]))
+      if (assistant && trained[c] === 0 && !/\s/.test(text[c]))
         return { fail: `messages[${j}] (assistant): char ${c} ${JSON.stringify(text.slice(c, c + 20))} not trained` };
-      if (!assistant && trained[c])
+      if (!assistant && trained[c] === 1)
         return { fail: `messages[${j}] (${m.role}): char ${c} ${JSON.stringify(text.slice(c, c + 20))} trained` };
     }
   }
-  return { unlocated };
+  return { unlocated, dropped };
 }
 
 const select = { rolesToTrain: new Set(['assistant']), trainOnEot: 'turn', lastTurnOnly: false };
@@ -273,8 +342,9 @@ async function main() {
   const samples = files.map((file) => ({ file, lines: sampleLines(join(DATA, file), PER_FILE) }));
   const tokenizers = new Map();
   const report = [];
-  for (const t of TEMPLATES_BY_FAMILY) {
+  for (const [k, t] of TEMPLATES_BY_FAMILY.entries()) {
     if (ONLY && !ONLY.some((o) => t.family === o || t.template === o)) continue;
+    if (PART && k % PART[1] !== PART[0]) continue;
     const path = join(TEMPLATES, `${t.template}.jinja`);
     if (!existsSync(path)) {
       console.error(`skip ${t.template}: not found`);
@@ -284,16 +354,37 @@ async function main() {
     const tk = tokenizers.get(t.tokenizer);
     const template = compileTemplate(readFileSync(path, 'utf8'));
     const opts = { template, specialTokens: { ...tk.specialTokens, ...t.special }, now: NOW };
-    const c = { rows: 0, rendered: 0, rejected: 0, written: 0, pass: 0, fail: 0, unlocated: 0, inferMs: 0 };
+    const c = {
+      rows: 0,
+      rendered: 0,
+      rejected: 0,
+      written: 0,
+      pass: 0,
+      fail: 0,
+      unlocated: 0,
+      dropped: 0,
+      inferMs: 0,
+    };
     const reasons = {};
     const examples = {};
     const failures = [];
     const pending = [];
-    for (const { file, lines } of samples) {
-      for (const { line, text: raw } of lines) {
-        const norm = normalizeRow({ ref: { file, line }, index: line - 1, value: JSON.parse(raw) });
-        if (!norm.ok) continue;
-        const conv = t.objectArgs ? withObjectArgs(norm.row) : norm.row;
+    const marker = generationPrompt(opts);
+    const rowsOf = function* () {
+      for (const { file, lines } of samples) {
+        for (const { line, text: raw } of lines) {
+          const norm = normalizeRow({ ref: { file, line }, index: line - 1, value: JSON.parse(raw) });
+          if (!norm.ok) continue;
+          yield { file, line, conv: norm.row };
+          if (ADVERSARIAL)
+            for (const v of adversarial(norm.row, marker)) yield { file: `${file}~${v.kind}`, line, conv: v.conv };
+        }
+      }
+    };
+    for (const { file, line, conv: row } of rowsOf()) {
+      {
+        let conv = t.objectArgs ? withObjectArgs(row) : row;
+        if (t.documents) conv = withDocuments(conv);
         if (!conv.messages.some((m) => m.role === 'assistant')) continue;
         c.rows++;
         try {
@@ -333,6 +424,7 @@ async function main() {
         } else {
           c.pass++;
           if (r.unlocated) c.unlocated++;
+          if (r.dropped) c.dropped++;
         }
       });
     }
@@ -341,6 +433,8 @@ async function main() {
       family: t.family,
       template: t.template,
       tokenizer: t.tokenizer,
+      perFile: PER_FILE,
+      adversarial: ADVERSARIAL,
       ...c,
       rejectedPct: pct(c.rejected, c.rendered),
       passPct: pct(c.pass, c.written),
@@ -353,7 +447,8 @@ async function main() {
     console.log(
       `${t.family.padEnd(24)} rows ${String(c.rows).padStart(4)} rendered ${String(c.rendered).padStart(4)} ` +
         `rejected ${entry.rejectedPct.toFixed(1).padStart(5)}% written ${String(c.written).padStart(4)} ` +
-        `property ${entry.passPct.toFixed(1).padStart(5)}% (unlocated-msg rows ${c.unlocated}) infer ${Math.round(c.inferMs)} ms`,
+        `property ${entry.passPct.toFixed(1).padStart(5)}% (rows with a message not located ${c.unlocated}, ` +
+        `with an assistant content the template drops ${c.dropped}) infer ${Math.round(c.inferMs)} ms`,
     );
     for (const r of entry.reasons.slice(0, 6)) console.log(`    ${r.n}  ${r.reason} (e.g. ${r.example})`);
     for (const f of failures) console.log(`    FAIL ${f}`);
@@ -366,17 +461,23 @@ function markdown(report) {
   const lines = [
     '# Mask inference per template family (`scripts/infer-families.mjs`)',
     '',
-    `Data: \`../shared/data/*.messages.jsonl\`, ${PER_FILE} evenly spaced rows per file. Rejected: share of the`,
+    `Data: \`../shared/data/*.messages.jsonl\`, ${report[0]?.perFile ?? PER_FILE} evenly spaced rows per file` +
+      (report[0]?.adversarial
+        ? ', each also in four adversarial variants (answers repeating the user turn, an empty answer, an answer equal to the generation prompt, astral/combining unicode).'
+        : '.') +
+      ' Rejected: share of the',
     'rows the template renders that inference rejects (`mask_inference`). Property: share of written rows where',
     'every non-space character of each assistant content is trained and no character of a user/system/tool',
-    'content is (overlap rule on the tokenizer shown).',
+    'content is (overlap rule on the tokenizer shown). Content dropped by template: written rows with an assistant',
+    'content the template does not print (e.g. Mistral drops the text of a message with tool calls; the calls are',
+    'trained).',
     '',
-    '| family | template | tokenizer | rows | rendered | rejected | written | property |',
-    '|---|---|---|---:|---:|---:|---:|---:|',
+    '| family | template | tokenizer | rows | rendered | rejected | written | property | content dropped by template |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|',
   ];
   for (const e of report) {
     lines.push(
-      `| ${e.family} | \`${e.template}\` | ${e.tokenizer} | ${e.rows} | ${e.rendered} | ${e.rejected} (${e.rejectedPct.toFixed(1)}%) | ${e.written} | ${e.passPct.toFixed(1)}% |`,
+      `| ${e.family} | \`${e.template}\` | ${e.tokenizer} | ${e.rows} | ${e.rendered} | ${e.rejected} (${e.rejectedPct.toFixed(1)}%) | ${e.written} | ${e.passPct.toFixed(1)}% | ${e.dropped} |`,
     );
   }
   lines.push('', '## Rejection reasons and property failures', '');
@@ -390,4 +491,13 @@ function markdown(report) {
   return lines.join('\n');
 }
 
-await main();
+if (MERGE) {
+  const order = new Map(TEMPLATES_BY_FAMILY.map((t, k) => [t.template, k]));
+  const report = MERGE.flatMap((f) => JSON.parse(readFileSync(f, 'utf8'))).sort(
+    (a, b) => order.get(a.template) - order.get(b.template),
+  );
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(report, null, 1) + '\n');
+  if (MD_OUT) writeFileSync(MD_OUT, markdown(report));
+} else {
+  await main();
+}

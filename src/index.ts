@@ -22,7 +22,7 @@ export type {
 export { runPipeline, RowError } from './pipeline/run.js';
 export type { Summary } from './pipeline/summary.js';
 export { DEFAULTS, type PipelineOptions, type MaskMode } from './pipeline/options.js';
-export { buildOptions as pipelineOptions } from './cli/config.js';
+export { buildOptions as pipelineOptions, UsageError } from './options/build.js';
 export { writeDataset, mergeDatasets } from './write/index.js';
 export type { WriteOptions, WriteResult } from './write/index.js';
 export { verifyDataset, readDataset } from './verify/index.js';

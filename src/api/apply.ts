@@ -29,6 +29,7 @@ export interface ApplyContext {
 }
 
 const GENERATION_TAG = /\{%-?\s*generation\s*-?%\}/;
+let warned = false;
 
 /** `get_chat_template`: a template name of the tokenizer, else the argument as template text. */
 export function getChatTemplate(
@@ -167,7 +168,9 @@ export async function applyChatTemplate(
   }
   const templateVars: Record<string, unknown> = { ...ctx.specialTokensMap };
   for (const [k, v] of Object.entries(o)) if (!ARGUMENT_KEYS.has(k)) templateVars[k] = v;
-  if (wantMask && !GENERATION_TAG.test(source)) {
+  if (wantMask && !GENERATION_TAG.test(source) && !warned) {
+    // transformers logs this once per process (logger.warning_once).
+    warned = true;
     process.emitWarning(
       'return_assistant_tokens_mask==True but chat template does not contain `{% generation %}` keyword.',
     );

@@ -1,6 +1,6 @@
 import { compileTemplate, loadChatTemplates, type CompiledTemplate } from '../render/index.js';
 import { loadTokenizer, type LoadedTokenizer } from '../tokenize/index.js';
-import type { EngineKind } from '../tokenize/index.js';
+import type { EngineChoice } from '../tokenize/index.js';
 import { applyChatTemplate, type ApplyContext } from './apply.js';
 import type { ApplyChatTemplateOptions, Chat, ChatEncoding } from './options.js';
 
@@ -12,8 +12,13 @@ type NoTokenize = { tokenize: false };
 type IdsOnly = { return_dict: false };
 
 export interface FromPretrainedOptions {
-  /** `native` (Rust `tokenizers` binding, default) or `js` (pure JavaScript). */
-  engine?: EngineKind;
+  /**
+   * `auto` (default: chatshard's own exact BPE engine when it supports the tokenizer, else native), `native`
+   * (Rust `tokenizers` binding) or `js` (pure JavaScript).
+   */
+  engine?: EngineChoice;
+  /** Hub revision (branch, tag or commit hash) for a Hub id; default `main`. */
+  revision?: string;
 }
 
 /**
@@ -68,7 +73,7 @@ export class ChatTokenizer {
    *   const tok = await ChatTokenizer.from_pretrained('./Llama-3.2-1B-Instruct', { engine: 'js' });
    */
   static async from_pretrained(source: string, options: FromPretrainedOptions = {}): Promise<ChatTokenizer> {
-    return new ChatTokenizer(await loadTokenizer(source, { engine: options.engine ?? 'native' }));
+    return new ChatTokenizer(await loadTokenizer(source, { engine: options.engine, revision: options.revision }));
   }
 
   /**

@@ -2,31 +2,19 @@ import { stat } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import { colorEnabled, inspectDataset, inspectInput, parseRows, type InspectOptions } from '../inspect/index.js';
 import { SetupError } from '../pipeline/setup.js';
-import { UsageError } from './config.js';
-import { optionsFromArgs, runFlags } from './run.js';
+import { optionsOf } from '../options/table.js';
+import { buildOptions, readPipelineFile, UsageError } from './config.js';
+import { addFlags, flagValues } from './flags.js';
 
 /** Rows shown when `--rows` is not given: a screenful in the terminal, more in the report. */
 const DEFAULT_ROWS = { terminal: '3', html: '100' };
 
-/** `run` flags that have no meaning when nothing is written. */
-const RUN_ONLY = [
-  'output',
-  'resume',
-  'overwrite',
-  'numShards',
-  'shardIndex',
-  'strict',
-  'onError',
-  'progress',
-  'workers',
-];
-
 /** Keys yargs may set when inspecting a dataset folder. */
 const DATASET_KEYS = new Set(['_', '$0', 'dataset', 'rows', 'ids', 'html', 'tokenizer']);
 
-/** Flags of `chatshard inspect`: its own, plus `run`'s pipeline flags for inspecting input directly. */
-export function inspectFlags(y: Argv) {
-  return runFlags(y)
+/** Flags of `chatshard inspect`: its own, plus the table's pipeline options for inspecting input directly. */
+export function inspectFlags<T>(y: Argv<T>) {
+  return addFlags(y, 'inspect')
     .positional('dataset', { type: 'string', describe: 'Dataset folder written by chatshard (omit with --input)' })
     .option('rows', {
       type: 'string',
@@ -34,16 +22,7 @@ export function inspectFlags(y: Argv) {
     })
     .option('ids', { type: 'boolean', default: false, describe: 'Show (id, label) after every token' })
     .option('html', { type: 'string', describe: 'Write a self-contained HTML report (dataset view + row view) here' })
-    .option('pipeline', { type: 'string', describe: 'Pipeline JSON file for --input mode (keys as the run flags)' })
-    .hide('output')
-    .hide('resume')
-    .hide('overwrite')
-    .hide('num-shards')
-    .hide('shard-index')
-    .hide('strict')
-    .hide('on-error')
-    .hide('progress')
-    .hide('workers');
+    .option('pipeline', { type: 'string', describe: 'Pipeline JSON file for --input mode (keys as the run flags)' });
 }
 
 /** Exit code: 0 when the rows were shown / the report written, 1 on a setup or read failure. */
@@ -93,10 +72,14 @@ export async function inspectCommand(args: Record<string, unknown>): Promise<num
       );
       report(result, html);
     } else {
-      for (const k of RUN_ONLY) {
-        if (args[k] !== undefined) throw new UsageError(`--${kebab(k)} does not apply to inspect (nothing is written)`);
-      }
-      const options = optionsFromArgs({ ...args, output: '-', progress: false });
+      const file = typeof args.pipeline === 'string' ? readPipelineFile(args.pipeline) : {};
+      // A pipeline file may carry run-only keys (output, shards, ...); inspect writes nothing, so they are ignored.
+      const inspectable = Object.fromEntries(
+        optionsOf('inspect').map(([k]) => [k, (file as Record<string, unknown>)[k]]),
+      );
+      const options = buildOptions(inspectable, flagValues(args, 'inspect'), {
+        require: { input: true, tokenizer: true },
+      });
       options.workers = 0;
       report(await inspectInput(options, opts), html);
     }

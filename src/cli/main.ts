@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { addFlags } from './flags.js';
 import { runCommand, runFlags } from './run.js';
 import { renderCommand } from './render.js';
 import { inspectCommand, inspectFlags } from './inspect.js';
@@ -42,32 +43,12 @@ async function main(argv: string[]): Promise<number> {
     )
     .command(
       'render',
-      'Render conversation rows (JSONL on stdin) to {rendered, generation_spans, error} lines, for previewing templates',
+      'Render conversation rows (JSONL files or stdin) to {rendered, generation_spans, error} lines, for previewing templates',
       (y: Argv) =>
-        y
-          .option('tokenizer', {
-            alias: 't',
-            type: 'string',
-            describe: 'Tokenizer folder or Hub id (special tokens, default template)',
-          })
-          .option('chat-template', {
-            type: 'string',
-            describe: 'Template file, template name, or literal template text',
-          })
-          .option('add-generation-prompt', { type: 'boolean', describe: 'Default for rows that do not set it' })
-          .option('template-kwargs', { type: 'string', describe: 'JSON object of extra template variables' })
-          .option('now', { type: 'string', describe: 'Pin strftime_now to this ISO date (e.g. 2025-03-14T09:26:53)' })
-          .option('masks', {
-            choices: ['generation', 'infer', 'auto'] as const,
-            default: 'generation',
-            describe: 'Spans from tags or inferred',
-          })
-          .option('render-timeout-ms', { type: 'number', default: 10_000 })
-          .option('max-render-chars', { type: 'number', default: 50_000_000 })
-          .example(
-            'echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer',
-            'Preview one row',
-          ),
+        addFlags(y, 'render').example(
+          'echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer',
+          'Preview one row',
+        ),
       async (args) => {
         code = await renderCommand(args as Record<string, unknown>);
       },

@@ -1,45 +1,36 @@
 import { once } from 'node:events';
-import { inferSpans } from '../mask/infer.js';
 import { normalizeRow } from '../normalize/index.js';
-import { readRows } from '../read/index.js';
-import {
-  compileTemplate,
-  parsePyJson,
-  renderConversation,
-  resolveChatTemplate,
-  type CompiledTemplate,
-  type RenderOptions,
-} from '../render/index.js';
+import type { PipelineOptions } from '../pipeline/options.js';
+import { fieldMappingOf, renderOne } from '../pipeline/render-row.js';
+import { readRows, STDIN } from '../read/index.js';
+import { compileTemplate, parsePyJson, resolveChatTemplate, type CompiledTemplate } from '../render/index.js';
 import { loadTokenizer } from '../tokenize/index.js';
-import { UsageError } from './config.js';
+import { buildOptions, UsageError } from './config.js';
+import { flagValues } from './flags.js';
 
 /**
- * `chatshard render`: one JSONL row in (stdin), one `{rendered, generation_spans, error}` line out,
- * spans in UTF-16 indices. Rows may carry add_generation_prompt, continue_final_message and
- * chat_template_kwargs. Template errors are reported per row; the command goes on.
+ * `chatshard render`: one JSONL row in (files or stdin), one `{rendered, generation_spans, error}`
+ * line out, spans in UTF-16 indices. Takes run's template and mask options with run's defaults and
+ * renders through the same code (`renderOne`). Rows may carry add_generation_prompt,
+ * continue_final_message and chat_template_kwargs. Errors are reported per row; the command goes on.
  */
 export async function renderCommand(args: Record<string, unknown>): Promise<number> {
-  const tokenizer = typeof args.tokenizer === 'string' ? await loadTokenizer(args.tokenizer) : undefined;
-  if (!tokenizer && typeof args.chatTemplate !== 'string')
+  const o: PipelineOptions = buildOptions({}, flagValues(args, 'render'), {
+    require: { input: false, tokenizer: false, output: false },
+  });
+  if (o.tokenizer === undefined && o.chatTemplate === undefined)
     throw new UsageError('render needs --tokenizer or --chat-template');
-  let kwargs: Record<string, unknown> | undefined;
-  if (typeof args.templateKwargs === 'string') {
-    try {
-      kwargs = JSON.parse(args.templateKwargs) as Record<string, unknown>;
-    } catch {
-      throw new UsageError('--template-kwargs must be a JSON object');
-    }
-  }
+  const tokenizer = o.tokenizer !== undefined ? await loadTokenizer(o.tokenizer) : undefined;
   // Resolution reads the tokenizer folder's template files: once per "has tools" answer, not per row.
-  // A failure is kept and reported on every row it applies to, as before.
+  // A failure is kept and reported on every row it applies to.
   const resolved = new Map<boolean, CompiledTemplate | Error>();
-  const templateFor = (hasTools: boolean): CompiledTemplate => {
+  const templateFor = (hasTools: boolean): CompiledTemplate | Error => {
     if (!resolved.has(hasTools)) {
       try {
         const r = resolveChatTemplate({
           tokenizerDir: tokenizer?.dir,
           tokenizerConfig: tokenizer?.config,
-          chatTemplate: args.chatTemplate as string | undefined,
+          chatTemplate: o.chatTemplate,
           hasTools,
         });
         resolved.set(hasTools, compileTemplate(r.source));
@@ -47,43 +38,38 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
         resolved.set(hasTools, e as Error);
       }
     }
-    const t = resolved.get(hasTools)!;
-    if (t instanceof Error) throw t;
-    return t;
+    return resolved.get(hasTools)!;
   };
   let failed = 0;
   // Parse as `run` does, so a preview prints `2.0` as Python would.
-  for await (const raw of readRows(['-'], { parse: parsePyJson })) {
-    const conv = normalizeRow(raw);
+  for await (const raw of readRows(o.input ?? [STDIN], { parse: parsePyJson })) {
+    const conv = normalizeRow(raw, fieldMappingOf(o));
     let line: Record<string, unknown>;
+    const template = conv.ok ? templateFor(conv.row.tools !== undefined) : undefined; // [] counts, as in Python
     if (!conv.ok) {
-      failed++;
       line = { rendered: null, generation_spans: null, error: `${conv.reject.reason}: ${conv.reject.message}` };
+    } else if (template instanceof Error) {
+      line = { rendered: null, generation_spans: null, error: `${template.name}: ${template.message}` };
     } else {
-      try {
-        const template = templateFor(Boolean(conv.row.tools));
-        const opts: RenderOptions = {
-          template,
-          specialTokens: tokenizer?.specialTokens,
-          addGenerationPrompt: args.addGenerationPrompt as boolean | undefined,
-          templateKwargs: kwargs,
-          now: args.now as string | undefined,
-          limits: { timeoutMs: args.renderTimeoutMs as number, maxOutputChars: args.maxRenderChars as number },
-        };
-        const infer = args.masks === 'infer' || (args.masks === 'auto' && !template.hasGeneration);
-        const out = infer
-          ? inferSpans(conv.row, opts, {
-              rolesToTrain: new Set(['assistant']),
-              trainOnEot: 'turn',
-              lastTurnOnly: false,
-            })
-          : renderConversation(conv.row, opts);
-        line = { rendered: out.text, generation_spans: out.spans, error: null };
-      } catch (e) {
-        failed++;
-        line = { rendered: null, generation_spans: null, error: `${(e as Error).name}: ${(e as Error).message}` };
-      }
+      const out = renderOne(conv.row, {
+        template: template!,
+        specialTokens: tokenizer?.specialTokens ?? {},
+        options: o,
+      });
+      line =
+        'reject' in out
+          ? {
+              rendered: null,
+              generation_spans: null,
+              // Template errors already read `TypeError: ...` as in Python; others get their reason.
+              error:
+                out.reject.reason === 'template_error'
+                  ? out.reject.message
+                  : `${out.reject.reason}: ${out.reject.message}`,
+            }
+          : { rendered: out.text, generation_spans: out.spans, error: null };
     }
+    if (line.error !== null) failed++;
     if (!process.stdout.write(JSON.stringify(line) + '\n')) await once(process.stdout, 'drain');
   }
   return failed > 0 ? 1 : 0;

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { chunk } from '../pipeline/batches.js';
 import type { PipelineOptions } from '../pipeline/options.js';
-import { shapeRendered } from '../pipeline/process.js';
+import { renderContextOf, shapeRendered } from '../pipeline/process.js';
 import { inlineRenderer } from '../pipeline/renderers.js';
 import type { Setup } from '../pipeline/setup.js';
 import type { Summary } from '../pipeline/summary.js';
 import { readRows } from '../read/index.js';
 import type { RejectedRow, SourceRef } from '../types.js';
-import { listColumn, readShardBatches, shardFiles } from '../verify/read.js';
+import { listColumn, readShardBatches, shardFiles } from '../dataset/read.js';
 import type { RowRange } from './range.js';
 
 /** One row as inspect sees it; attention may hold segment ids (1, 2, 3 …) in packed datasets. */
@@ -109,7 +109,7 @@ export async function* inputRows(setup: Setup, range: RowRange): AsyncGenerator<
       yield r;
     }
   })();
-  const renderer = inlineRenderer(setup);
+  const renderer = inlineRenderer(renderContextOf(setup));
   for await (const batch of chunk(raw, o.padding === 'longest' ? o.batchSize : 64)) {
     for (const r of await shapeRendered(batch, await renderer.renderRaw(batch), setup)) {
       yield r.ok

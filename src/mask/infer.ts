@@ -1,31 +1,14 @@
 import { renderConversation, type RenderOptions } from '../render/index.js';
 import type { Conversation, Message, Span } from '../types.js';
 import { messageTrains, selectSpans, type SelectOptions } from './select.js';
+import type { Turn } from './turn.js';
 
 /** Why spans could not be inferred for a row (the row is rejected with this message). */
 export class MaskInferenceError extends Error {
   override name = 'MaskInferenceError';
 }
 
-/** Where one message sits in the full render (UTF-16 indices). */
-export interface Turn {
-  message: number;
-  role: string;
-  /** First char the model produces for this message (after the role header / generation prompt). */
-  start: number;
-  /** End of the message's own text, before the end-of-turn marker. */
-  contentEnd: number;
-  /** End of the end-of-turn marker (trailing whitespace after it excluded). */
-  end: number;
-  /**
-   * How the turn was located: `prefix` (the prefix renders are prefixes of the full render) or
-   * `history` (the template renders the message differently once later turns follow it, e.g. it
-   * drops reasoning; located in its history form and verified, see `inferTurns`) or `anchor` (its
-   * place in the full render found by a marker render, its own-form text around it mapped there
-   * only where identical, see `anchorTurn`).
-   */
-  method: 'prefix' | 'history' | 'anchor';
-}
+export type { Turn } from './turn.js';
 
 /**
  * Stand-in text for probe renders. Private-use characters: no template emits them, so a common
@@ -335,15 +318,17 @@ function historyTurn(c: TurnCtx): Located {
   return { message: i, role, start, contentEnd, end, method: 'history' };
 }
 
+type Anchor = { message: Message; what: 'content' | 'tool call name'; original: string };
+
 /**
- * The message with one of its own texts replaced by the probe marker: its content (or first
- * non-empty text part), else the name of its first tool call, else its empty content; undefined
- * when it has none of these.
+ * The message with one of its own texts replaced by the probe marker, in the order they are tried:
+ * its content (or first non-empty text part), the name of its first tool call, its empty content.
  */
-function withAnchor(m: Message): { message: Message; what: string; original: string } | undefined {
+function anchorsOf(m: Message): Anchor[] {
+  const out: Anchor[] = [];
   const c = m.content;
   if (typeof c === 'string' && c.trim() !== '')
-    return { message: { ...m, content: PROBE }, what: 'content', original: c };
+    out.push({ message: { ...m, content: PROBE }, what: 'content', original: c });
   if (Array.isArray(c)) {
     const k = c.findIndex((p) => {
       const t = p && typeof p === 'object' ? (p as { text?: unknown }).text : undefined;
@@ -351,7 +336,7 @@ function withAnchor(m: Message): { message: Message; what: string; original: str
     });
     if (k >= 0) {
       const content = c.map((p, j) => (j === k ? { ...(p as object), text: PROBE } : p));
-      return { message: { ...m, content }, what: 'content', original: (c[k] as { text: string }).text };
+      out.push({ message: { ...m, content }, what: 'content', original: (c[k] as { text: string }).text });
     }
   }
   const calls = m.tool_calls;
@@ -368,12 +353,14 @@ function withAnchor(m: Message): { message: Message; what: string; original: str
         const obj = call as { function?: Record<string, unknown> };
         return obj.function ? { ...obj, function: { ...obj.function, name: PROBE } } : { ...obj, name: PROBE };
       });
-      return { message: { ...m, tool_calls }, what: 'tool call name', original: nameOf(calls[k])! };
+      out.push({ message: { ...m, tool_calls }, what: 'tool call name', original: nameOf(calls[k])! });
     }
   }
   // Empty (or blank) content: the marker shows where the template puts it, usually nowhere visible.
-  if (typeof c === 'string') return { message: { ...m, content: PROBE }, what: 'content', original: c };
-  return undefined;
+  if (out.length === 0 || (out[0]!.what !== 'content' && typeof c === 'string')) {
+    if (typeof c === 'string') out.push({ message: { ...m, content: PROBE }, what: 'content', original: c });
+  }
+  return out;
 }
 
 /**
@@ -457,29 +444,40 @@ function anchorTurn(c: TurnCtx): Located {
   const { conv, opts, text, i, prompt, last, floor } = c;
   const msgs = conv.messages;
   const message = msgs[i]!;
-  const anchored = withAnchor(message);
-  if (!anchored) return failed('anchor', 'it has no text to locate it by (empty content and no tool call)');
-  const probeFull = tryRenderFull(
-    msgs.map((m, k) => (k === i ? anchored.message : m)),
-    conv,
-    opts,
-  );
-  const place = probeFull === undefined ? undefined : placeOf(text, probeFull, anchored.original);
-  if (place === null && anchored.what === 'tool call name') {
-    // Empty content and a template that ignores tool calls: if dropping the calls changes nothing,
-    // the message renders as nothing and has nothing to train on (not an error).
-    const bare = tryRenderFull(
-      msgs.map((m, k) => (k === i ? { ...m, tool_calls: undefined } : m)),
+  const anchors = anchorsOf(message);
+  if (anchors.length === 0) return failed('anchor', 'it has no text to locate it by (no content and no tool call)');
+  const probe = (a: Anchor) => {
+    const r = tryRenderFull(
+      msgs.map((m, k) => (k === i ? a.message : m)),
       conv,
       opts,
     );
-    if (bare === text) return failed('renders nothing', 'it renders as nothing');
-    return failed('anchor', 'its tool calls are rendered without their names');
+    return r === undefined ? undefined : placeOf(text, r, a.original);
+  };
+  // The first of its texts the template prints locates it (a template may drop the content of a
+  // message with tool calls, or ignore tool calls).
+  let anchored = anchors[0]!;
+  let place = probe(anchored);
+  for (let k = 1; place === null && k < anchors.length; k++) {
+    if (anchored.what === 'tool call name') {
+      // Tool calls without their names printed: only fine when the template ignores them entirely.
+      const bare = tryRenderFull(
+        msgs.map((m, j) => (j === i ? { ...m, tool_calls: undefined } : m)),
+        conv,
+        opts,
+      );
+      if (bare !== text) return failed('anchor', 'its tool calls are rendered without their names');
+    }
+    anchored = anchors[k]!;
+    place = probe(anchored);
   }
   if (place === null) {
+    // Nothing of it printed: fine for a blank message, a reason to reject for one with text.
+    if (anchors.every((a) => a.original.trim() === '')) return failed('renders nothing', 'it renders as nothing');
+    const what = [...new Set(anchors.map((a) => (a.what === 'content' ? 'its content' : 'its tool calls')))];
     return failed(
       'not rendered',
-      `the template does not render its ${anchored.what} at all, so there is nothing of it to train on`,
+      `the template does not render ${what.join(' or ')} at all, so there is nothing of it to train on`,
     );
   }
   if (place === undefined) {
@@ -494,7 +492,12 @@ function anchorTurn(c: TurnCtx): Located {
   const assistantLike = message.role === 'assistant';
   const header = assistantLike ? headerIn(last, prompt, own[0]) : own[0];
   const pre = last.slice(header, own[0]);
-  const post = last.slice(own[1], trimEnd(last, own[1], last.length));
+  // After the message its own form has its end-of-turn marker, then whatever the template prints
+  // after the final message (a retrieval template's documents and instructions): the model stops at
+  // end-of-sequence, so nothing after the first eos_token belongs to the turn.
+  let post = last.slice(own[1], trimEnd(last, own[1], last.length));
+  const eos = opts.specialTokens?.eos_token;
+  if (typeof eos === 'string' && eos !== '' && post.includes(eos)) post = post.slice(0, post.indexOf(eos) + eos.length);
   const left = pre !== '' && a - pre.length >= floor && text.startsWith(pre, a - pre.length) ? pre.length : 0;
   const specials = Object.values(opts.specialTokens ?? {}).filter((s): s is string => typeof s === 'string');
   const right = matchedTail(text, b, post, specials);

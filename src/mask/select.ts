@@ -1,5 +1,5 @@
 import type { Message, Span } from '../types.js';
-import type { Turn } from './infer.js';
+import type { Turn } from './turn.js';
 
 /** Which end-of-turn markers are trained: of every turn, of trained turns, of the last trained turn, or none. */
 export type TrainOnEot = 'all' | 'turn' | 'last' | 'none';

@@ -96,8 +96,9 @@ export function normalizeRow(raw: RawRow, mapping: FieldMapping = {}): Outcome<C
     if (mapping.system !== undefined && messages[0]!.role !== 'system')
       messages.unshift({ role: 'system', content: mapping.system });
     const conv: Conversation = { ref: raw.ref, index: raw.index, messages };
+    // Empty lists are values (transformers tests `is not None`): `tools: []` / `documents: []` stay [].
     const tools = normalizeTools(mapping.toolsField !== undefined ? v[mapping.toolsField] : v.tools, sharegpt);
-    if (tools) conv.tools = tools;
+    if (tools !== undefined) conv.tools = tools;
     if (v.documents !== undefined && v.documents !== null) {
       if (!Array.isArray(v.documents)) return reject('invalid_documents', '"documents" must be a list');
       conv.documents = v.documents;

@@ -82,6 +82,9 @@ export function fromShareGpt(turns: unknown[], system?: unknown, roleMap?: Recor
 /**
  * `tools` as given, except that a JSON string is parsed (LLaMA-Factory stores them that way) and, when
  * `wrapBare`, bare function specs `{name, parameters}` become OpenAI `{type: "function", function}`.
+ * An empty list is a value, as in Python: transformers passes `tools=[]` to the template (where
+ * `tools is not none` holds) and picks the `tool_use` template for it. Only null/absent and an
+ * empty string (LLaMA-Factory's "no tools") mean no tools.
  */
 export function normalizeTools(tools: unknown, wrapBare = false): unknown[] | undefined {
   let parsed = tools;
@@ -95,7 +98,6 @@ export function normalizeTools(tools: unknown, wrapBare = false): unknown[] | un
   }
   if (parsed === undefined || parsed === null) return undefined;
   if (!Array.isArray(parsed)) throw new NormalizeError('invalid_tools', '"tools" must be a list');
-  if (parsed.length === 0) return undefined;
   if (!wrapBare) return parsed;
   return parsed.map((t) =>
     t && typeof t === 'object' && !('type' in t) && 'name' in t ? { type: 'function', function: t } : t,

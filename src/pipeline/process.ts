@@ -1,14 +1,12 @@
 import { hfMaskWindow, locatorOf, overlapMaskWindow, type TokenLocator } from '../mask/locate.js';
 import { specialTokenIds, unmaskedTurnEnd } from '../mask/eot.js';
-import { inferSpans } from '../mask/infer.js';
-import { selectTaggedSpans, type SelectOptions } from '../mask/select.js';
-import { renderConversation, type CompiledTemplate, type RenderOptions } from '../render/index.js';
+import type { CompiledTemplate } from '../render/index.js';
 import { padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape/index.js';
 import type { LoadedTokenizer } from '../tokenize/index.js';
 import type { Conversation, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
 import type { PipelineOptions } from './options.js';
 import { truncatesBeforePacking } from './packing.js';
-import { inlineRenderer, type Renderer, type RenderResult } from './renderers.js';
+import { inlineRenderer, type RenderContext, type Renderer, type RenderResult } from './renderers.js';
 
 /** What a run needs besides the options: the loaded tokenizer and the compiled template. */
 export interface ProcessContext {
@@ -41,18 +39,6 @@ function emptyMask(conv: { ref: SourceRef; index: number }): RejectedRow {
   return rejectOf(conv, 'empty_mask', 'no trainable token left in the row (use --keep-empty to keep such rows)');
 }
 
-/** Classify an error thrown while rendering into a reject reason. */
-function renderFailure(conv: { ref: SourceRef; index: number }, err: { name: string; message: string }): RejectedRow {
-  const reason =
-    err.name === 'RenderLimitError'
-      ? 'render_limit'
-      : err.name === 'MaskInferenceError'
-        ? 'mask_inference'
-        : 'template_error';
-  // A template error keeps Python's exception class (`TypeError: ...`), the line users search for.
-  return rejectOf(conv, reason, reason === 'template_error' ? `${err.name}: ${err.message}` : err.message);
-}
-
 export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
   const o = ctx.options;
   const padTokenId = o.padToken !== undefined ? ctx.tokenizer.engine.tokenToId(o.padToken) : ctx.tokenizer.padTokenId;
@@ -67,30 +53,14 @@ export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
   };
 }
 
-export function selectOptionsOf(o: PipelineOptions): SelectOptions {
-  return { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
-}
-
-/** Render one conversation and find the spans to train on (template tags or inference). */
-export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text: string; spans: Span[] } {
-  const o = ctx.options;
-  const template = conv.tools && ctx.toolTemplate ? ctx.toolTemplate : ctx.template;
-  const renderOpts: RenderOptions = {
-    template,
+/** The part of a run's context that rendering needs (what render workers get). */
+export function renderContextOf(ctx: ProcessContext): RenderContext {
+  return {
+    template: ctx.template,
+    toolTemplate: ctx.toolTemplate,
     specialTokens: ctx.tokenizer.specialTokens,
-    addGenerationPrompt: o.addGenerationPrompt,
-    continueFinalMessage: o.continueFinalMessage,
-    templateKwargs: o.templateKwargs,
-    now: o.now,
-    limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
+    options: ctx.options,
   };
-  const select = selectOptionsOf(o);
-  // --masks none: no spans; shapeRendered trains every token.
-  if (o.masks === 'none') return { text: renderConversation(conv, renderOpts).text, spans: [] };
-  const useTags = o.masks === 'generation' || (o.masks === 'auto' && template.hasGeneration);
-  if (!useTags) return inferSpans(conv, renderOpts, select);
-  const { text, spans } = renderConversation(conv, renderOpts);
-  return { text, spans: selectTaggedSpans(spans, conv.messages, select) };
 }
 
 /**
@@ -101,7 +71,7 @@ export function renderWithSpans(conv: Conversation, ctx: ProcessContext): { text
 export async function processBatch(
   convs: Conversation[],
   ctx: ProcessContext,
-  renderer: Renderer = inlineRenderer(ctx),
+  renderer: Renderer = inlineRenderer(renderContextOf(ctx)),
 ): Promise<Outcome<ShapedRow>[]> {
   return shapeRendered(convs, await renderer.render(convs), ctx);
 }
@@ -129,8 +99,6 @@ export async function shapeRendered(
     const row = rows[i]!;
     if ('reject' in r) {
       results.push({ ok: false, reject: rejectOf(row, r.reject.reason, r.reject.message) });
-    } else if ('error' in r) {
-      results.push({ ok: false, reject: renderFailure(row, r.error) });
     } else if (LONE_SURROGATE.test(r.text)) {
       // Rust strings cannot hold them: the tokenizer would silently replace them and shift offsets.
       results.push({

@@ -1,23 +1,78 @@
-import { normalizeRow } from '../normalize/index.js';
-import { parsePyJson } from '../render/index.js';
-import type { Conversation, RawRow } from '../types.js';
-import { renderWithSpans, type ProcessContext } from './process.js';
-import type { RenderResult } from './renderers.js';
+import { MaskInferenceError } from '../mask/infer.js';
+import { renderWithSpans } from '../mask/spans.js';
+import { normalizeRow, type FieldMapping } from '../normalize/index.js';
+import {
+  parsePyJson,
+  RenderLimitError,
+  TemplateError,
+  type CompiledTemplate,
+  type RenderOptions,
+} from '../render/index.js';
+import type { Conversation, RawRow, Span } from '../types.js';
+import type { PipelineOptions } from './options.js';
 
-/** Render one conversation, turning a thrown error into a result (name kept for classification). */
-export function renderOne(conv: Conversation, ctx: ProcessContext): RenderResult {
+/**
+ * What rendering one row gave: text with spans, or a rejection with its reason (a render error
+ * is classified where it is thrown, so the result crosses threads as plain data).
+ */
+export type RenderResult = { text: string; spans: Span[] } | { reject: { reason: string; message: string } };
+
+/** What rendering needs: templates, the tokenizer's special tokens (template variables) and the options. */
+export interface RenderContext {
+  template: CompiledTemplate;
+  /** Template for rows that carry tools, when the tokenizer has a separate `tool_use` one. */
+  toolTemplate?: CompiledTemplate;
+  specialTokens: Record<string, unknown>;
+  options: PipelineOptions;
+}
+
+/** The reject reason of an error thrown while rendering a row. */
+function reasonOf(e: unknown): string {
+  if (e instanceof RenderLimitError) return 'render_limit';
+  if (e instanceof MaskInferenceError) return 'mask_inference';
+  return 'template_error';
+}
+
+/** Render one conversation with the run's options; a thrown error becomes a classified rejection. */
+export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult {
+  const o = ctx.options;
+  const renderOpts: RenderOptions = {
+    // transformers picks `tool_use` when `tools is not None`: an empty list counts.
+    template: conv.tools !== undefined && ctx.toolTemplate ? ctx.toolTemplate : ctx.template,
+    specialTokens: ctx.specialTokens,
+    addGenerationPrompt: o.addGenerationPrompt,
+    continueFinalMessage: o.continueFinalMessage,
+    templateKwargs: o.templateKwargs,
+    now: o.now,
+    limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
+  };
+  const select = { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
   try {
-    return renderWithSpans(conv, ctx);
+    return renderWithSpans(conv, renderOpts, o.masks, select);
   } catch (e) {
-    return { error: { name: (e as Error).name, message: (e as Error).message } };
+    // A template error keeps Python's exception class (`TypeError: ...`), the line users search for.
+    const message = e instanceof TemplateError ? `${e.pyType}: ${e.message}` : (e as Error).message;
+    return { reject: { reason: reasonOf(e), message } };
   }
+}
+
+/** The field-mapping options of a run (`--messages-field`, `--role-map`, …) as normalizeRow takes them. */
+export function fieldMappingOf(o: PipelineOptions): FieldMapping {
+  return {
+    messagesField: o.messagesField,
+    roleField: o.roleField,
+    contentField: o.contentField,
+    roleMap: o.roleMap,
+    toolsField: o.toolsField,
+    system: o.system,
+  };
 }
 
 /**
  * Parse (keeping `2.0` a float, as Python's json does), normalize and render one raw JSONL line.
  * Runs inside render workers, so the main thread only reads lines, tokenizes and writes.
  */
-export function renderRawRow(raw: RawRow, ctx: ProcessContext): RenderResult {
+export function renderRawRow(raw: RawRow, ctx: RenderContext): RenderResult {
   let row = raw;
   if (raw.error === undefined) {
     try {
@@ -26,15 +81,7 @@ export function renderRawRow(raw: RawRow, ctx: ProcessContext): RenderResult {
       row = { ref: raw.ref, index: raw.index, error: `invalid JSON: ${(e as Error).message}` };
     }
   }
-  const o = ctx.options;
-  const conv = normalizeRow(row, {
-    messagesField: o.messagesField,
-    roleField: o.roleField,
-    contentField: o.contentField,
-    roleMap: o.roleMap,
-    toolsField: o.toolsField,
-    system: o.system,
-  });
+  const conv = normalizeRow(row, fieldMappingOf(ctx.options));
   if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message } };
   return renderOne(conv.row, ctx);
 }

@@ -6,8 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileTemplate } from '../render/index.js';
 import type { Conversation, RawRow } from '../types.js';
 import type { PipelineOptions } from './options.js';
-import type { ProcessContext } from './process.js';
-import { renderOne, renderRawRow } from './render-row.js';
+import { renderOne, renderRawRow, type RenderContext } from './render-row.js';
 
 const init = workerData as {
   templateSource: string;
@@ -16,12 +15,12 @@ const init = workerData as {
   specialTokens: Record<string, unknown>;
 };
 // Rendering needs only the tokenizer's special tokens, not the tokenizer.
-const ctx = {
+const ctx: RenderContext = {
   template: compileTemplate(init.templateSource),
   toolTemplate: init.toolTemplateSource === undefined ? undefined : compileTemplate(init.toolTemplateSource),
   options: init.options,
-  tokenizer: { specialTokens: init.specialTokens },
-} as unknown as ProcessContext;
+  specialTokens: init.specialTokens,
+};
 
 parentPort!.on('message', (msg: { id: number; kind: 'convs' | 'raw'; items: unknown[] }) => {
   const results =

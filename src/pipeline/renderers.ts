@@ -1,17 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Conversation, RawRow, Span } from '../types.js';
-import type { ProcessContext } from './process.js';
-import { renderOne, renderRawRow } from './render-row.js';
+import type { Conversation, RawRow } from '../types.js';
+import { renderOne, renderRawRow, type RenderContext, type RenderResult } from './render-row.js';
 
-/**
- * What rendering one row gave: text with spans, a render error (name kept for classification),
- * or a rejection from parsing / normalizing a raw line.
- */
-export type RenderResult =
-  | { text: string; spans: Span[] }
-  | { error: { name: string; message: string } }
-  | { reject: { reason: string; message: string } };
+export type { RenderContext, RenderResult } from './render-row.js';
 
 /** Renders batches; results in input order. */
 export interface Renderer {
@@ -23,7 +15,7 @@ export interface Renderer {
 }
 
 /** Render on the calling thread. */
-export function inlineRenderer(ctx: ProcessContext): Renderer {
+export function inlineRenderer(ctx: RenderContext): Renderer {
   return {
     render: async (convs) => convs.map((c) => renderOne(c, ctx)),
     renderRaw: async (rows) => rows.map((r) => renderRawRow(r, ctx)),
@@ -44,7 +36,7 @@ export function defaultWorkers(maskSource: 'generation' | 'infer' | 'none'): num
  * A pool of worker threads rendering batches round-robin. Each worker gets the template source
  * and options once; batches go out as structured clones and come back matched by id.
  */
-export function workerRenderer(ctx: ProcessContext, workers: number): Renderer {
+export function workerRenderer(ctx: RenderContext, workers: number): Renderer {
   // Under a TypeScript runner (tests) this module is src/*.ts: use the compiled worker from dist/.
   const url = import.meta.url.endsWith('.ts')
     ? new URL('../../dist/pipeline/render-worker.js', import.meta.url)
@@ -57,7 +49,7 @@ export function workerRenderer(ctx: ProcessContext, workers: number): Renderer {
           templateSource: ctx.template.source,
           toolTemplateSource: ctx.toolTemplate?.source,
           options: ctx.options,
-          specialTokens: ctx.tokenizer.specialTokens,
+          specialTokens: ctx.specialTokens,
         },
       }),
   );

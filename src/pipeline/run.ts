@@ -5,14 +5,14 @@ import { readRows } from '../read/index.js';
 import type { RawRow, RejectedRow, ShapedRow } from '../types.js';
 import { ensureOutputDir } from '../write/fsutil.js';
 import { readResumePoint, writeDataset, type WriteOptions } from '../write/index.js';
-import { TMP_DIR } from '../write/layout.js';
+import { TMP_DIR } from '../dataset/layout.js';
 import { loadManifest } from '../write/manifest.js';
-import { listColumn, readShardBatches } from '../verify/read.js';
+import { listColumn, readShardBatches } from '../dataset/read.js';
 import { PackStats, packStream } from '../pack/index.js';
 import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { packOptionsOf } from './packing.js';
-import { shapeRendered } from './process.js';
+import { renderContextOf, shapeRendered } from './process.js';
 import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
 import { RejectsFile } from './rejects.js';
@@ -172,7 +172,8 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       if (++batchCount % RECLAIM_EVERY === 0) reclaimNativeMemory();
     }
   };
-  const renderer = workers > 0 ? workerRenderer(setup, workers) : inlineRenderer(setup);
+  const rctx = renderContextOf(setup);
+  const renderer = workers > 0 ? workerRenderer(rctx, workers) : inlineRenderer(rctx);
 
   let result;
   try {

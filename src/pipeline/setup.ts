@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { usesTags } from '../mask/spans.js';
 import { compileTemplate, resolveChatTemplate } from '../render/index.js';
 import { loadTokenizer } from '../tokenize/index.js';
 import type { PipelineOptions } from './options.js';
@@ -53,12 +54,7 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
       `--masks generation: template ${resolved.name} has no {% generation %} blocks; use --masks infer or auto`,
     );
   }
-  const maskSource =
-    options.masks === 'none'
-      ? 'none'
-      : options.masks === 'generation' || (options.masks === 'auto' && template.hasGeneration)
-        ? 'generation'
-        : 'infer';
+  const maskSource = options.masks === 'none' ? 'none' : usesTags(options.masks, template) ? 'generation' : 'infer';
   return {
     tokenizer,
     template,

@@ -15,10 +15,12 @@ const HUGE_MAX_LENGTH = 1e18;
 export interface LoadOptions {
   /** Default `auto`: chatshard's own exact BPE engine when it supports the tokenizer, else native. */
   engine?: EngineChoice;
+  /** Hub revision (branch, tag or commit) when `source` is a Hub id; default `main`. */
+  revision?: string;
 }
 
 /** Local folder for `source`: a folder, a path to tokenizer.json(.gz), or a downloaded hub id. */
-async function resolveDir(source: string): Promise<string> {
+async function resolveDir(source: string, revision?: string): Promise<string> {
   let info;
   try {
     info = await stat(source);
@@ -28,7 +30,7 @@ async function resolveDir(source: string): Promise<string> {
   if (info?.isDirectory()) return resolve(source);
   if (info?.isFile() && /^tokenizer\.json(\.gz)?$/.test(basename(source))) return resolve(dirname(source));
   if (info) throw new Error(`tokenizer source ${source} is neither a folder nor a tokenizer.json file`);
-  if (looksLikeHubId(source)) return ensureHubSnapshot(source);
+  if (looksLikeHubId(source)) return ensureHubSnapshot(source, revision);
   throw new Error(`tokenizer folder not found: ${source}`);
 }
 
@@ -63,7 +65,7 @@ export function createEngine(files: TokenizerFiles, kind: EngineChoice = 'auto')
 }
 
 export async function loadTokenizer(source: string, opts: LoadOptions = {}): Promise<LoadedTokenizer> {
-  const dir = await resolveDir(source);
+  const dir = await resolveDir(source, opts.revision);
   const files = await readTokenizerFiles(dir);
   const engine = createEngine(files, opts.engine ?? 'auto');
   const defaults = classDefaults(files.config);

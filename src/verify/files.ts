@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
-import { featuresDict, layoutOfFeatures, type Layout } from '../write/schema.js';
-import { PARQUET_DIR, parquetShardName, shardName } from '../write/layout.js';
-import { datasetFormat, openShard, shardFiles } from './read.js';
+import { featuresDict, layoutOfFeatures, type Layout } from '../dataset/schema.js';
+import { PARQUET_DIR, parquetShardName, shardName } from '../dataset/layout.js';
+import { datasetFormat, openShard, shardFiles } from '../dataset/read.js';
 
 const STATE_KEYS = [
   '_data_files',
@@ -28,8 +28,8 @@ async function readJson(path: string, errors: string[]): Promise<Record<string, 
 
 /**
  * Parquet layout: `data/train-{i}-of-{n}.parquet` numbered without gaps. There is no
- * dataset_info.json: whether labels are expected comes from the first shard's columns, and
- * checkSchema then holds every shard's `huggingface` metadata to the chatshard features.
+ * dataset_info.json: the expected columns come from the first shard's `huggingface` features, and
+ * checkSchema then holds every shard's schema and metadata to them.
  */
 async function checkParquetFiles(dir: string, errors: string[]): Promise<Checked | null> {
   const files = await shardFiles(dir);
@@ -39,15 +39,16 @@ async function checkParquetFiles(dir: string, errors: string[]): Promise<Checked
   });
   try {
     const first = await openShard(join(dir, files[0]!));
-    const names = new Set(first.schema.fields.map((f) => f.name));
-    const att = first.schema.fields.find((f) => f.name === 'attention_mask')?.type.children?.[0]?.type as
-      { bitWidth?: number } | undefined;
-    const layout = {
-      labels: names.has('labels'),
-      seqLengths: names.has('seq_lengths'),
-      positionIds: names.has('position_ids'),
-      segmentIds: att?.bitWidth === 32,
-    };
+    const meta = first.schema.metadata.get('huggingface');
+    const features = meta ? (JSON.parse(meta) as { info?: { features?: unknown } }).info?.features : undefined;
+    const found = layoutOfFeatures(features);
+    if (!found) {
+      errors.push(
+        `${files[0]}: unexpected huggingface features ${JSON.stringify(features)} (want the Sequence form of the chatshard columns)`,
+      );
+      return null;
+    }
+    const layout = found;
     return { files, labels: layout.labels, layout };
   } catch (e) {
     errors.push(`${files[0]}: cannot read: ${(e as Error).message}`);

@@ -2,12 +2,12 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkFiles, checkSchema } from './files.js';
-import { listColumn, openShard } from './read.js';
+import { listColumn, openShard } from '../dataset/read.js';
 import { checkPackedRow } from './packed.js';
 import { checkBatchRow, type RowCheckState } from './rows.js';
 
-export { readDataset, countShardRows } from './read.js';
-export type { ReadRow } from './read.js';
+export { readDataset, countShardRows } from '../dataset/read.js';
+export type { ReadRow } from '../dataset/read.js';
 
 export interface VerifyReport {
   ok: boolean;

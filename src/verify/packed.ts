@@ -1,5 +1,5 @@
 /** Invariants of packed rows: seq_lengths, position_ids and segment ids agree with each other and the row. */
-import type { ListColumn } from './read.js';
+import type { ListColumn } from '../dataset/read.js';
 
 export interface PackedColumns {
   ids: ListColumn;

@@ -1,5 +1,5 @@
 /** Per-row invariants of a shaped, masked row, checked on raw batch columns. */
-import type { ListColumn } from './read.js';
+import type { ListColumn } from '../dataset/read.js';
 
 export interface RowCheckState {
   /** Side padded rows are padded on, once seen. */

@@ -4,7 +4,7 @@
  */
 import { makeData, RecordBatch, Struct, type Data, type Schema } from 'apache-arrow';
 import type { ShapedRow } from '../types.js';
-import { columnSpecs, listType, type ColumnSpec, type Layout } from './schema.js';
+import { columnSpecs, listType, type ColumnSpec, type Layout } from '../dataset/schema.js';
 
 /** Encoded bytes of one row: values plus one int32 offset per column. */
 export function rowBytes(row: ShapedRow, layout: Layout): number {

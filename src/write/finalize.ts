@@ -18,8 +18,8 @@ import {
   shardName,
   stateJson,
   type OutputFormat,
-} from './layout.js';
-import type { Layout } from './schema.js';
+} from '../dataset/layout.js';
+import type { Layout } from '../dataset/schema.js';
 
 /** chatshard's Parquet shards in `OUT/data/` (empty when there is no such folder). */
 async function parquetShardsIn(outDir: string): Promise<string[]> {

@@ -3,4 +3,4 @@ export { writeDataset, DEFAULT_MAX_SHARD_BYTES, DEFAULT_ROWS_PER_BATCH } from '.
 export type { WriteOptions, WriteResult } from './writer.js';
 export { readResumePoint } from './manifest.js';
 export { mergeDatasets } from './merge.js';
-export { arrowSchema, featuresDict } from './schema.js';
+export { arrowSchema, featuresDict } from '../dataset/schema.js';

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MANIFEST, TMP_DIR, type OutputFormat } from './layout.js';
+import { MANIFEST, TMP_DIR, type OutputFormat } from '../dataset/layout.js';
 import { writeFileAtomic } from './fsutil.js';
 
 export interface ManifestShard {

@@ -3,12 +3,12 @@ import { constants } from 'node:fs';
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pLimit from 'p-limit';
-import { countShardRows, datasetFormat, openShard, shardFiles } from '../verify/read.js';
+import { countShardRows, datasetFormat, openShard, shardFiles } from '../dataset/read.js';
 import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { makeFingerprint } from './fingerprint.js';
 import { fsError } from './fsutil.js';
-import { INFO_JSON, tmpShardName, type OutputFormat } from './layout.js';
-import { layoutOfFeatures, type Layout } from './schema.js';
+import { INFO_JSON, tmpShardName, type OutputFormat } from '../dataset/layout.js';
+import { layoutOfFeatures, type Layout } from '../dataset/schema.js';
 import { hashFile } from './shard.js';
 import type { WriteResult } from './writer.js';
 

@@ -6,9 +6,9 @@ import type { ShapedRow } from '../types.js';
 import { BATCH_OVERHEAD, BatchBuilder, EOS_BYTES, checkRow, rowBytes } from './batch.js';
 import { ensureDir, finalizeDataset, freshTmpDir, refuseFinished, tmpDirExists } from './finalize.js';
 import { makeFingerprint } from './fingerprint.js';
-import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName, type OutputFormat } from './layout.js';
+import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName, type OutputFormat } from '../dataset/layout.js';
 import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
-import { arrowSchema, columnSpecs, type Layout } from './schema.js';
+import { arrowSchema, columnSpecs, type Layout } from '../dataset/schema.js';
 import { ParquetShardWriter } from './parquet-shard.js';
 import { ShardWriter, hashFile, type ShardSink } from './shard.js';
 

@@ -3,7 +3,7 @@
  * test/fixtures/api/<tokenizer>.json (scripts/goldens/make_api_goldens.py): same result, or the same
  * Python exception class and message.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,6 +11,8 @@ import { ChatTokenizer, PythonError } from '../../src/api/index.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const FIXTURES = join(ROOT, 'test/fixtures/api');
+/** `CHATSHARD_API_ENGINE=native|js` replays the goldens on that engine (manual check; the suite uses the default). */
+const ENGINE = (process.env.CHATSHARD_API_ENGINE ?? 'auto') as 'auto' | 'native' | 'js';
 
 interface Case {
   id: string;
@@ -25,7 +27,7 @@ interface Fixture {
   tokenizer: string;
   tokenizer_path: string;
   templates: Record<string, string>;
-  folders: Record<string, Record<string, string>>;
+  folders: Partial<Record<'stock' | 'multi', Record<string, string>>>;
   defaults: Record<
     string,
     { padding_side: 'left' | 'right'; truncation_side: 'left' | 'right'; pad_token: string | null }
@@ -37,17 +39,22 @@ const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(join(tmpdir(), 'chatshard-api-'));
+  // The generator pins Python's clock to this local time (templates such as gpt-oss print strftime_now()).
+  vi.useFakeTimers({ toFake: ['Date'], now: new Date(2025, 2, 14, 12, 0, 0) });
 });
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => {
+  vi.useRealTimers();
+  rmSync(tmp, { recursive: true, force: true });
+});
 
-/** The multi-template folder the generator loaded: tokenizer files plus the recorded template files. */
-function multiFolder(fx: Fixture): string {
-  const dir = join(tmp, `${fx.tokenizer}-multi`);
+/** A folder the generator loaded: the tokenizer files plus the recorded template files. */
+function folder(fx: Fixture, variant: 'stock' | 'multi'): string {
+  const dir = join(tmp, `${fx.tokenizer}-${variant}`);
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
     mkdirSync(dir, { recursive: true });
     copyFileSync(join(ROOT, fx.tokenizer_path, f), join(dir, f));
   }
-  for (const [rel, text] of Object.entries(fx.folders.multi!)) {
+  for (const [rel, text] of Object.entries(fx.folders[variant]!)) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), text);
   }
@@ -64,8 +71,9 @@ describe.each(files)('apply_chat_template goldens: %s', (file) => {
   const fx = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as Fixture;
   const toks: Partial<Record<'stock' | 'multi', ChatTokenizer>> = {};
   beforeAll(async () => {
-    toks.stock = await ChatTokenizer.from_pretrained(join(ROOT, fx.tokenizer_path));
-    if (fx.folders.multi) toks.multi = await ChatTokenizer.from_pretrained(multiFolder(fx));
+    const stock = fx.folders.stock ? folder(fx, 'stock') : join(ROOT, fx.tokenizer_path);
+    toks.stock = await ChatTokenizer.from_pretrained(stock, { engine: ENGINE });
+    if (fx.folders.multi) toks.multi = await ChatTokenizer.from_pretrained(folder(fx, 'multi'), { engine: ENGINE });
   });
 
   it('loads with the defaults Python has (sides, pad token)', () => {

@@ -10,7 +10,8 @@ import { ROOT } from '../helpers.js';
  * One small template per way real templates render history (fixtures under
  * test/fixtures/infer/shapes/), each over the same adversarial conversations: assistant content that
  * repeats the user's text, empty content, content equal to another template's role marker, unicode
- * outside the BMP, a tool call with empty content, reasoning in the content.
+ * outside the BMP, a tool call with empty content, reasoning in the content (and one document, for the
+ * template that prints documents after the final message).
  *
  * Expected: [message, method, start, end, span text] per located turn, or the rejection step.
  */
@@ -22,6 +23,36 @@ const CONVS = JSON.parse(readFileSync(join(DIR, 'conversations.json'), 'utf8')) 
 type Expected = [number, string, number, number, string][] | { rejected: string };
 
 const TABLE: Record<string, Record<string, Expected>> = {
+  'trailer-after-last': {
+    basic: [
+      [2, 'anchor', 68, 77, 'hello</s>'],
+      [4, 'anchor', 117, 128, 'goodbye</s>'],
+    ],
+    repeat: [
+      [1, 'anchor', 46, 59, 'same text</s>'],
+      [3, 'anchor', 105, 118, 'same text</s>'],
+    ],
+    empty: [
+      [1, 'anchor', 38, 42, '</s>'],
+      [3, 'anchor', 81, 87, 'a2</s>'],
+    ],
+    marker: [
+      [1, 'anchor', 38, 52, '<|im_end|></s>'],
+      [3, 'anchor', 96, 107, '</turn></s>'],
+    ],
+    unicode: [
+      [1, 'anchor', 45, 57, '日本語 🎌😀</s>'],
+      [3, 'anchor', 96, 101, 'Ñ</s>'],
+    ],
+    tools: [
+      [1, 'anchor', 45, 49, '</s>'],
+      [3, 'anchor', 91, 107, 'It is sunny.</s>'],
+    ],
+    reasoning: [
+      [1, 'anchor', 39, 62, '<think>r1</think>a1</s>'],
+      [3, 'anchor', 101, 124, '<think>r2</think>a2</s>'],
+    ],
+  },
   chatml: {
     basic: [
       [2, 'prefix', 91, 106, 'hello<|im_end|>'],
@@ -245,7 +276,13 @@ describe.each(Object.keys(TABLE))('shape %s', (name) => {
     specialTokens,
   };
   it.each(Object.keys(TABLE[name]!))('%s', (convName) => {
-    const conv: Conversation = { ref: { file: 'shapes', line: 1 }, index: 0, ...CONVS[convName]! };
+    // A retrieval template prints documents after the final message.
+    const conv: Conversation = {
+      ref: { file: 'shapes', line: 1 },
+      index: 0,
+      documents: [{ text: 'doc' }],
+      ...CONVS[convName]!,
+    };
     const expected = TABLE[name]![convName]!;
     if ('rejected' in expected) {
       let err: unknown;

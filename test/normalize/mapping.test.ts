@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildOptions, readPipelineFile, UsageError } from '../../src/cli/config.js';
 import { normalizeRow, parseRoleMap, type FieldMapping } from '../../src/normalize/index.js';
+import { fieldMappingOf } from '../../src/pipeline/render-row.js';
 
 const ref = { file: 'f.jsonl', line: 2 };
 const norm = (value: unknown, mapping?: FieldMapping) => normalizeRow({ ref, index: 1, value }, mapping);
@@ -143,6 +144,15 @@ describe('mapping options in pipeline files and flags', () => {
       toolsField: 'functions',
       system: 'Be brief.',
       format: 'parquet',
+    });
+    // What run, render and inspect hand to normalizeRow.
+    expect(fieldMappingOf(o)).toEqual({
+      messagesField: 'conversation',
+      roleField: 'speaker',
+      contentField: 'text',
+      roleMap: { human: 'user', bot: 'assistant' },
+      toolsField: 'functions',
+      system: 'Be brief.',
     });
   });
   it('bad values are usage errors', () => {

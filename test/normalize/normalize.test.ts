@@ -106,6 +106,28 @@ describe('normalizeRow', () => {
     expect(out.reject.index).toBe(3);
   });
 
+  it('keeps empty lists as values: tools: [] and documents: [] reach the template as []', () => {
+    const messages = [{ role: 'user', content: 'x' }];
+    const out = norm({ messages, tools: [], documents: [] });
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.row.tools).toEqual([]);
+    expect(out.row.documents).toEqual([]);
+    const parsed = norm({ conversations: [{ from: 'human', value: 'x' }], tools: '[]' });
+    expect(parsed.ok && parsed.row.tools).toEqual([]);
+  });
+
+  it('treats null, absent and an empty tools string as no tools', () => {
+    const messages = [{ role: 'user', content: 'x' }];
+    for (const extra of [{}, { tools: null, documents: null }, { tools: '' }, { tools: '  ' }]) {
+      const out = norm({ messages, ...extra });
+      expect(out.ok).toBe(true);
+      if (!out.ok) return;
+      expect('tools' in out.row, JSON.stringify(extra)).toBe(false);
+      expect('documents' in out.row, JSON.stringify(extra)).toBe(false);
+    }
+  });
+
   it('classifies read-stage errors', () => {
     const out = normalizeRow({ ref, index: 0, error: 'invalid JSON: Unexpected token' });
     expect(!out.ok && out.reject.reason).toBe('invalid_json');

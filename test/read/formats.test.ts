@@ -12,6 +12,7 @@ import { tableFromJSON, tableToIPC } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parquetWasm } from '../../src/parquet/index.js';
 import { runPipeline } from '../../src/pipeline/run.js';
+import { normalizeRow } from '../../src/normalize/index.js';
 import { countInputRows, expandInputs, readRows } from '../../src/read/index.js';
 import type { RawRow } from '../../src/types.js';
 import { ROOT, testOptions } from '../helpers.js';
@@ -51,9 +52,7 @@ beforeAll(async () => {
 describe('columnar and compressed inputs give the same dataset as the JSONL', () => {
   it.each([
     ['Parquet (list<struct> messages)', 'chats.parquet'],
-    ['Parquet (datasets 5 Json messages)', 'chats.json.parquet'],
-    ['save_to_disk folder (2 Arrow shards)', 'save_to_disk'],
-    ['.jsonl.zst', 'chats.jsonl.zst'],
+    ['save_to_disk folder (2 Arrow shards, datasets 5 Json messages)', 'save_to_disk'],
   ])(
     '%s',
     async (_label, file) => {
@@ -64,6 +63,26 @@ describe('columnar and compressed inputs give the same dataset as the JSONL', ()
     },
     60_000,
   );
+});
+
+describe('inputs that hold exactly the JSONL values', () => {
+  // These need no pipeline run: the conversations themselves must come out equal.
+  const conversations = async (file: string) => {
+    const out: unknown[] = [];
+    for await (const r of readRows([file])) {
+      const c = normalizeRow(r);
+      out.push(c.ok ? { messages: c.row.messages, tools: c.row.tools } : c.reject.reason);
+    }
+    return out;
+  };
+  it.each([
+    ['Parquet (datasets 5 Json messages)', 'chats.json.parquet'],
+    ['.jsonl.zst', 'chats.jsonl.zst'],
+  ])('%s', async (_label, file) => {
+    const want = await conversations(join(FIX, 'chats.jsonl'));
+    expect(want).toHaveLength(60);
+    expect(await conversations(join(FIX, file))).toEqual(want);
+  });
 });
 
 describe('field mapping', () => {

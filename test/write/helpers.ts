@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ShapedRow } from '../../src/types.js';
-import { readDataset, type ReadRow } from '../../src/verify/read.js';
+import { readDataset, type ReadRow } from '../../src/dataset/read.js';
 
 export const PAD = 0;
 

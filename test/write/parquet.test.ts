@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openParquet } from '../../src/parquet/index.js';
 import { verifyDataset } from '../../src/verify/index.js';
 import { mergeDatasets, readResumePoint, writeDataset, type WriteOptions } from '../../src/write/index.js';
-import { featuresDict, pyJsonDumps } from '../../src/write/schema.js';
+import { featuresDict, pyJsonDumps } from '../../src/dataset/schema.js';
 import { failingRows, plain, readAll, removeTempDirs, rowsOf, tempDir } from './helpers.js';
 
 const N = 700;

@@ -5,8 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ShapedRow } from '../../src/types.js';
 import { verifyDataset } from '../../src/verify/index.js';
 import { writeDataset } from '../../src/write/index.js';
-import { arrowSchema, listType } from '../../src/write/schema.js';
-import { columnSpecs } from '../../src/write/schema.js';
+import { arrowSchema, listType } from '../../src/dataset/schema.js';
+import { columnSpecs } from '../../src/dataset/schema.js';
 import { makeRow, removeTempDirs, tempDir } from './helpers.js';
 
 async function writeRows(rows: ShapedRow[], labels = true): Promise<string> {

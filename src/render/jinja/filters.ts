@@ -6,11 +6,10 @@
  */
 import { pyError } from '../errors.js';
 import { percentFormat } from './format.js';
-import type { Interpreter } from './interpreter.js';
-import { GROUP } from './interpreter.js';
 import { pyJsonDumps } from './json.js';
 import { pyCapitalize, pyCenter, pyReplace, pySplitlines, pyStrip } from './pystr.js';
-import { TESTS } from './tests.js';
+import { GROUP } from './ops.js';
+import type { FilterFn, Runtime } from './runtime.js';
 import {
   Kwargs,
   MISSING,
@@ -40,7 +39,7 @@ import {
   typeName,
 } from './values.js';
 
-export type FilterFn = (it: Interpreter, v: unknown, args: unknown[], kw: Kwargs | null) => unknown;
+export type { FilterFn } from './runtime.js';
 
 function arg(args: unknown[], kw: Kwargs | null, i: number, name: string, dflt: unknown): unknown {
   if (i < args.length) return args[i];
@@ -57,7 +56,7 @@ function keepMarkup(v: unknown, s: string): string | Markup {
 }
 
 /** environment.getitem-based attribute getter used by map/sort/selectattr (`a.b.0` paths). */
-function attrGetter(it: Interpreter, attribute: unknown, dflt: unknown = MISSING): (x: unknown) => unknown {
+function attrGetter(it: Runtime, attribute: unknown, dflt: unknown = MISSING): (x: unknown) => unknown {
   const parts =
     typeof attribute === 'string' ? attribute.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [attribute];
   return (x: unknown) => {
@@ -89,7 +88,7 @@ function pySorted<T>(items: T[], key: (x: T) => unknown, reverse: boolean): T[] 
 }
 
 function selectOrReject(
-  it: Interpreter,
+  it: Runtime,
   v: unknown,
   args: unknown[],
   kw: Kwargs | null,
@@ -108,7 +107,7 @@ function selectOrReject(
   let test: (x: unknown) => boolean;
   if (rest.length) {
     const name = pyStr(rest[0]);
-    const fn = TESTS.get(name);
+    const fn = it.tests.get(name);
     if (!fn) throw pyError('TemplateRuntimeError', `No test named '${name}'.`);
     const targs = rest.slice(1);
     if (kw) for (const k of Object.keys(kw)) targs.push(kw[k]);
@@ -237,7 +236,7 @@ function wordwrap(s: string, width: number, breakLong: boolean, wrapstring: stri
     .join(wrapstring);
 }
 
-function minmax(it: Interpreter, v: unknown, args: unknown[], kw: Kwargs | null, max: boolean): unknown {
+function minmax(it: Runtime, v: unknown, args: unknown[], kw: Kwargs | null, max: boolean): unknown {
   const cs = truthy(arg(args, kw, 0, 'case_sensitive', false));
   const attribute = arg(args, kw, 1, 'attribute', null);
   const items = iterate(v);

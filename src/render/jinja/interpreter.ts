@@ -13,11 +13,14 @@
  */
 import { RenderLimitError, TemplateError, pyError } from '../errors.js';
 import type { CmpOp, Expr, MacroDef, Stmt, Target } from './ast.js';
-import { FILTERS } from './filters.js';
+import { FILTERS, type FilterFn } from './filters.js';
+import { LoopCtx } from './loop.js';
+import { compareOp, isGroupTuple } from './ops.js';
 import { percentFormat } from './format.js';
 import { getMethod } from './methods.js';
 import { sliceArray, sliceString } from './pystr.js';
-import { TESTS } from './tests.js';
+import type { Runtime } from './runtime.js';
+import { TESTS, type TestFn } from './tests.js';
 import {
   Kwargs,
   MISSING,
@@ -41,8 +44,6 @@ import {
   iterate,
   mkFloat,
   numVal,
-  pyCompare,
-  pyEq,
   pyRepr,
   pyStr,
   strOf,
@@ -83,57 +84,6 @@ export class Scope {
   }
 }
 
-export class LoopCtx {
-  index0 = 0;
-  private lastChanged: unknown = MISSING;
-  constructor(
-    readonly items: unknown[],
-    readonly depth0: number,
-    readonly recurse: ((items: unknown) => string | SpannedStr) | null,
-  ) {}
-  attr(name: string): unknown {
-    const i = this.index0;
-    const n = this.items.length;
-    switch (name) {
-      case 'index':
-        return i + 1;
-      case 'index0':
-        return i;
-      case 'revindex':
-        return n - i;
-      case 'revindex0':
-        return n - i - 1;
-      case 'first':
-        return i === 0;
-      case 'last':
-        return i === n - 1;
-      case 'length':
-        return n;
-      case 'depth':
-        return this.depth0 + 1;
-      case 'depth0':
-        return this.depth0;
-      case 'previtem':
-        return i > 0 ? this.items[i - 1] : new Undef('there is no previous item');
-      case 'nextitem':
-        return i < n - 1 ? this.items[i + 1] : new Undef('there is no next item');
-      case 'cycle':
-        return new PyCallable('cycle', (args) => {
-          if (!args.length) throw pyError('TypeError', 'no items for cycling given');
-          return args[i % args.length];
-        });
-      case 'changed':
-        return new PyCallable('changed', (args) => {
-          const val = tuple(args.slice());
-          if (this.lastChanged !== MISSING && pyEq(this.lastChanged, val)) return false;
-          this.lastChanged = val;
-          return true;
-        });
-    }
-    return new Undef(`'LoopContext object' has no attribute '${name}'`);
-  }
-}
-
 class Cycler {
   pos = 0;
   constructor(readonly items: unknown[]) {}
@@ -151,7 +101,9 @@ export interface InterpOptions {
   now: Date;
 }
 
-export class Interpreter {
+export class Interpreter implements Runtime {
+  readonly filters: ReadonlyMap<string, FilterFn> = FILTERS;
+  readonly tests: ReadonlyMap<string, TestFn> = TESTS;
   out = new Out();
   private steps = 0;
   private depth = 0;
@@ -873,52 +825,6 @@ const INSTANCE_DUNDERS = new Set(
     ' ',
   ),
 );
-
-export const GROUP: unique symbol = Symbol('group');
-function isGroupTuple(v: unknown): boolean {
-  return Array.isArray(v) && (v as unknown as Record<symbol, unknown>)[GROUP] === true;
-}
-
-export function containsOp(container: unknown, item: unknown): boolean {
-  if (container instanceof Undef) return false;
-  const cs = strOf(container);
-  if (cs !== null) {
-    const is = strOf(item);
-    if (is === null) throw pyError('TypeError', `'in <string>' requires string as left operand, not ${typeName(item)}`);
-    return cs.includes(is);
-  }
-  if (Array.isArray(container)) {
-    for (const x of container) if (pyEq(x, item)) return true;
-    return false;
-  }
-  if (isDict(container)) return dictGet(container, item) !== MISSING;
-  if (container instanceof PyIter) {
-    for (const x of container.isView ? container.items : container.take()) if (pyEq(x, item)) return true;
-    return false;
-  }
-  throw pyError('TypeError', `argument of type '${typeName(container)}' is not iterable`);
-}
-
-export function compareOp(op: CmpOp, a: unknown, b: unknown): boolean {
-  switch (op) {
-    case 'eq':
-      return pyEq(a, b);
-    case 'ne':
-      return !pyEq(a, b);
-    case 'lt':
-      return pyCompare(a, b, op) < 0;
-    case 'lteq':
-      return pyCompare(a, b, op) <= 0;
-    case 'gt':
-      return pyCompare(a, b, op) > 0;
-    case 'gteq':
-      return pyCompare(a, b, op) >= 0;
-    case 'in':
-      return containsOp(b, a);
-    case 'notin':
-      return !containsOp(b, a);
-  }
-}
 
 /**
  * Keep spans through a string filter applied to buffered output: same-length results

@@ -5,7 +5,7 @@
  */
 import { pyError } from '../errors.js';
 import { strFormat } from './format.js';
-import type { Interpreter } from './interpreter.js';
+import type { Runtime } from './runtime.js';
 import {
   pyCapitalize,
   pyCenter,
@@ -43,7 +43,7 @@ import {
   typeName,
 } from './values.js';
 
-type Method = (it: Interpreter, self: unknown, args: unknown[], kw: Kwargs | null) => unknown;
+type Method = (it: Runtime, self: unknown, args: unknown[], kw: Kwargs | null) => unknown;
 
 const REQUIRED: unique symbol = Symbol('required');
 
@@ -284,7 +284,7 @@ const LIST_METHODS: Record<string, Method> = {
 };
 
 /** A bound method for `obj.name`, or null when the type has no such (safe) attribute. */
-export function getMethod(it: Interpreter, obj: unknown, name: string): PyCallable | null {
+export function getMethod(it: Runtime, obj: unknown, name: string): PyCallable | null {
   let table: Record<string, Method> | null = null;
   if (typeof obj === 'string' || obj instanceof Markup) table = STR_METHODS;
   else if (Array.isArray(obj)) {

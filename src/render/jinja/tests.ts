@@ -1,8 +1,8 @@
 /** Jinja2 3.1 builtin tests (`x is name(args)`), with Python type semantics. */
 import { pyError } from '../errors.js';
-import type { Interpreter } from './interpreter.js';
-import { FILTERS } from './filters.js';
-import { LoopCtx, compareOp } from './interpreter.js';
+import { LoopCtx } from './loop.js';
+import { compareOp } from './ops.js';
+import type { TestFn } from './runtime.js';
 import {
   Markup,
   PyCallable,
@@ -17,7 +17,7 @@ import {
   typeName,
 } from './values.js';
 
-export type TestFn = (it: Interpreter, v: unknown, args: unknown[]) => unknown;
+export type { TestFn } from './runtime.js';
 
 function isString(v: unknown): boolean {
   return typeof v === 'string' || v instanceof Markup;
@@ -79,16 +79,16 @@ const table: [string[], TestFn][] = [
   ],
   [
     ['filter'],
-    (_i, v) => {
+    (it, v) => {
       const s = strOf(v);
-      return s !== null && FILTERS.has(s);
+      return s !== null && it.filters.has(s);
     },
   ],
   [
     ['test'],
-    (_i, v) => {
+    (it, v) => {
       const s = strOf(v);
-      return s !== null && TESTS.has(s);
+      return s !== null && it.tests.has(s);
     },
   ],
   [['in'], (_i, v, a) => compareOp('in', v, a[0])],

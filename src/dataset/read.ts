@@ -4,7 +4,7 @@ import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Message, RecordBatchReader, type Data, type RecordBatch, type Schema } from 'apache-arrow';
 import { openParquet } from '../parquet/index.js';
-import { formatOfFile, PARQUET_DIR, PARQUET_RE, STATE_JSON, type OutputFormat } from '../write/layout.js';
+import { formatOfFile, PARQUET_DIR, PARQUET_RE, STATE_JSON, type OutputFormat } from './layout.js';
 
 export interface ReadRow {
   inputIds: Int32Array;
