@@ -1,4 +1,5 @@
 /** The self-contained HTML report: a dataset view (statistics, checks) and a row view (token by token). */
+import type { PackSummary } from '../pack/index.js';
 import { escapeHtml } from './escape.js';
 import { CSS, JS } from './html-assets.js';
 import type { Check, DatasetStats } from './stats.js';
@@ -16,6 +17,8 @@ export interface ReportMeta {
   range: string;
   /** The run's summary figures, when the dataset has a summary.json. */
   summary?: { rows_in: number; rows_written: number; rows_rejected: number };
+  /** The run's packing figures (summary.json `packing`), when it packed. */
+  packing?: PackSummary;
   /** Warnings to show at the top (tokenizer differs from the recorded one, …). */
   warnings: string[];
 }
@@ -160,23 +163,37 @@ function rejectedHtml(stats: DatasetStats, meta: ReportMeta): string {
   return `<table class="rejected"><thead><tr><th>reason</th><th class="num">rows dropped</th></tr></thead><tbody>${body}</tbody></table>${ex ? `<ul class="note">${ex}</ul>` : ''}`;
 }
 
-function packingHtml(stats: DatasetStats): string {
+function packingHtml(stats: DatasetStats, run: PackSummary | undefined): string {
   const p = stats.packing;
-  if (!p) return '';
+  if (!p && !run) return '';
+  let out = '<h2>Packing</h2><div class="cards">';
+  if (run) {
+    out +=
+      card(escapeHtml(run.strategy), 'strategy (summary.json)') +
+      card(num(run.rows_packed), 'input rows packed') +
+      card(num(run.tokens_dropped), 'tokens dropped by truncation') +
+      card(`${num(run.shortest_bin)} – ${num(run.longest_bin)}`, 'bin lengths');
+  }
+  if (p) {
+    out +=
+      card(num(p.bins), 'bins (rows)') +
+      card(num(p.sequences), 'sequences') +
+      card(`${(100 * p.fill).toFixed(1)}%`, `fill ratio (tokens / (bins × ${num(p.capacity)}))`) +
+      card((p.sequences / Math.max(1, p.bins)).toFixed(2), 'sequences per bin (mean)');
+  } else if (run) {
+    out += card(`${(100 * run.fill_ratio).toFixed(1)}%`, 'fill ratio (summary.json)');
+  }
+  out += '</div>';
+  if (!p)
+    return (
+      out + '<p class="note">No seq_lengths column (wrapped packing writes none): sequences per bin are not known.</p>'
+    );
   const bars = p.sequencesPerBin.map(([k, v]) => ({
     label: String(k),
     value: v,
     title: `${k} sequence${k === 1 ? '' : 's'}: ${v} bins`,
   }));
-  return (
-    '<h2>Packing</h2><div class="cards">' +
-    card(num(p.bins), 'bins (rows)') +
-    card(num(p.sequences), 'sequences') +
-    card(`${(100 * p.fill).toFixed(1)}%`, `fill ratio (tokens / (bins × ${num(p.capacity)}))`) +
-    card((p.sequences / Math.max(1, p.bins)).toFixed(2), 'sequences per bin (mean)') +
-    '</div><h2>Sequences per bin</h2>' +
-    barChart(bars, { yLabel: 'bins' })
-  );
+  return out + '<h2>Sequences per bin</h2>' + barChart(bars, { yLabel: 'bins' });
 }
 
 /**
@@ -230,7 +247,7 @@ ${card(num(stats.rows), 'rows')}${card(num(stats.tokens), 'tokens (without paddi
 <h2>Row lengths (tokens without padding; ${num(stats.minLength)} – ${num(stats.maxLength)})</h2>${barChart(lengthBars(stats.lengths), { yLabel: 'rows' })}
 <h2>Trained tokens by role</h2>${rolesHtml(stats)}
 <h2>Dropped rows</h2>${rejectedHtml(stats, meta)}
-${packingHtml(stats)}
+${packingHtml(stats, meta.packing)}
 </section>
 <section id="rows"><h2>Rows ${escapeHtml(meta.range)} (${num(rows.length)} shown)</h2>
 <p class="legend"><span data-k class="m">trained</span> <span data-k>not trained</span> <span data-k class="s">special token</span> <span data-k class="p">padding</span> <span data-k class="x">end of turn left untrained</span> <span class="rb" data-role="assistant">role</span> header. Hover a token for its id, mask, label and role.</p>

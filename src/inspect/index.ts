@@ -5,7 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { PipelineOptions } from '../pipeline/options.js';
-import { setupRun } from '../pipeline/setup.js';
+import { packOptionsOf } from '../pipeline/packing.js';
+import { SetupError, setupRun } from '../pipeline/setup.js';
 import { loadTokenizer, type LoadedTokenizer } from '../tokenize/index.js';
 import { addedTokens } from './added.js';
 import { analyzeRow } from './analyze.js';
@@ -71,6 +72,7 @@ async function consume(
   v: Viewer,
   opts: InspectOptions,
   statsCtx: StatsContext,
+  show: (index: number) => boolean,
 ): Promise<{ rows: string[]; shown: Set<number>; acc: StatsAccumulator }> {
   const acc = new StatsAccumulator(statsCtx);
   const rows: string[] = [];
@@ -79,13 +81,13 @@ async function consume(
   for await (const item of items) {
     if (!item.ok) {
       acc.reject(item.reject);
-      if (!opts.html && inRange(item.reject.index, opts.range)) await opts.write(formatReject(item.reject, opts.style));
+      if (!opts.html && show(item.reject.index)) await opts.write(formatReject(item.reject, opts.style));
       continue;
     }
     const row = item.row;
     const facts = analyzeRow(row, v.roles, v.special, v.trainedRoles);
     acc.row(row, facts);
-    if (!inRange(row.index, opts.range)) continue;
+    if (!show(row.index)) continue;
     const view = rowView(row, facts, v.tokenizer.engine, v.special, v.pieces);
     shown.add(row.index);
     if (opts.html) pending.push({ view });
@@ -132,7 +134,8 @@ export async function inspectDataset(dir: string, opts: InspectOptions, tokenize
   const o = (summary?.options ?? {}) as Partial<PipelineOptions>;
   const v = await viewer(tk, o.rolesToTrain ?? ['assistant']);
   const statsCtx: StatsContext = {
-    ...(o.maxLength !== undefined && o.truncation !== false ? { maxLength: o.maxLength } : {}),
+    ...(o.maxLength !== undefined && o.truncation !== false && !o.packing ? { maxLength: o.maxLength } : {}),
+    ...(o.packing && o.maxLength !== undefined ? { packLength: o.maxLength } : {}),
     ...(summary?.template?.mask_source ? { inferred: summary.template.mask_source === 'infer' } : {}),
     ...(summary?.rejected_by_reason ? { summaryRejected: summary.rejected_by_reason } : {}),
   };
@@ -140,7 +143,7 @@ export async function inspectDataset(dir: string, opts: InspectOptions, tokenize
     for await (const row of datasetRows(dir, opts.html ? Infinity : opts.range[1])) yield { ok: true, row };
     if (opts.html) for await (const reject of readRejects(dir)) yield { ok: false, reject };
   })();
-  const r = await consume(items, v, opts, statsCtx);
+  const r = await consume(items, v, opts, statsCtx, (i) => inRange(i, opts.range));
   if (!opts.html) return { shown: r.shown.size, warnings };
   const meta: ReportMeta = {
     source: dir,
@@ -150,6 +153,7 @@ export async function inspectDataset(dir: string, opts: InspectOptions, tokenize
     warnings,
     ...(summary?.template ? { template: summary.template.name, maskSource: summary.template.mask_source } : {}),
     ...(summary ? { summary } : {}),
+    ...(summary?.packing ? { packing: summary.packing } : {}),
   };
   return { shown: r.shown.size, stats: await writeReport(opts.html, meta, v, r), warnings };
 }
@@ -162,13 +166,22 @@ export async function inspectDataset(dir: string, opts: InspectOptions, tokenize
  * await inspectInput(pipelineOptions({}, { input: ['chats.jsonl'], tokenizer: './tok', output: '-' }), { range: [0, 5], … });
  */
 export async function inspectInput(options: PipelineOptions, opts: InspectOptions): Promise<InspectResult> {
+  try {
+    packOptionsOf(options);
+  } catch (e) {
+    throw new SetupError((e as Error).message);
+  }
   const setup = await setupRun(options);
   const v = await viewer(setup.tokenizer, options.rolesToTrain);
   const statsCtx: StatsContext = {
-    ...(options.maxLength !== undefined && options.truncation ? { maxLength: options.maxLength } : {}),
+    ...(options.maxLength !== undefined && options.truncation && !options.packing
+      ? { maxLength: options.maxLength }
+      : {}),
+    ...(options.packing && options.maxLength !== undefined ? { packLength: options.maxLength } : {}),
     inferred: setup.maskSource === 'infer',
   };
-  const r = await consume(inputRows(setup, opts.range), v, opts, statsCtx);
+  // The range was applied when reading (packed rows are numbered from 0): show everything that comes.
+  const r = await consume(inputRows(setup, opts.range), v, opts, statsCtx, () => true);
   if (!opts.html) return { shown: r.shown.size, warnings: [] };
   const meta: ReportMeta = {
     source: options.input.join(', '),

@@ -3,14 +3,16 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { packStream } from '../pack/index.js';
 import { chunk } from '../pipeline/batches.js';
 import type { PipelineOptions } from '../pipeline/options.js';
+import { packOptionsOf } from '../pipeline/packing.js';
 import { renderContextOf, shapeRendered } from '../pipeline/process.js';
 import { inlineRenderer } from '../pipeline/renderers.js';
 import type { Setup } from '../pipeline/setup.js';
 import type { Summary } from '../pipeline/summary.js';
 import { readRows } from '../read/index.js';
-import type { RejectedRow, SourceRef } from '../types.js';
+import type { Outcome, RejectedRow, ShapedRow, SourceRef } from '../types.js';
 import { listColumn, readShardBatches, shardFiles } from '../dataset/read.js';
 import type { RowRange } from './range.js';
 
@@ -95,13 +97,29 @@ export async function* readRejects(dir: string): AsyncGenerator<RejectedRow> {
   }
 }
 
+/** An input row shaped by the pipeline, as inspect sees it. */
+function inspectRowOf(r: ShapedRow, labels: boolean, index = r.index): InspectRow {
+  const row: InspectRow = {
+    index,
+    inputIds: r.inputIds,
+    attentionMask: r.attentionMask,
+    assistantMasks: r.assistantMasks,
+  };
+  if (labels) row.labels = r.labels;
+  if (r.packed?.writeSeqLengths) row.seqLengths = r.packed.seqLengths;
+  else if (r.packed === undefined) row.ref = r.ref;
+  return row;
+}
+
 /**
- * Input rows `range` run through the same read → normalize → render → tokenize → mask → shape path as
- * `chatshard run` (its own functions, batch by batch), without writing anything. Rows after the range
- * are not read.
+ * Input rows `range` run through the same read → normalize → render → tokenize → mask → shape (→ pack)
+ * path as `chatshard run` (its own functions, batch by batch), without writing anything. Rows after the
+ * range are not read. With `--packing` the rows of the range are packed as a run packs them and the
+ * packed rows are numbered from 0.
  */
 export async function* inputRows(setup: Setup, range: RowRange): AsyncGenerator<InspectItem> {
   const o: PipelineOptions = setup.options;
+  const pack = packOptionsOf(o);
   const raw = (async function* () {
     for await (const r of readRows(o.input, { parse: (text) => text })) {
       if (r.index < range[0]) continue;
@@ -110,21 +128,30 @@ export async function* inputRows(setup: Setup, range: RowRange): AsyncGenerator<
     }
   })();
   const renderer = inlineRenderer(renderContextOf(setup));
-  for await (const batch of chunk(raw, o.padding === 'longest' ? o.batchSize : 64)) {
-    for (const r of await shapeRendered(batch, await renderer.renderRaw(batch), setup)) {
-      yield r.ok
-        ? {
-            ok: true,
-            row: {
-              index: r.row.index,
-              ref: r.row.ref,
-              inputIds: r.row.inputIds,
-              attentionMask: r.row.attentionMask,
-              assistantMasks: r.row.assistantMasks,
-              ...(o.labels ? { labels: r.row.labels } : {}),
-            },
-          }
-        : { ok: false, reject: r.reject };
+  const outcomes = (async function* (): AsyncGenerator<Outcome<ShapedRow>> {
+    for await (const batch of chunk(raw, o.padding === 'longest' ? o.batchSize : 64)) {
+      yield* await shapeRendered(batch, await renderer.renderRaw(batch), setup);
     }
+  })();
+  if (!pack) {
+    for await (const r of outcomes) yield r.ok ? { ok: true, row: inspectRowOf(r.row, o.labels) } : r;
+    return;
   }
+  // As `run` does: empty rows are reported (packing drops them), the others go to the pack stage.
+  const rejects: RejectedRow[] = [];
+  const packable = (async function* (): AsyncGenerator<ShapedRow> {
+    for await (const r of outcomes) {
+      if (!r.ok) rejects.push(r.reject);
+      else if (r.row.inputIds.length === 0) {
+        const { ref, index } = r.row;
+        rejects.push({ ref, index, reason: 'empty_row', message: 'no tokens: packing drops empty rows' });
+      } else yield r.row;
+    }
+  })();
+  let bin = 0;
+  for await (const packed of packStream(packable, pack)) {
+    for (const reject of rejects.splice(0)) yield { ok: false, reject };
+    yield { ok: true, row: inspectRowOf(packed, o.labels, bin++) };
+  }
+  for (const reject of rejects.splice(0)) yield { ok: false, reject };
 }

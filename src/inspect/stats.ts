@@ -57,8 +57,10 @@ export interface DatasetStats {
 }
 
 export interface StatsContext {
-  /** `--max-length` of the run that wrote the dataset (or of the direct run), when set. */
+  /** `--max-length` of the run that wrote the dataset (or of the direct run), when rows were truncated to it. */
   maxLength?: number;
+  /** Packed row length (`--max-length` with `--packing`): the bin capacity of the fill ratio. */
+  packLength?: number;
   /** Whether the masks were inferred (mask_source `infer`); undefined when unknown. */
   inferred?: boolean;
   /** Rejections already counted by the run's summary, by reason (rejects.jsonl may be absent). */
@@ -234,7 +236,7 @@ export class StatsAccumulator {
     };
     if (this.atMax > 0 || this.ctx.maxLength !== undefined) out.atMaxLength = this.atMax;
     if (this.bins > 0) {
-      const capacity = this.ctx.maxLength ?? this.longestRow;
+      const capacity = this.ctx.packLength ?? this.longestRow;
       out.packing = {
         bins: this.bins,
         sequences: this.sequences,

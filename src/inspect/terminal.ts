@@ -86,6 +86,6 @@ export function formatReject(
   r: { index: number; ref: { file: string; line: number }; reason: string; message: string },
   style: TerminalStyle,
 ): string {
-  const text = `── row ${r.index} · ${r.ref.file}:${r.ref.line} · rejected: ${r.reason}: ${visibleControls(r.message)} ──`;
+  const text = `── input row ${r.index} · ${r.ref.file}:${r.ref.line} · rejected: ${r.reason}: ${visibleControls(r.message)} ──`;
   return (style.color ? SGR('1;31') + text + RESET : text) + '\n';
 }

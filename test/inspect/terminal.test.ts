@@ -3,13 +3,14 @@
  * NO_COLOR, pipes) through the real CLI, and direct input inspection equal to inspecting what `run` wrote.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { colorEnabled, formatRow } from '../../src/inspect/terminal.js';
 import type { RowView } from '../../src/inspect/view.js';
+import { inspectDataset, inspectInput } from '../../src/inspect/index.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { ROOT, testOptions } from '../helpers.js';
 
@@ -170,6 +171,31 @@ describe('chatshard inspect in a terminal and through pipes', () => {
     expect(heads[0]).toMatch(/^── row 0 · .*gsm8k\.messages\.jsonl:1 · \d+ tokens/);
     expect(body(direct.stdout)).toEqual(body(fromDataset.stdout));
     expect(body(direct.stdout).join('\n')).toContain('(151645, 151645)');
+  });
+
+  it('packing: --input packs the range as run does; the report shows the run’s fill ratio', async () => {
+    const packed = join(tmp, 'packed');
+    const o = testOptions({ ...common, input: [input], output: packed, maxLength: 512, packing: true });
+    const summary = await runPipeline(o);
+    const capture = async (f: (write: (s: string) => void) => Promise<unknown>) => {
+      let text = '';
+      await f((s) => void (text += s));
+      return text;
+    };
+    const style = { color: false, ids: true };
+    const fromDataset = await capture((write) => inspectDataset(packed, { range: [0, Infinity], style, write }));
+    const direct = await capture((write) =>
+      inspectInput({ ...o, output: '-' }, { range: [0, Infinity], style, write }),
+    );
+    expect(direct).toBe(fromDataset);
+    expect(fromDataset.split('\n').filter((l) => l.startsWith('── row ')).length).toBe(summary.packing!.bins);
+    const html = join(tmp, 'packed.html');
+    const r = await inspectDataset(packed, { range: [0, 2], style, write: () => undefined, html });
+    expect(r.stats!.packing!.fill).toBeCloseTo(summary.packing!.fill_ratio, 5);
+    expect(r.stats!.packing!.sequences).toBe(summary.packing!.sequences);
+    expect(readFileSync(html, 'utf8')).toContain(
+      `${(100 * summary.packing!.fill_ratio).toFixed(1)}%</b><span>fill ratio`,
+    );
   });
 
   it('usage errors exit 2 with a reason', async () => {

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { packOptionsOf } from '../../src/pipeline/packing.js';
 import { runPipeline } from '../../src/pipeline/run.js';
 import { verifyDataset } from '../../src/verify/index.js';
-import { listColumn, readShardBatches, shardFiles } from '../../src/verify/read.js';
+import { listColumn, readShardBatches, shardFiles } from '../../src/dataset/read.js';
 import { ROOT, testOptions } from '../helpers.js';
 
 const dirs: string[] = [];

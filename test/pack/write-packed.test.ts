@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { packStream, type PackOptions } from '../../src/pack/index.js';
 import type { ShapedRow } from '../../src/types.js';
 import { verifyDataset } from '../../src/verify/index.js';
-import { listColumn, readShardBatches, shardFiles } from '../../src/verify/read.js';
+import { listColumn, readShardBatches, shardFiles } from '../../src/dataset/read.js';
 import { mergeDatasets, readResumePoint, writeDataset, type WriteOptions } from '../../src/write/index.js';
 import { makeRow, removeTempDirs, rowsOf, shardBytes, tempDir } from '../write/helpers.js';
 
