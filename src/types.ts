@@ -123,6 +123,8 @@ export interface RejectedRow {
   reason: string;
   /** Human-readable detail. */
   message: string;
+  /** Set on an `empty_mask` row when truncation cut its trainable tokens away (tokens cut). */
+  truncatedTokens?: number;
 }
 
 /** Either a good row or a rejection, so the stream never loses a row. */

@@ -6,8 +6,10 @@ import { runCommand, runFlags } from './run.js';
 import { renderCommand } from './render.js';
 import { inspectCommand, inspectFlags } from './inspect.js';
 import { mergeCommand, verifyCommand } from './tools.js';
-import { UsageError } from './config.js';
+import { cliWording, UsageError } from './config.js';
 import { STDIN } from '../read/index.js';
+import { VERSION } from '../version.js';
+import { withSuggestions } from './suggest.js';
 
 /** Exit codes: 0 ok, 1 failed rows (strict / on-error fail) or failed run, 2 usage. */
 async function main(argv: string[]): Promise<number> {
@@ -96,10 +98,13 @@ async function main(argv: string[]): Promise<number> {
     .strict()
     .help()
     .alias('h', 'help')
-    .version()
+    .version(VERSION)
+    .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      // recommendCommands reports only the suggestion: say what was wrong first.
+      if (!err && /^Did you mean/.test(msg)) throw new UsageError(`unknown command "${argv[0]}". ${msg}`);
+      throw err ?? new UsageError(withSuggestions(msg, cli));
     });
   try {
     await cli.parseAsync();
@@ -109,7 +114,7 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
     // Stage errors already name themselves ("chatshard write: …"); don't repeat the prefix.
-    process.stderr.write(`chatshard: ${(e as Error).message.replace(/^chatshard:?\s*/, '')}\n`);
+    process.stderr.write(`chatshard: ${cliWording((e as Error).message.replace(/^chatshard:?\s*/, ''))}\n`);
     return 1;
   }
   return code;

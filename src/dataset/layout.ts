@@ -6,6 +6,11 @@ export const TMP_DIR = '.chatshard-tmp';
 export const MANIFEST = 'progress.json';
 export const STATE_JSON = 'state.json';
 export const INFO_JSON = 'dataset_info.json';
+/** Names the holder of an output folder while a run writes it (see lock.ts). */
+export const LOCK_FILE = '.chatshard.lock';
+/** Run report and rejected rows, written beside the dataset by `run` and `merge`. */
+export const SUMMARY_JSON = 'summary.json';
+export const REJECTS_JSONL = 'rejects.jsonl';
 
 const pad5 = (n: number) => String(n).padStart(5, '0');
 
@@ -34,6 +39,26 @@ export const PARQUET_DIR = 'data';
 export const parquetShardName = (i: number, n: number) => `train-${pad5(i)}-of-${pad5(n)}.parquet`;
 
 export const PARQUET_RE = /^train-\d{5,}-of-\d{5,}\.parquet$/;
+
+/**
+ * Every name chatshard may leave in an output folder (dataset files, its reports, the work area,
+ * the lock, and the `.tmp` / `.partial` files of an interrupted atomic write). (`data/` holds the
+ * Parquet shards: see checkOutputFolder.) A folder holding anything else has files chatshard did not create, and is never written into.
+ */
+export function isOwnedName(name: string): boolean {
+  const base = name.replace(/\.(tmp|partial)$/, '');
+  return (
+    base === STATE_JSON ||
+    base === INFO_JSON ||
+    base === SUMMARY_JSON ||
+    base === REJECTS_JSONL ||
+    name === TMP_DIR ||
+    name === LOCK_FILE ||
+    name.startsWith(LOCK_FILE + '.') ||
+    name === PARQUET_DIR ||
+    SHARD_RE.test(name)
+  );
+}
 
 /** Keys sorted like `json.dump(state, indent=2, sort_keys=True)`. */
 export function stateJson(files: string[], fingerprint: string): string {

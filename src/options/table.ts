@@ -320,6 +320,20 @@ export const OPTIONS = {
     group: RUN,
     describe: 'Exit 1 when any row was rejected',
   },
+  maxRejectRatio: {
+    kind: 'number',
+    default: 0.5,
+    commands: RUN_ONLY,
+    group: RUN,
+    describe: 'Exit 1 when more than this share of the rows is rejected (0..1); the dataset is still written',
+  },
+  json: {
+    kind: 'boolean',
+    default: false,
+    commands: RUN_ONLY,
+    group: RUN,
+    describe: 'Print the full summary JSON on stdout instead of the short human summary',
+  },
   overwrite: {
     kind: 'boolean',
     default: false,

@@ -26,6 +26,8 @@ interface Encoded {
   locator: TokenLocator;
   window: [number, number];
   mask: Uint8Array;
+  /** Tokens removed by truncation. */
+  cut: number;
 }
 
 /** In a `u` regex, a surrogate class only matches unpaired surrogates. */
@@ -35,8 +37,11 @@ function rejectOf(conv: { ref: SourceRef; index: number }, reason: string, messa
   return { ref: conv.ref, index: conv.index, reason, message };
 }
 
-function emptyMask(conv: { ref: SourceRef; index: number }): RejectedRow {
-  return rejectOf(conv, 'empty_mask', 'no trainable token left in the row (use --keep-empty to keep such rows)');
+function emptyMask(conv: { ref: SourceRef; index: number }, cut = 0, hadSpans = false): RejectedRow {
+  const r = rejectOf(conv, 'empty_mask', 'no trainable token left in the row (use --keep-empty to keep such rows)');
+  // Emptied by truncation: the row had assistant spans, and tokens were cut.
+  if (cut > 0 && hadSpans) r.truncatedTokens = cut;
+  return r;
 }
 
 export function shapeOptionsOf(ctx: ProcessContext): ShapeOptions {
@@ -127,9 +132,9 @@ export async function shapeRendered(
         : new Uint8Array(ids.length);
     // Drop empty rows before choosing the padding length so they don't influence it.
     if (rule === 'overlap' && !ctx.options.keepEmpty && !mask.includes(1)) {
-      results[slot] = { ok: false, reject: emptyMask(conv) };
+      results[slot] = { ok: false, reject: emptyMask(conv, enc.ids.length - ids.length, spans.length > 0) };
     } else {
-      results[slot] = { conv, spans, ids, locator, window: [from, to], mask };
+      results[slot] = { conv, spans, ids, locator, window: [from, to], mask, cut: enc.ids.length - ids.length };
     }
   });
 
@@ -149,8 +154,9 @@ export async function shapeRendered(
         applyMask(row, hfMaskWindow(r.locator, r.spans, r.window[0], r.window[1], padLeft, row.inputIds.length));
       }
       if (!ctx.options.keepEmpty && !row.assistantMasks.includes(1)) {
-        return { ok: false, reject: emptyMask(conv) };
+        return { ok: false, reject: emptyMask(conv, r.cut, r.spans.length > 0) };
       }
+      if (r.cut > 0) row.truncated = r.cut;
       const eot = unmaskedTurnEnd(row.inputIds, row.assistantMasks, special);
       if (eot !== undefined) row.unmaskedTurnEnd = eot;
       return { ok: true, row };

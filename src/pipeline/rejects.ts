@@ -26,7 +26,13 @@ export class RejectsFile {
         .filter((l) => l.trim() !== '')
         .map(parseLine)
         .filter((r): r is NonNullable<typeof r> => r !== null && r.index < keepBelow)
-        .map((r) => ({ ref: { file: r.file, line: r.line }, index: r.index, reason: r.reason, message: r.message }));
+        .map((r) => ({
+          ref: { file: r.file, line: r.line },
+          index: r.index,
+          reason: r.reason,
+          message: r.message,
+          ...(r.truncated_tokens ? { truncatedTokens: r.truncated_tokens } : {}),
+        }));
       await writeFile(`${path}.partial`, kept.map(line).join(''));
     } else {
       await rm(`${path}.partial`, { force: true });
@@ -51,9 +57,19 @@ export class RejectsFile {
 }
 
 /** A line of an interrupted run's file, or null for a line torn by the interruption (never fatal to resume). */
-function parseLine(l: string): { file: string; line: number; index: number; reason: string; message: string } | null {
+interface RejectLine {
+  file: string;
+  line: number;
+  index: number;
+  reason: string;
+  message: string;
+  /** Present on empty_mask rows that truncation emptied. */
+  truncated_tokens?: number;
+}
+
+function parseLine(l: string): RejectLine | null {
   try {
-    const r = JSON.parse(l) as { file: string; line: number; index: number; reason: string; message: string };
+    const r = JSON.parse(l) as RejectLine;
     return typeof r?.index === 'number' ? r : null;
   } catch {
     return null;
@@ -61,7 +77,7 @@ function parseLine(l: string): { file: string; line: number; index: number; reas
 }
 
 function line(r: RejectedRow): string {
-  return (
-    JSON.stringify({ file: r.ref.file, line: r.ref.line, index: r.index, reason: r.reason, message: r.message }) + '\n'
-  );
+  const out: RejectLine = { file: r.ref.file, line: r.ref.line, index: r.index, reason: r.reason, message: r.message };
+  if (r.truncatedTokens) out.truncated_tokens = r.truncatedTokens;
+  return JSON.stringify(out) + '\n';
 }

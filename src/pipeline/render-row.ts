@@ -15,7 +15,8 @@ import type { PipelineOptions } from './options.js';
  * What rendering one row gave: text with spans, or a rejection with its reason (a render error
  * is classified where it is thrown, so the result crosses threads as plain data).
  */
-export type RenderResult = { text: string; spans: Span[] } | { reject: { reason: string; message: string } };
+export type RenderResult =
+  { text: string; spans: Span[]; roles?: string[] } | { reject: { reason: string; message: string }; roles?: string[] };
 
 /** What rendering needs: templates, the tokenizer's special tokens (template variables) and the options. */
 export interface RenderContext {
@@ -83,5 +84,8 @@ export function renderRawRow(raw: RawRow, ctx: RenderContext): RenderResult {
   }
   const conv = normalizeRow(row, fieldMappingOf(ctx.options));
   if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message } };
-  return renderOne(conv.row, ctx);
+  // The roles a row has, so the run can warn about a `rolesToTrain` role no row has.
+  const out = renderOne(conv.row, ctx);
+  out.roles = [...new Set(conv.row.messages.map((m) => String(m.role)))];
+  return out;
 }

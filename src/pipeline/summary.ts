@@ -12,6 +12,15 @@ export class RunStats {
   paddedTokens = 0;
   /** Rows whose mask stops right before a special token, by that token id. */
   unmaskedTurnEnds = new Map<number, number>();
+  /** Written rows that truncation shortened, and the tokens it removed from them. */
+  truncatedRows = 0;
+  truncatedTokens = 0;
+  /** Rows dropped because truncation cut away every trainable token. */
+  emptiedByTruncation = 0;
+  /** Roles seen in the rows (for the `rolesToTrain` check). */
+  roles = new Set<string>();
+  /** Raw input bytes read so far (compressed size for gzip), for progress. */
+  bytesRead = 0;
 
   written(row: ShapedRow): void {
     this.rowsIn++;
@@ -25,6 +34,10 @@ export class RunStats {
     this.tokens += tokens;
     this.trainableTokens += trained;
     this.paddedTokens += row.inputIds.length;
+    if (row.truncated) {
+      this.truncatedRows++;
+      this.truncatedTokens += row.truncated;
+    }
     if (row.unmaskedTurnEnd !== undefined) {
       this.unmaskedTurnEnds.set(row.unmaskedTurnEnd, (this.unmaskedTurnEnds.get(row.unmaskedTurnEnd) ?? 0) + 1);
     }
@@ -34,18 +47,34 @@ export class RunStats {
     this.rowsIn++;
     this.rowsRejected++;
     this.byReason[r.reason] = (this.byReason[r.reason] ?? 0) + 1;
+    if (r.truncatedTokens) this.emptiedByTruncation++;
+  }
+
+  /** The most frequent reject reason and its count, or undefined without rejects. */
+  dominantReason(): [string, number] | undefined {
+    return Object.entries(this.byReason).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
   }
 }
 
 export interface Summary {
+  /** False when the run should exit 1: see `failure`. */
   ok: boolean;
+  /** Why `ok` is false: 0 rows written, too many rejects (with the dominant reason), or strict. */
+  failure?: string;
+  chatshard_version: string;
   rows_in: number;
   rows_written: number;
   rows_rejected: number;
   rejected_by_reason: Record<string, number>;
   tokens: number;
   trainable_tokens: number;
+  /**
+   * Length of all written rows, padding included (sum of len(input_ids)); `tokens` counts real
+   * tokens only (attention_mask 1), so padded_tokens - tokens is the padding added.
+   */
   padded_tokens: number;
+  /** What truncation did: rows shortened, tokens cut from them, rows it left without a trainable token. */
+  truncation: { rows_truncated: number; tokens_cut: number; rows_emptied: number };
   seconds: number;
   tokens_per_second: number;
   /** Peak resident memory of the process (MB), worker threads included. */
@@ -57,6 +86,10 @@ export interface Summary {
   fingerprint?: string;
   /** Rows (packed rows, with packing) taken over from an interrupted run. */
   resumed_rows?: number;
+  /** Roles the rows this process read had (sorted; a resumed run: the rows after the resume point). */
+  roles_seen: string[];
+  /** Date strftime_now saw when the template calls it and no `now` was given (ISO). */
+  strftime_now_date?: string;
   /** With --packing: rows packed, bins, fill ratio, tokens dropped by bfd truncation, longest / shortest bin. */
   packing?: PackSummary;
   tokenizer: { source: string; sha256: string; engine: string };

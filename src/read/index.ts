@@ -7,6 +7,7 @@ import { countTableRows, tableBatches } from './tables.js';
 export { splitLines } from './lines.js';
 export { expandInputs, inputKind, openInput, STDIN, type InputKind } from './sources.js';
 export { batchRowsAsJson } from './arrow-rows.js';
+export { checkInputFile, formatOf, InputFormatError, type InputFormat } from './sniff.js';
 
 export interface ReadOptions {
   /**
@@ -14,6 +15,8 @@ export interface ReadOptions {
    * keeps `2.0` a float. Parquet / Arrow rows are turned into JSON text first, so it sees them too.
    */
   parse?: (text: string) => unknown;
+  /** Sees the raw bytes read from each JSON-lines file (compressed size for gzip / zstd), for progress displays. */
+  onBytes?: (n: number) => void;
   /** Rows before this input index are neither parsed nor yielded (Parquet row groups before it are not even decoded). */
   from?: number;
 }
@@ -43,7 +46,7 @@ export async function* readRows(inputs: string[], opts: ReadOptions = {}): Async
     let lastLine = 0;
     try {
       if (kind === 'jsonl') {
-        for await (const l of splitLines(openInput(file))) {
+        for await (const l of splitLines(openInput(file, opts.onBytes))) {
           lastLine = l.line;
           if (l.text !== undefined && l.text.trim() === '') continue;
           const ref = { file, line: l.line };

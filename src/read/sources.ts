@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { glob } from 'tinyglobby';
 import { zstdDecompress } from './zstd.js';
@@ -83,12 +84,36 @@ export async function expandInputs(inputs: string[]): Promise<string[]> {
   return files;
 }
 
-/** Open one input as a byte stream, decompressing `.gz` and `.zst` files transparently. */
-export function openInput(file: string): AsyncIterable<Buffer> {
+/**
+ * Open one input as a byte stream, decompressing gzip and zstd data (recognised by their magic
+ * bytes, whatever the file is called). `onBytes` sees the raw (compressed) bytes as they are read,
+ * for progress.
+ */
+export async function* openInput(file: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
   const raw = file === STDIN ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
-  if (file.endsWith('.zst')) return zstdDecompress(raw as AsyncIterable<Buffer>);
-  if (!file.endsWith('.gz')) return raw as AsyncIterable<Buffer>;
+  const it = (raw as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return;
+  const head = first.value;
+  async function* counted(): AsyncGenerator<Buffer> {
+    onBytes?.(head.length);
+    yield head;
+    for (let n = await it.next(); !n.done; n = await it.next()) {
+      onBytes?.(n.value.length);
+      yield n.value;
+    }
+  }
+  const magic = (...bytes: number[]) => head.length >= bytes.length && bytes.every((b, i) => head[i] === b);
+  if (magic(0x28, 0xb5, 0x2f, 0xfd)) {
+    yield* zstdDecompress(counted());
+    return;
+  }
+  if (!magic(0x1f, 0x8b)) {
+    yield* counted();
+    return;
+  }
+  const src = Readable.from(counted(), { objectMode: false });
   const gunzip = createGunzip();
-  raw.on('error', (e: Error) => gunzip.destroy(e));
-  return raw.pipe(gunzip);
+  src.on('error', (e: Error) => gunzip.destroy(e));
+  yield* src.pipe(gunzip) as AsyncIterable<Buffer>;
 }

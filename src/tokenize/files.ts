@@ -2,16 +2,21 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
+import { addedContents, configAddedTokens, withConfigAddedTokens } from './config-added-tokens.js';
 
 /** The raw files of a tokenizer folder, parsed but not interpreted. */
 export interface TokenizerFiles {
   dir: string;
   /** Path actually read (tokenizer.json or tokenizer.json.gz). */
   tokenizerPath: string;
-  /** tokenizer.json text (decompressed). */
+  /**
+   * tokenizer.json text (decompressed), with the added tokens that only tokenizer_config.json declares
+   * merged into `added_tokens` as transformers adds them (see config-added-tokens.ts).
+   */
   tokenizerText: string;
   /** Parsed tokenizer.json, parsed on first access (the native engine never needs it). */
   readonly tokenizerJson: Record<string, unknown>;
+  /** sha256 of `tokenizerText` (the file's bytes when the config adds no tokens). */
   sha256: string;
   config: Record<string, unknown>;
   specialTokensMap?: Record<string, unknown>;
@@ -66,7 +71,7 @@ async function readTokenizerBytes(dir: string): Promise<{ path: string; bytes: B
 
 export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   const { path, bytes } = await readTokenizerBytes(dir);
-  const tokenizerText = bytes.toString('utf8');
+  let tokenizerText = bytes.toString('utf8');
   if (!/^\s*\{/.test(tokenizerText.slice(0, 64)))
     throw new Error(`${path} is not valid JSON: it does not start with "{"`);
   let parsed: Record<string, unknown> | undefined;
@@ -78,7 +83,7 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
     }
     return (parsed = json);
   };
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  let sha256 = createHash('sha256').update(bytes).digest('hex');
 
   // tokenizer_config.json is optional: transformers also loads folders without it.
   const configPath = join(dir, 'tokenizer_config.json');
@@ -88,6 +93,17 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   const mapPath = join(dir, 'special_tokens_map.json');
   const mapBytes = await readOptional(mapPath);
   const specialTokensMap = mapBytes ? parseObject(mapPath, mapBytes.toString('utf8')) : undefined;
+
+  // Tokens only the config declares (InternLM2-style): merged in here so every engine loads them.
+  if (configAddedTokens(config, specialTokensMap, new Set()).length > 0) {
+    const json = parseTokenizer();
+    const extra = configAddedTokens(config, specialTokensMap, addedContents(json));
+    if (extra.length > 0) {
+      parsed = withConfigAddedTokens(json, extra);
+      tokenizerText = JSON.stringify(parsed);
+      sha256 = createHash('sha256').update(tokenizerText).digest('hex');
+    }
+  }
 
   return {
     dir,

@@ -5,6 +5,7 @@ import { checkFiles, checkSchema } from './files.js';
 import { listColumn, openShard } from '../dataset/read.js';
 import { checkPackedRow } from './packed.js';
 import { checkBatchRow, type RowCheckState } from './rows.js';
+import { RUN_METADATA_KEY } from '../write/fingerprint.js';
 
 export { readDataset, countShardRows } from '../dataset/read.js';
 export type { ReadRow } from '../dataset/read.js';
@@ -17,6 +18,17 @@ export interface VerifyReport {
 }
 
 const MAX_ERRORS = 100;
+
+/** The run fingerprint in a shard's `chatshard` schema metadata, or null. */
+function runFingerprint(meta: string | undefined): string | null {
+  if (!meta) return null;
+  try {
+    const fp = (JSON.parse(meta) as { fingerprint?: unknown }).fingerprint;
+    return typeof fp === 'string' ? fp : null;
+  } catch {
+    return null;
+  }
+}
 
 /** The IPC *file* format starts with ARROW1; datasets needs the stream format. */
 async function isFileFormat(path: string): Promise<boolean> {
@@ -38,12 +50,15 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
   let rows = 0;
   if (meta) {
     const st: RowCheckState = {};
+    /** Run fingerprint stamped in each shard (null: none), to check they all come from one run. */
+    const runs = new Map<string, string | null>();
     for (const file of meta.files) {
       const path = join(dir, file);
       try {
         if (await isFileFormat(path)) push(`${file}: Arrow IPC file format, expected stream format`);
         const reader = await openShard(path);
         checkSchema(file, reader.schema, meta.layout).forEach(push);
+        runs.set(file, runFingerprint(reader.schema.metadata.get(RUN_METADATA_KEY)));
         const packed = meta.layout.seqLengths || meta.layout.positionIds || meta.layout.segmentIds;
         for await (const batch of reader) {
           const ids = listColumn(batch, 'input_ids');
@@ -66,6 +81,15 @@ export async function verifyDataset(dir: string): Promise<VerifyReport> {
       } catch (e) {
         push(`${file}: cannot read: ${(e as Error).message}`);
       }
+    }
+    const distinct = [...new Set(runs.values())];
+    if (distinct.length > 1) {
+      const first = [...runs][0]!;
+      const other = [...runs].find(([, fp]) => fp !== first[1])!;
+      push(
+        `shards come from different runs: ${first[0]} has run fingerprint ${first[1] ?? 'none'}, ` +
+          `${other[0]} has ${other[1] ?? 'none'} (tokenizer, template or options differ)`,
+      );
     }
   }
   if (dropped > 0) errors.push(`... and ${dropped} more errors`);

@@ -48,7 +48,7 @@ export async function ensureDir(dir: string): Promise<void> {
 export async function refuseFinished(outDir: string, overwrite: boolean | undefined): Promise<void> {
   if (!overwrite && (await hasFinishedOutput(outDir))) {
     throw new Error(
-      `chatshard write: ${outDir} already contains a dataset (state.json / dataset_info.json / data-*.arrow / data/train-*.parquet); pass overwrite to replace it`,
+      `chatshard write: ${outDir} already contains a dataset (state.json / dataset_info.json / data-*.arrow / data/train-*.parquet); pass \`overwrite\` to replace it`,
     );
   }
 }

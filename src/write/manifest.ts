@@ -6,6 +6,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST, TMP_DIR, type OutputFormat } from '../dataset/layout.js';
 import { writeFileAtomic } from './fsutil.js';
+import type { RunIdentity } from './fingerprint.js';
 
 export interface ManifestShard {
   file: string;
@@ -16,11 +17,16 @@ export interface ManifestShard {
   /** ShapedRow.index of the first and last row in the shard (-1 when empty). */
   firstIndex: number;
   lastIndex: number;
+  /** Rows of the shard that truncation shortened, and the tokens it cut (for a resumed run's summary). */
+  truncatedRows?: number;
+  truncatedTokens?: number;
 }
 
 export interface Manifest {
   version: 1;
   labels: boolean;
+  /** The run that wrote the shards; a resume with a different one is refused. */
+  run?: RunIdentity;
   /** Absent in manifests written before Parquet output existed: arrow. */
   format?: OutputFormat;
   /** Column names, recorded for packed runs (whose columns depend on more than labels). */
@@ -63,6 +69,7 @@ export async function loadManifest(outDir: string): Promise<Manifest | null> {
   }
   const out: Manifest = { version: 1, labels: m.labels !== false, format: m.format ?? 'arrow', shards: kept };
   if (Array.isArray(m.columns)) out.columns = m.columns.map(String);
+  if (m.run) out.run = m.run;
   return out;
 }
 

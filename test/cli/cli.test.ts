@@ -46,7 +46,7 @@ const sampleFlags = [
 describe('chatshard run', () => {
   it('runs the default pipeline on the samples: dataset, summary, every row accounted for', async () => {
     const out = join(tmp, 'sample');
-    const r = await cli(['run', 'pipeline/default.json', '--output', out, '--workers', '1']);
+    const r = await cli(['run', 'pipeline/default.json', '--output', out, '--workers', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.rows_in).toBe(300);
@@ -119,6 +119,9 @@ describe('chatshard run', () => {
       'samples/tokenizer',
       '--chat-template',
       template,
+      '--json',
+      '--max-reject-ratio',
+      '0.8',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -185,7 +188,7 @@ describe('chatshard run', () => {
   it('reads stdin with --input -', async () => {
     const out = join(tmp, 'stdin');
     const r = await cli(
-      ['run', '-i', '-', '-o', out, ...sampleFlags],
+      ['run', '-i', '-', '-o', out, ...sampleFlags, '--json'],
       '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n',
     );
     expect(r.code, r.stderr).toBe(0);

@@ -133,6 +133,7 @@ describe('bad-input corpus through the CLI', () => {
         'samples/qwen2_5_training.jinja',
         '--max-length',
         '2048',
+        '--json',
       ],
       { cwd: ROOT, maxBuffer: 1 << 26 },
     );

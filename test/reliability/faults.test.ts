@@ -181,7 +181,7 @@ describe('existing output', () => {
       expect.arrayContaining(['state.json', 'summary.json', 'rejects.jsonl', 'dataset_info.json']),
     );
 
-    expectCleanFailure(await cli(runArgs(out)), /already contains a dataset.*pass overwrite/);
+    expectCleanFailure(await cli(runArgs(out)), /already contains a dataset.*pass --overwrite to replace it/);
     // Also with another input: the refusal comes before anything in the folder is touched.
     const other = join(dir, 'other.jsonl');
     writeFileSync(other, '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');

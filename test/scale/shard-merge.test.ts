@@ -89,6 +89,12 @@ describe.each(['flags'])('%s launcher: 3 shard processes, then merge', (mode) =>
     await expectVerified(mergedDir(mode), s.rows_written);
     // The parts are copied, not moved: they stay loadable.
     for (let i = 0; i < N; i++) expect(existsSync(join(partDir(mode, i), 'state.json'))).toBe(true);
+    // One summary.json and rejects.jsonl for the whole job, equal to the single run's counts.
+    const merged = summaryOf(mergedDir(mode));
+    for (const k of ['rows_in', 'rows_written', 'rows_rejected', 'rejected_by_reason', 'tokens', 'trainable_tokens'])
+      expect(merged[k], k).toEqual(s[k]);
+    expect(merged.truncation).toEqual(s.truncation);
+    expect(rejectsOf(mergedDir(mode))).toEqual(rejectsOf(single));
   });
 
   it("the parts' rejects and counts add up to the single run's", () => {
@@ -139,10 +145,13 @@ describe('edge cases', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already contains a dataset/);
     expect(again.stderr).not.toMatch(/\n\s+at /);
-    // Merging in another order is allowed with --overwrite; the result then differs from the single run.
+    // Parts in another order are refused (issue 16), before the existing output is touched.
     const swapped = await cli(['merge', parts[1]!, parts[0]!, parts[2]!, '--output', out, '--overwrite']);
-    expect(swapped.code, swapped.stderr).toBe(0);
-    await expect(expectSameRows(out, single)).rejects.toThrow(/differ/);
+    expect(swapped.code).toBe(1);
+    expect(swapped.stderr).toMatch(/parts are out of order \(shard indices 1, 0, 2\)/);
+    const again2 = await cli(['merge', ...parts, '--output', out, '--overwrite']);
+    expect(again2.code, again2.stderr).toBe(0);
+    expect(await expectSameRows(out, single)).toBeGreaterThan(0);
     await expectVerified(out);
   });
 });

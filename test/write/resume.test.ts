@@ -104,3 +104,26 @@ describe('resume', () => {
     expect(await readResumePoint(out)).toBeNull();
   });
 });
+
+describe('resume checks the run fingerprint', () => {
+  const run = (over: Record<string, string> = {}) => {
+    const parts = { tokenizer: 'qwen', template: 't1', options: 'o1', input: 'i1', ...over };
+    return { fingerprint: Object.values(parts).join('.'), parts, shard: [0, 1] as [number, number] };
+  };
+
+  it('refuses a resume whose tokenizer or options differ, naming them, and keeps the work area', async () => {
+    const out = await tempDir();
+    await expect(writeDataset(failingRows(N, 400), { ...opts(out), run: run() })).rejects.toThrow();
+    await expect(
+      writeDataset(rowsOf(N), { ...opts(out), resume: true, run: run({ tokenizer: 'llama', options: 'o2' }) }),
+    ).rejects.toThrow(
+      `chatshard write: cannot resume ${out}: this run differs from the interrupted one in: tokenizer, options`,
+    );
+    await expect(
+      writeDataset(rowsOf(N), { ...opts(out), resume: true, run: { ...run(), shard: [1, 2] } }),
+    ).rejects.toThrow(/differs from the interrupted one in: shard index \/ count/);
+    expect(await readResumePoint(out)).toEqual({ rows: 300, nextIndex: 300 });
+    const res = await writeDataset(rowsOf(N), { ...opts(out), resume: true, run: run() });
+    expect(res).toMatchObject({ rows: N, resumedRows: 300 });
+  });
+});

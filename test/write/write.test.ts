@@ -133,7 +133,6 @@ describe('writeDataset', () => {
   it('refuses an existing dataset unless overwrite', async () => {
     const out = await tempDir();
     await writeDataset(rowsOf(5), { outDir: out });
-    await writeFile(join(out, 'notes.txt'), 'keep me');
     await expect(writeDataset(rowsOf(5), { outDir: out })).rejects.toThrow(/already contains a dataset.*overwrite/);
     const res = await writeDataset(rowsOf(3), { outDir: out, overwrite: true, rowsPerShard: 1 });
     expect(res.rows).toBe(3);
@@ -143,9 +142,14 @@ describe('writeDataset', () => {
       'data-00001-of-00003.arrow',
       'data-00002-of-00003.arrow',
       'dataset_info.json',
-      'notes.txt',
       'state.json',
     ]);
+    // A user file in the folder: chatshard no longer writes beside it, overwrite or not (issue 16).
+    await writeFile(join(out, 'notes.txt'), 'keep me');
+    await expect(writeDataset(rowsOf(5), { outDir: out, overwrite: true })).rejects.toThrow(
+      /holds files chatshard did not write \(notes\.txt\)/,
+    );
+    expect((await readdir(out)).length).toBe(6);
   });
 
   it('rejects rows whose columns differ in length', async () => {
