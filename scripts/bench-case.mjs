@@ -21,6 +21,12 @@ async function* rows() {
 }
 
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+/** CPU seconds of this process (all threads) since `from`. */
+const cpuSince = (from) => {
+  const c = process.cpuUsage(from);
+  return (c.user + c.system) / 1e6;
+};
 let tokens = 0;
 let nrows = 0;
 
@@ -94,6 +100,7 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
     (await import('node:zlib')).gunzipSync(readFileSync(join(tokDir, 'tokenizer.json.gz'))).toString('utf8'),
   );
   const t1 = performance.now();
+  const c1 = process.cpuUsage();
   for (let i = 0; i < texts.length; i += 256) {
     const encs = await raw.encodeBatch(texts.slice(i, i + 256), { addSpecialTokens: false });
     for (const e of encs) tokens += Math.min(4096, e.getIds().length);
@@ -101,7 +108,14 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
   nrows = texts.length;
   const secs = (performance.now() - t1) / 1000;
   console.log(
-    JSON.stringify({ case: kase, rows: nrows, tokens, seconds: secs, rssMB: process.resourceUsage().maxRSS / 1024 }),
+    JSON.stringify({
+      case: kase,
+      rows: nrows,
+      tokens,
+      seconds: secs,
+      cpuSeconds: cpuSince(c1),
+      rssMB: process.resourceUsage().maxRSS / 1024,
+    }),
   );
   process.exit(0);
 } else if (kase === 'render-chatshard' || kase === 'render-jinja') {
@@ -134,4 +148,13 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
   process.exit(2);
 }
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ case: kase, rows: nrows, tokens, seconds, rssMB: process.resourceUsage().maxRSS / 1024 }));
+console.log(
+  JSON.stringify({
+    case: kase,
+    rows: nrows,
+    tokens,
+    seconds,
+    cpuSeconds: cpuSince(cpu0),
+    rssMB: process.resourceUsage().maxRSS / 1024,
+  }),
+);

@@ -1,7 +1,8 @@
 // npm run bench: chatshard end to end vs transformers.js and the raw Rust tokenizers ceiling, side by side in one run.
 // Data: ../shared/data (sgd_train + sharegpt_zh_1k) when present, else the embedded samples.
-// Flags: --rows N (limit rows per dataset), --only case1,case2, --python (also time Python transformers +
-// datasets from .venv-ref, num_proc=2, see scripts/bench_python.py).
+// Flags: --rows N (limit rows per dataset), --only case1,case2, --no-python. Python transformers + datasets
+// (num_proc=2, see scripts/bench_python.py) runs when $CHATSHARD_PYTHON or .venv-ref/bin/python exists.
+// Per case: wall seconds, CPU seconds of all its threads/processes, tokens/s, tokens/s per CPU second ("per core").
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -30,7 +31,7 @@ const cases = [
   'render-jinja',
 ];
 
-const python = join(root, '.venv-ref/bin/python');
+const python = process.env.CHATSHARD_PYTHON ?? join(root, '.venv-ref/bin/python');
 function runPython(data) {
   const out = execFileSync(python, [join(root, 'scripts/bench_python.py'), data, tok, template, '2', rows], {
     encoding: 'utf8',
@@ -50,28 +51,28 @@ function run(kase, data) {
 }
 
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+function line(name, r, note = '') {
+  const rate = r.tokens ? `${fmt(r.tokens / r.seconds / 1e6, 3)}M tok/s` : `${fmt(r.rows / r.seconds)} rows/s`;
+  const perCore = r.tokens && r.cpuSeconds ? `${fmt(r.tokens / r.cpuSeconds / 1e6, 3)}M tok/cpu-s` : '';
+  console.log(
+    `${name.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s  cpu ${fmt(r.cpuSeconds ?? 0, 2).padStart(6)} s  ${rate.padStart(14)}  ${perCore.padStart(17)}  peak RSS ${fmt(r.rssMB)} MB${note}`,
+  );
+}
 for (const data of datasets) {
   console.log(`\n## ${data.split('/').pop()}${rows ? ` (first ${rows} rows)` : ''}`);
   const res = {};
   for (const c of cases) {
     if (only && !only.includes(c)) continue;
     res[c] = run(c, data);
-    const r = res[c];
-    const tps = r.tokens / r.seconds;
-    console.log(
-      `${c.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s ${r.tokens ? fmt(tps / 1e6, 3) + 'M tok/s' : fmt(r.rows / r.seconds) + ' rows/s'}  ${fmt(r.rows / r.seconds).padStart(7)} rows/s  peak RSS ${fmt(r.rssMB)} MB`,
-    );
+    line(c, res[c]);
   }
-  if (args.includes('--python') && existsSync(python)) {
-    const r = (res['python-transformers'] = runPython(data));
-    console.log(
-      `${r.case.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s ${fmt(r.tokens / r.seconds / 1e6, 3)}M tok/s  ${fmt(r.rows / r.seconds).padStart(7)} rows/s  peak RSS ${fmt(r.rssMB)} MB (parent + largest child)`,
-    );
+  if (!args.includes('--no-python') && existsSync(python) && (!only || only.includes('python-transformers'))) {
+    line('python-transformers', (res['python-transformers'] = runPython(data)), ' (parent + largest child)');
   }
   const tps = (c) => res[c] && res[c].tokens / res[c].seconds;
   const ratio = (a, b) => (tps(a) && tps(b) ? `${(tps(a) / tps(b)).toFixed(2)}x` : 'n/a');
   console.log(
-    `ratios: native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}` +
+    `ratios: native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/ceiling ${ratio('chatshard-js', 'tokenizers-ceiling')}, native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}` +
       (res['python-transformers']
         ? `, native/python ${ratio('chatshard-native', 'python-transformers')}, js/python ${ratio('chatshard-js', 'python-transformers')}`
         : ''),

@@ -38,6 +38,12 @@ with open(data, encoding="utf-8") as f:
             if max_rows and len(rows) >= max_rows:
                 break
 
+def cpu():
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+cpu0 = cpu()
 start = time.perf_counter()
 ds = Dataset.from_list([{"messages": r["messages"]} for r in rows])
 
@@ -58,7 +64,8 @@ ds = ds.map(encode, batched=True, num_proc=num_proc, remove_columns=["messages"]
 out_dir = os.path.join(tmp, "out")
 ds.save_to_disk(out_dir)
 seconds = time.perf_counter() - start
+cpu_seconds = cpu() - cpu0
 tokens = sum(sum(m) for m in ds["attention_mask"])
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 shutil.rmtree(tmp, ignore_errors=True)
-print(json.dumps({"case": f"python-transformers(num_proc={num_proc})", "rows": len(rows), "tokens": tokens, "seconds": seconds, "rssMB": rss}))
+print(json.dumps({"case": f"python-transformers(num_proc={num_proc})", "rows": len(rows), "tokens": tokens, "seconds": seconds, "cpuSeconds": cpu_seconds, "rssMB": rss}))

@@ -47,10 +47,22 @@ async function main(argv: string[]): Promise<number> {
       'render',
       'Render conversation rows (JSONL files or stdin) to {rendered, generation_spans, error} lines, for previewing templates',
       (y: Argv) =>
-        addFlags(y, 'render').example(
-          'echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer',
-          'Preview one row',
-        ),
+        addFlags(y, 'render')
+          // Render-only and not a pipeline-file key, so not in the option table.
+          .option('text', {
+            type: 'boolean',
+            default: false,
+            describe:
+              'Print the rendered text itself (as print(apply_chat_template(tokenize=False))), one row after another; errors go to stderr',
+          })
+          .example(
+            'echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer',
+            'Preview one row',
+          )
+          .example(
+            'echo \'{"messages":[{"role":"user","content":"hi"}]}\' | $0 render --tokenizer samples/tokenizer --text',
+            'Print the prompt text',
+          ),
       async (args) => {
         code = await renderCommand(args as Record<string, unknown>);
       },

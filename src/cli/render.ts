@@ -5,16 +5,42 @@ import { fieldMappingOf, renderOne } from '../pipeline/render-row.js';
 import { readRows, STDIN } from '../read/index.js';
 import { compileTemplate, parsePyJson, resolveChatTemplate, type CompiledTemplate } from '../render/index.js';
 import { loadTokenizer } from '../tokenize/index.js';
+import type { SourceRef } from '../types.js';
 import { buildOptions, UsageError } from './config.js';
 import { flagValues } from './flags.js';
 
 /**
+ * One row's output with `--text`: the rendered text as Python's `print(text)` writes it (the text
+ * verbatim, then one newline), so a one-row input prints exactly what
+ * `print(tok.apply_chat_template(messages, tokenize=False))` prints.
+ *
+ * @example
+ * textLine('<|im_start|>user\nhi<|im_end|>\n'); // '<|im_start|>user\nhi<|im_end|>\n\n'
+ */
+export function textLine(rendered: string): string {
+  return rendered + '\n';
+}
+
+/**
+ * One failed row's message for stderr with `--text`: `file:line: error`.
+ *
+ * @example
+ * errorLine({ file: 'rows.jsonl', line: 3 }, 'TypeError: x'); // 'rows.jsonl:3: TypeError: x\n'
+ */
+export function errorLine(ref: SourceRef, error: string): string {
+  return `${ref.file}:${ref.line}: ${error}\n`;
+}
+
+/**
  * `chatshard render`: one JSONL row in (files or stdin), one `{rendered, generation_spans, error}`
- * line out, spans in UTF-16 indices. Takes run's template and mask options with run's defaults and
+ * line out, spans in UTF-16 indices; with `--text`, the rendered text itself (`textLine`) and
+ * errors on stderr (`errorLine`). Takes run's template and mask options with run's defaults and
  * renders through the same code (`renderOne`). Rows may carry add_generation_prompt,
- * continue_final_message and chat_template_kwargs. Errors are reported per row; the command goes on.
+ * continue_final_message and chat_template_kwargs. Errors are reported per row; the command goes
+ * on, and exits 1 when any row failed.
  */
 export async function renderCommand(args: Record<string, unknown>): Promise<number> {
+  const asText = args.text === true;
   const o: PipelineOptions = buildOptions({}, flagValues(args, 'render'), {
     require: { input: false, tokenizer: false, output: false },
   });
@@ -70,7 +96,11 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
           : { rendered: out.text, generation_spans: out.spans, error: null };
     }
     if (line.error !== null) failed++;
-    if (!process.stdout.write(JSON.stringify(line) + '\n')) await once(process.stdout, 'drain');
+    if (asText) {
+      if (line.error !== null) process.stderr.write(errorLine(raw.ref, line.error as string));
+      if (typeof line.rendered === 'string' && !process.stdout.write(textLine(line.rendered)))
+        await once(process.stdout, 'drain');
+    } else if (!process.stdout.write(JSON.stringify(line) + '\n')) await once(process.stdout, 'drain');
   }
   return failed > 0 ? 1 : 0;
 }

@@ -289,4 +289,20 @@ describe('chatshard render', () => {
     expect(a.rendered.slice(s, e)).toBe('\nhello 😀<|im_end|>\n');
     expect(b.rendered.endsWith('<|im_start|>assistant\n')).toBe(true);
   });
+  it('--text prints the rendered text as print() does, errors on stderr with file:line, exit 1', async () => {
+    const good = {
+      messages: [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'hello' },
+      ],
+    };
+    const input = JSON.stringify(good) + '\n{"messages": 3}\n' + JSON.stringify(good) + '\n';
+    const json = await cli(['render', ...sampleFlags], input);
+    const rendered = JSON.parse(json.stdout.split('\n')[0]!).rendered as string;
+    expect(rendered.startsWith('<|im_start|>')).toBe(true);
+    const r = await cli(['render', ...sampleFlags, '--text'], input);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(rendered + '\n' + rendered + '\n');
+    expect(r.stderr).toMatch(/^<stdin>:2: no_messages: "messages" must be a list$/m);
+  });
 });

@@ -230,7 +230,7 @@ describe('chatshard render with the same template', () => {
         // Template errors carry the Python exception class Jinja2 raises for the same attack.
         expect(o.error, name).toMatch(
           rows[i]!.expect === 'render_limit'
-            ? /^RenderLimitError: /
+            ? /^render_limit: /
             : /^(SecurityError|UndefinedError|OverflowError|RecursionError): /,
         );
         expect(o.error, name).not.toMatch(/\n\s+at /);

@@ -116,7 +116,8 @@ export class BpeEngine implements TokenizerEngine {
   private segment(text: string, start: number, end: number): void {
     const sink = this.sink;
     const seg = text.slice(start, end);
-    const cache = this.cache && seg.length <= this.cache.maxChars ? this.cache : undefined;
+    const c = this.cache;
+    const cache = c && seg.length >= c.minChars && seg.length <= c.maxChars ? c : undefined;
     const hit = cache?.get(seg);
     if (hit) {
       for (let j = 0; j < hit.length; j += 3) sink.push(hit[j]!, hit[j + 1]! + start, hit[j + 2]! + start);

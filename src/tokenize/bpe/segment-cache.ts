@@ -17,6 +17,8 @@ export class SegmentCache {
     private readonly maxInts: number,
     /** Segments longer than this (UTF-16 units) are not cached. */
     readonly maxChars: number,
+    /** Nor shorter ones: the word cache already makes them cheap, and they would churn the map. */
+    readonly minChars = 64,
   ) {}
 
   get(key: string): Int32Array | undefined {
