@@ -85,7 +85,8 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
       line =
         'reject' in out
           ? {
-              rendered: null,
+              // Mask inference failing still leaves the text to look at.
+              rendered: out.text ?? null,
               generation_spans: null,
               // Template errors already read `TypeError: ...` as in Python; others get their reason.
               error:

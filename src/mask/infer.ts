@@ -6,6 +6,8 @@ import type { Turn } from './turn.js';
 /** Why spans could not be inferred for a row (the row is rejected with this message). */
 export class MaskInferenceError extends Error {
   override name = 'MaskInferenceError';
+  /** The row's full render (no spans), when it rendered: `chatshard render` still shows it. */
+  text?: string;
 }
 
 export type { Turn } from './turn.js';
@@ -567,7 +569,11 @@ export function inferTurns(
     const floor = turns.length > 0 ? turns[turns.length - 1]!.end : 0;
     const r = locateTurn(conv, opts, text, i, floor);
     if (!isTurn(r) && r.step === 'renders nothing') continue;
-    if (!isTurn(r)) throw cannot(i, role, r, advice(conv, opts, text, i, r, roles, only));
+    if (!isTurn(r)) {
+      const e = cannot(i, role, r, advice(conv, opts, text, i, r, roles, only));
+      e.text = text;
+      throw e;
+    }
     turns.push(r);
   }
   return { text, turns };

@@ -16,7 +16,13 @@ import type { PipelineOptions } from './options.js';
  * is classified where it is thrown, so the result crosses threads as plain data).
  */
 export type RenderResult =
-  { text: string; spans: Span[]; roles?: string[] } | { reject: { reason: string; message: string }; roles?: string[] };
+  | { text: string; spans: Span[]; roles?: string[] }
+  | {
+      reject: { reason: string; message: string };
+      /** The plain render (no spans) of a row whose masks could not be inferred; `render` shows it. */
+      text?: string;
+      roles?: string[];
+    };
 
 /** What rendering needs: templates, the tokenizer's special tokens (template variables) and the options. */
 export interface RenderContext {
@@ -53,7 +59,8 @@ export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult 
   } catch (e) {
     // A template error keeps Python's exception class (`TypeError: ...`), the line users search for.
     const message = e instanceof TemplateError ? `${e.pyType}: ${e.message}` : (e as Error).message;
-    return { reject: { reason: reasonOf(e), message } };
+    const reject = { reason: reasonOf(e), message };
+    return e instanceof MaskInferenceError && e.text !== undefined ? { reject, text: e.text } : { reject };
   }
 }
 
@@ -86,6 +93,8 @@ export function renderRawRow(raw: RawRow, ctx: RenderContext): RenderResult {
   if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message } };
   // The roles a row has, so the run can warn about a `rolesToTrain` role no row has.
   const out = renderOne(conv.row, ctx);
+  // A run rejects the row either way: the text need not cross threads.
+  if ('reject' in out) delete out.text;
   out.roles = [...new Set(conv.row.messages.map((m) => String(m.role)))];
   return out;
 }
