@@ -18,7 +18,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 VENV="${CHATSHARD_CI_VENV:-$ROOT/.venv-ref}"
 WORK="$ROOT/.tmp/ci-python"
-STEPS=(ecosystem)
+STEPS=(ecosystem parquet packing sft)
 
 skip() {
   echo "python-ecosystem: SKIPPED ($1)"
@@ -26,7 +26,7 @@ skip() {
 }
 
 make_venv() {
-  if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import datasets, pyarrow, polars' 2>/dev/null; then
+  if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import datasets, pyarrow, polars, duckdb, trl, torch' 2>/dev/null; then
     return
   fi
   local python
@@ -63,6 +63,27 @@ step_ecosystem() {
   local dir
   dir="$(sample_dataset)"
   "$PY" scripts/ci/python_ecosystem.py "$dir" "$(rows_of "$dir")"
+}
+
+# --format parquet: load_dataset gives the Arrow output's features and rows; pyarrow, polars and DuckDB read it.
+step_parquet() {
+  node dist/cli/main.js run pipeline/default.json --format parquet --output "$WORK/pq" --overwrite --no-progress >/dev/null
+  "$PY" scripts/check_parquet.py "$WORK/pq" "$(sample_dataset)"
+}
+
+# Packing equals TRL's pack_dataset (bfd, bfd_split, wrapped) on the rows an unpacked run writes.
+step_packing() {
+  "$PY" scripts/pack-parity.py --input samples/data --tokenizer samples/tokenizer \
+    --chat-template samples/qwen2_5_training.jinja --max-length 1024 --work "$WORK/pack" -- --now 2025-03-14T09:26:53
+}
+
+# TRL's SFTTrainer (padding-free, position ids from seq_lengths) trains a tiny model on packed output.
+step_sft() {
+  node dist/cli/main.js run --input samples/data/gsm8k.messages.jsonl \
+    --input samples/data/glaive_toolcall_zh.sharegpt.jsonl --tokenizer samples/tokenizer \
+    --chat-template samples/qwen2_5_training.jinja --now 2025-03-14T09:26:53 --max-length 512 \
+    --packing --position-ids --output "$WORK/sft" --overwrite --no-progress >/dev/null
+  "$PY" scripts/trl-sft-smoke.py "$WORK/sft" --tokenizer samples/tokenizer --steps 3
 }
 
 make_venv

@@ -16,18 +16,18 @@ export function checkBatchRow(
   st: RowCheckState,
 ): string[] {
   const { ids, att, asm, lab } = cols;
-  const s = ids.offsets[r];
-  const n = ids.offsets[r + 1] - s;
+  const s = ids.offsets[r]!;
+  const n = ids.offsets[r + 1]! - s;
   const errs: string[] = [];
-  const len = (c: ListColumn) => c.offsets[r + 1] - c.offsets[r];
+  const len = (c: ListColumn) => c.offsets[r + 1]! - c.offsets[r]!;
   if (len(att) !== n || len(asm) !== n || (lab && len(lab) !== n)) {
     return [
       `${where}: columns have different lengths (input_ids ${n}, attention_mask ${len(att)}, assistant_masks ${len(asm)}${lab ? `, labels ${len(lab)}` : ''})`,
     ];
   }
-  const a0 = att.offsets[r];
-  const m0 = asm.offsets[r];
-  const l0 = lab ? lab.offsets[r] : 0;
+  const a0 = att.offsets[r]!;
+  const m0 = asm.offsets[r]!;
+  const l0 = lab ? lab.offsets[r]! : 0;
   // attention must look like 1..10..0 (right padding) or 0..01..1 (left padding).
   let changes = 0;
   let bad = false;

@@ -82,22 +82,22 @@ export class BatchBuilder {
   take(): RecordBatch {
     const rows = this.rows;
     const offsets = new Int32Array(rows.length + 1);
-    for (let i = 0; i < rows.length; i++) offsets[i + 1] = offsets[i] + rows[i].inputIds.length;
+    for (let i = 0; i < rows.length; i++) offsets[i + 1] = offsets[i]! + rows[i]!.inputIds.length;
     const children: Data[] = this.specs.map((spec) => {
       const pick = PICK[spec.name];
       // Per-token columns share input_ids' offsets; seq_lengths has its own.
       let own = offsets;
       if (!spec.perToken) {
         own = new Int32Array(rows.length + 1);
-        for (let i = 0; i < rows.length; i++) own[i + 1] = own[i] + pick(rows[i])!.length;
+        for (let i = 0; i < rows.length; i++) own[i + 1] = own[i]! + pick(rows[i]!)!.length;
       }
-      const total = own[rows.length];
+      const total = own[rows.length]!;
       // Masks are copied as bytes (same-type set is a memcpy) and viewed as int8 afterwards.
       const buf = spec.dtype === 'int32' ? new Int32Array(total) : new Uint8Array(total);
-      for (let i = 0; i < rows.length; i++) buf.set(pick(rows[i])!, own[i]);
+      for (let i = 0; i < rows.length; i++) buf.set(pick(rows[i]!)!, own[i]);
       const values = buf instanceof Int32Array ? buf : new Int8Array(buf.buffer, 0, buf.length);
       const type = listType(spec);
-      const child = makeData({ type: type.children[0].type, length: total, nullCount: 0, data: values });
+      const child = makeData({ type: type.children[0]!.type, length: total, nullCount: 0, data: values });
       return makeData({ type, length: rows.length, nullCount: 0, valueOffsets: own, child });
     });
     const data = makeData({

@@ -99,13 +99,13 @@ export async function finalizeDataset(
   await writeFileAtomic(join(outDir, INFO_JSON), infoJson(layout));
   let moved = 0;
   try {
-    for (; moved < n; moved++) await rename(join(tmp, tmpShards[moved]), join(outDir, finalNames[moved]));
+    for (; moved < n; moved++) await rename(join(tmp, tmpShards[moved]!), join(outDir, finalNames[moved]!));
     await syncDir(outDir);
     await writeFileAtomic(join(outDir, STATE_JSON), stateJson(finalNames, fingerprint));
   } catch (e) {
     // Put the shards back so the manifest stays true and `resume` can still finish the job.
     for (let i = moved - 1; i >= 0; i--)
-      await rename(join(outDir, finalNames[i]), join(tmp, tmpShards[i])).catch(() => undefined);
+      await rename(join(outDir, finalNames[i]!), join(tmp, tmpShards[i]!)).catch(() => undefined);
     throw (e as Error).message?.startsWith('chatshard') ? e : fsError('cannot move shards into', outDir, e);
   }
   await syncDir(outDir);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { processBatch } from '../../src/pipeline/process.js';
 import { compileTemplate } from '../../src/render/index.js';
 import { loadTokenizer } from '../../src/tokenize/index.js';
+import type { ShapedRow } from '../../src/types.js';
 import { conv, ROOT, testOptions } from '../helpers.js';
 
 const CHATML =
@@ -29,7 +30,7 @@ describe('--masks none (ids only)', async () => {
     const options = testOptions({ masks: 'none', padding: 'longest', paddingSide: 'right' });
     const out = await processBatch(rows, { tokenizer, template, options });
     expect(out.every((r) => r.ok)).toBe(true);
-    const [a, b] = out.map((r) => (r.ok ? r.row : undefined)!);
+    const [a, b] = out.map((r) => (r.ok ? r.row : undefined)!) as [ShapedRow, ShapedRow];
     // Row 0 has no assistant message at all, yet it is written (pretraining / tokenization use).
     const realA = a.attentionMask.reduce((s, x) => s + x, 0);
     expect(realA).toBeLessThan(a.inputIds.length); // padded to row 1's length

@@ -27,7 +27,7 @@ describe.skipIf(!process.env.CHATSHARD_BENCH)('write throughput', () => {
       };
     });
     async function* rows() {
-      for (let i = 0; i < ROWS; i++) yield { ...templates[i % 16], index: i };
+      for (let i = 0; i < ROWS; i++) yield { ...templates[i % 16]!, index: i };
     }
     const out = await tempDir('chatshard-bench-');
     const t0 = performance.now();

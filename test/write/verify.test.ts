@@ -23,10 +23,10 @@ function unevenBatch(): RecordBatch {
   const schema = arrowSchema(true);
   const lens = [[3, 3, 3, 2]]; // labels one short
   const children = columnSpecs(true).map((spec, c) => {
-    const n = lens[0][c];
+    const n = lens[0]![c]!;
     const values = spec.dtype === 'int32' ? new Int32Array(n).fill(-100) : new Int8Array(n).fill(1);
     const type = listType(spec);
-    const child = makeData({ type: type.children[0].type, length: n, nullCount: 0, data: values });
+    const child = makeData({ type: type.children[0]!.type, length: n, nullCount: 0, data: values });
     return makeData({ type, length: 1, nullCount: 0, valueOffsets: Int32Array.of(0, n), child });
   });
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children }));
@@ -46,12 +46,12 @@ describe('verifyDataset', () => {
 
   it('catches inconsistent labels, masks on padding, broken padding, mixed sides', async () => {
     const rows = Array.from({ length: 12 }, (_, i) => makeRow(i));
-    rows[1].labels[rows[1].labels.length - 1] = 5; // label on a non-assistant / wrong token
-    const r2 = rows[2];
+    rows[1]!.labels[rows[1]!.labels.length - 1] = 5; // label on a non-assistant / wrong token
+    const r2 = rows[2]!;
     r2.assistantMasks[r2.attentionMask.lastIndexOf(1) + 1] = 1; // mask on a pad (row 2 has padding)
-    rows[4].attentionMask[1] = 0; // hole in the middle
+    rows[4]!.attentionMask[1] = 0; // hole in the middle
     rows[5] = makeRow(5, { pad: 'left' }); // other side than earlier rows
-    rows[6].attentionMask.fill(0);
+    rows[6]!.attentionMask.fill(0);
     const report = await verifyDataset(await writeRows(rows));
     expect(report.ok).toBe(false);
     expect(report.rows).toBe(12);

@@ -13,7 +13,7 @@ describe('writeDataset', () => {
     const res = await writeDataset(rowsOf(50), { outDir: out, rowsPerBatch: 16 });
     expect(res.rows).toBe(50);
     expect(res.shards.map((p) => p.slice(out.length + 1))).toEqual(['data-00000-of-00001.arrow']);
-    const bytes = await readFile(res.shards[0]);
+    const bytes = await readFile(res.shards[0]!);
     expect(bytes.subarray(0, 6).toString('latin1')).not.toBe('ARROW1'); // stream, not file format
     const table = tableFromIPC(bytes);
     expect(table.numRows).toBe(50);
@@ -108,7 +108,7 @@ describe('writeDataset', () => {
     for (const s of res2.shards) expect((await readFile(s)).length).toBeLessThanOrEqual(60_000);
     const back = await readAll(out2);
     expect(back.length).toBe(1050);
-    expect(plain(back[1049])).toEqual(plain(makeRow(1049)));
+    expect(plain(back[1049]!)).toEqual(plain(makeRow(1049)));
   });
 
   it('labels: false drops the column', async () => {
@@ -125,7 +125,7 @@ describe('writeDataset', () => {
     const res = await writeDataset(rowsOf(0), { outDir: out });
     expect(res.rows).toBe(0);
     expect(res.shards.length).toBe(1);
-    const table = tableFromIPC(await readFile(res.shards[0]));
+    const table = tableFromIPC(await readFile(res.shards[0]!));
     expect(table.numRows).toBe(0);
     expect(table.schema.fields.length).toBe(4);
   });

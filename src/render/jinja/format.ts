@@ -71,7 +71,7 @@ function pad(s: string, width: number, left: boolean, zero: boolean): string {
   if (s.length >= width) return s;
   if (left) return s + ' '.repeat(width - s.length);
   if (zero) {
-    const sign = /^[+\- ]/.test(s) ? s[0] : '';
+    const sign = /^[+\- ]/.test(s) ? s[0]! : '';
     return sign + '0'.repeat(width - s.length) + s.slice(sign.length);
   }
   return ' '.repeat(width - s.length) + s;
