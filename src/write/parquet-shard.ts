@@ -5,11 +5,11 @@
  * when the encoder asks for one, and the encoder only asks when its output reached the disk.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { makeData, RecordBatch, Struct, util, type List, type Schema } from 'apache-arrow';
 import { batchToIpc, errorText, parquetWasm, writerProperties } from '../parquet/index.js';
 import { fsError } from './fsutil.js';
-import { writeFully, type ShardInfo, type ShardSink } from './shard.js';
+import { sealShard, writeFully, type ShardInfo, type ShardSink } from './shard.js';
 
 /** A zero-row batch of list columns: a Parquet file needs one to carry the schema. */
 function emptyBatch(schema: Schema): RecordBatch {
@@ -107,13 +107,7 @@ export class ParquetShardWriter implements ShardSink {
     this.controller.close();
     await this.pump;
     if (this.failed) throw this.failed;
-    try {
-      await this.fh.sync();
-      await this.fh.close();
-      await rename(this.partial, this.path);
-    } catch (e) {
-      throw fsError('cannot finish shard', this.partial, e);
-    }
+    await sealShard(this.fh, this.partial, this.path);
     return { path: this.path, rows: this.rows, bytes: this.fileBytes, sha256: this.hash?.digest('hex') };
   }
 

@@ -102,13 +102,7 @@ export class ShardWriter implements ShardSink {
   async finish(): Promise<ShardInfo> {
     this.writer.close();
     await this.flush();
-    try {
-      await this.fh.sync();
-      await this.fh.close();
-      await rename(this.partial, this.path);
-    } catch (e) {
-      throw fsError('cannot finish shard', this.partial, e);
-    }
+    await sealShard(this.fh, this.partial, this.path);
     return { path: this.path, rows: this.rows, bytes: this.bytes, sha256: this.hash?.digest('hex') };
   }
 
@@ -151,5 +145,16 @@ export async function writeFully(fh: FileHandle, chunks: Uint8Array[]): Promise<
       skip = 0;
     }
     pending = rest;
+  }
+}
+
+/** fsync and close a finished `.partial` shard, then give it its final name (both shard formats). */
+export async function sealShard(fh: FileHandle, partial: string, path: string): Promise<void> {
+  try {
+    await fh.sync();
+    await fh.close();
+    await rename(partial, path);
+  } catch (e) {
+    throw fsError('cannot finish shard', partial, e);
   }
 }
