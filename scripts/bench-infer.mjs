@@ -6,7 +6,7 @@
 // Both render the same text (the two templates differ only in the tags), so both write the same tokens.
 // Pairs alternate which case runs first; the figures are medians over the pairs (wall and CPU seconds of
 // the process and all its threads). Flags: --rows N (sgd rows, default 3000), --pairs K (default 5),
-// --workers W (passed to both; default: each run's default), --engine E, --json out.json.
+// --workers W (passed to both; default: each run's default), --engine E, --only sgd,glaive,sharegpt, --json out.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ const pairs = Number(opt('--pairs', '5'));
 const workers = opt('--workers');
 const engine = opt('--engine');
 const jsonOut = opt('--json');
+const only = opt('--only')?.split(','); // dataset name prefixes, e.g. sgd,sharegpt
 
 const shared = resolve(root, '../shared/data');
 const datasets = existsSync(shared)
@@ -101,6 +102,7 @@ console.log(`# --masks infer vs generation tags: ${pairs} alternating pairs per 
 console.log(`load average at start: ${loadavg().map(f2).join(' ')}`);
 report.loadStart = loadavg();
 for (const d of datasets) {
+  if (only && !only.some((o) => d.name.startsWith(o))) continue;
   let input = d.file;
   if (d.rows !== undefined) {
     const lines = readFileSync(d.file, 'utf8')
