@@ -79,7 +79,7 @@ export const OPTIONS = {
     commands: RUN_INSPECT,
     group: IO,
     describe:
-      "Tokenizer engine: js (chatshard's own exact BPE), native (Rust tokenizers), auto (js when it supports the tokenizer, else native)",
+      "Tokenizer engine: js (chatshard's own exact BPE; a usage error on a tokenizer it does not support), native (Rust tokenizers), auto (js when it supports the tokenizer, else native)",
   },
   messagesField: {
     kind: 'string',

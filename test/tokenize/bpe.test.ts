@@ -70,12 +70,12 @@ describe('capability check', () => {
     expect(variant((j) => (j.model.type = 'Unigram'))).toBe('model Unigram');
     expect(variant((j) => (j.model.dropout = 0.1))).toBe('BPE dropout');
     expect(variant((j) => (j.normalizer = { type: 'Precompiled' }))).toBe('normalizer Precompiled');
-    expect(variant((j) => (j.post_processor = { type: 'ByteLevel' }))).toBe(
-      'ByteLevel post-processor with trim_offsets',
-    );
+    expect(variant((j) => (j.post_processor = { type: 'ByteLevel' }))).toBeUndefined();
+    expect(variant((j) => (j.post_processor = { type: 'Custom' }))).toBe('post-processor Custom');
     expect(variant((j) => (j.pre_tokenizer = { type: 'Whitespace' }))).toBe('pre-tokenizer Whitespace');
-    expect(variant((j) => (j.pre_tokenizer.pretokenizers[1].add_prefix_space = true))).toBe(
-      'ByteLevel pre-tokenizer with add_prefix_space',
+    expect(variant((j) => (j.pre_tokenizer.pretokenizers[1].add_prefix_space = true))).toBeUndefined();
+    expect(variant((j) => j.pre_tokenizer.pretokenizers.push({ type: 'Digits' }))).toBe(
+      'a pre-tokenizer after ByteLevel',
     );
   });
 

@@ -1,4 +1,4 @@
-import { alignNormalize } from '../align-normalize.js';
+import { alignNormalize } from './align-normalize.js';
 
 /**
  * A normalized segment and how each of its UTF-16 units maps back to the input. Without tables the
