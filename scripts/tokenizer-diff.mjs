@@ -30,7 +30,8 @@ const FIXTURES = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'),
  * Layouts no fixture has, made by editing one: `base` fixture, `edit` applied to its tokenizer.json.
  * `+metaspace`: SentencePiece BPE as Mistral v0.3 and Llama `legacy=false` ship it (no normalizer,
  * Metaspace prepend_scheme first). `+roberta`: ByteLevel with add_prefix_space and a trimming
- * RobertaProcessing. `+trim`: Qwen with a trimming ByteLevel post-processor.
+ * RobertaProcessing. `+falcon`: Falcon's Punctuation, ByteLevel, Digits, Split chain. `+trim`: Qwen with a
+ * trimming ByteLevel post-processor.
  */
 const VARIANTS = {
   'llama2+metaspace': {
@@ -50,6 +51,21 @@ const VARIANTS = {
         cls: ['<|endoftext|>', 50256],
         trim_offsets: true,
         add_prefix_space: true,
+      };
+    },
+  },
+  'qwen2_5+falcon': {
+    base: 'qwen2_5',
+    edit(j) {
+      j.normalizer = null;
+      j.pre_tokenizer = {
+        type: 'Sequence',
+        pretokenizers: [
+          { type: 'Punctuation', behavior: 'Contiguous' },
+          { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+          { type: 'Digits', individual_digits: false },
+          { type: 'Split', pattern: { Regex: '[0-9][0-9][0-9]' }, behavior: 'Isolated', invert: false },
+        ],
       };
     },
   },
