@@ -81,7 +81,8 @@ const NAMES = [...FIXTURES, ...Object.keys(VARIANTS).filter((v) => FIXTURES.incl
 if (!args.includes('--one')) {
   // Parent: one child per tokenizer, `--jobs` at a time; exit 1 if any reports a difference or fails.
   const only = opt('--only')?.split(',');
-  const names = NAMES.filter((n) => !only || only.includes(n));
+  // --only may also name an installed @lenml package that is not a devDependency.
+  const names = only ?? NAMES;
   const jobs = Number(opt('--jobs') ?? availableParallelism());
   const t0 = performance.now();
   const totals = { tokenizers: 0, texts: 0, tokens: 0, differences: 0, fallbacks: 0, skipped: 0 };
