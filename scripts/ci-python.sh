@@ -58,11 +58,19 @@ rows_of() {
   "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["rows_written"])' "$1/summary.json"
 }
 
-# datasets.load_from_disk, pyarrow and polars open the sample dataset and agree with each other.
+# datasets.load_from_disk, pyarrow and polars open the sample dataset and agree with each other; with
+# --keep-columns (string, JSON-list and missing values) they read back each input row's values.
 step_ecosystem() {
   local dir
   dir="$(sample_dataset)"
   "$PY" scripts/ci/python_ecosystem.py "$dir" "$(rows_of "$dir")"
+  local keep=(samples/data/gsm8k.messages.jsonl samples/data/sgd_multiturn.messages.jsonl
+    samples/data/glaive_toolcall_en.messages.jsonl)
+  node dist/cli/main.js run "${keep[@]/#/--input=}" --tokenizer samples/tokenizer \
+    --chat-template samples/qwen2_5_training.jinja --now 2025-03-14T09:26:53 \
+    --keep-columns id,services,source_file --output "$WORK/keep" --overwrite --no-progress >/dev/null
+  "$PY" scripts/check_load_from_disk.py "$WORK/keep" >/dev/null
+  "$PY" scripts/ci/check_kept_columns.py "$WORK/keep" "${keep[@]}"
 }
 
 # --format parquet: load_dataset gives the Arrow output's features and rows; pyarrow, polars and DuckDB read it.

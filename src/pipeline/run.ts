@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readRows, STDIN } from '../read/index.js';
+import { parsePyJson } from '../render/index.js';
 import type { RawRow, RejectedRow, ShapedRow } from '../types.js';
 import { identityChanges, type RunIdentity } from '../write/fingerprint.js';
 import { openOutputFolder } from '../write/guard.js';
@@ -17,6 +18,7 @@ import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
 import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
+import { dtypeOf, KEEP_SNIFF_ROWS, sniffKinds } from './keep.js';
 import { RejectsFile } from './rejects.js';
 import { checkInputs, setupRun, SetupError, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
@@ -167,6 +169,11 @@ async function* rawRows(
   }
 }
 
+/** Parsed rows from the start of the whole input (not this shard's range): kept column types must agree across parts. */
+async function* headRows(o: PipelineOptions): AsyncGenerator<unknown> {
+  for await (const raw of readRows(o.input, { parse: parsePyJson })) if (raw.error === undefined) yield raw.value;
+}
+
 /**
  * Run the whole pipeline: read → normalize → render → tokenize → mask → shape → write.
  * Streams with bounded look-ahead; every input row ends up written or in rejects.jsonl.
@@ -184,7 +191,24 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     throw new SetupError((e as Error).message);
   }
   const files = await checkInputs(o.input);
+  if (o.keepColumns?.length && files.includes(STDIN))
+    throw new SetupError(
+      '`keepColumns` needs file inputs, not stdin: column types are read from the start of the input before the run',
+      true,
+    );
   let setup: Setup = await setupRun(o);
+  const keepWarnings: string[] = [];
+  if (o.keepColumns?.length) {
+    const sniffed = await sniffKinds(headRows(o), o.keepColumns);
+    setup = { ...setup, keep: sniffed.columns };
+    if (sniffed.unseen.length > 0) {
+      const w =
+        `\`keepColumns\` ${sniffed.unseen.join(', ')}: no value in the first ${KEEP_SNIFF_ROWS} input rows ` +
+        '(a typo?); typed string, so rows with a non-string value there are rejected';
+      keepWarnings.push(w);
+      hooks.onNotice?.(`warning: ${w}`);
+    }
+  }
   const workers = o.workers ?? defaultWorkers(setup.maskSource);
   if (setup.maskSource === 'infer') {
     hooks.onNotice?.(
@@ -225,6 +249,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       run,
       lock,
       strftimeDate,
+      keepWarnings,
       pack,
       packStats: pack ? new PackStats() : undefined,
     });
@@ -244,6 +269,7 @@ interface Prepared {
   run: RunIdentity;
   lock: OutputLock;
   strftimeDate?: string;
+  keepWarnings: string[];
   pack: ReturnType<typeof packOptionsOf>;
   packStats?: PackStats;
 }
@@ -347,6 +373,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         positionIds: pack.positionIds,
         segmentIds: pack.segmentIds,
       },
+      keep: setup.keep?.map((c) => ({ name: c.name, dtype: dtypeOf(c.kind) })),
       overwrite: o.overwrite,
       resume: o.resume,
       fingerprintSeed: seed,
@@ -391,6 +418,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         `the roles seen are ${roles.join(', ')}`,
     );
   }
+  warnings.push(...p.keepWarnings);
   if (p.strftimeDate)
     warnings.push(`strftime_now returned ${p.strftimeDate} (no \`now\` given): output not reproducible`);
   if (stats.emptiedByTruncation > 0) {
@@ -435,6 +463,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     roles_seen: roles,
   };
   if (p.strftimeDate) summary.strftime_now_date = p.strftimeDate;
+  if (setup.keep) summary.kept_columns = Object.fromEntries(setup.keep.map((c) => [c.name, c.kind]));
   if (result.resumedRows) summary.resumed_rows = result.resumedRows;
   if (pack && packStats) summary.packing = packStats.summary(pack.strategy, pack.maxLength, pack.window!);
   await writeFile(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
