@@ -77,6 +77,12 @@ step_ecosystem() {
 step_parquet() {
   node dist/cli/main.js run pipeline/default.json --format parquet --output "$WORK/pq" --overwrite --no-progress >/dev/null
   "$PY" scripts/check_parquet.py "$WORK/pq" "$(sample_dataset)"
+  # Kept input columns in Parquet: load_dataset, pyarrow and polars read each input row's values.
+  local keep=(samples/data/gsm8k.messages.jsonl samples/data/sgd_toolcalls.messages.jsonl)
+  node dist/cli/main.js run "${keep[@]/#/--input=}" --tokenizer samples/tokenizer \
+    --chat-template samples/qwen2_5_training.jinja --now 2025-03-14T09:26:53 --format parquet \
+    --keep-columns id,services --output "$WORK/pq-keep" --overwrite --no-progress >/dev/null
+  "$PY" scripts/ci/check_kept_columns.py "$WORK/pq-keep" "${keep[@]}"
 }
 
 # Packing equals TRL's pack_dataset (bfd, bfd_split, wrapped) on the rows an unpacked run writes.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check the kept input columns (`--keep-columns`) of a chatshard Arrow dataset against its input.
+"""Check the kept input columns (`--keep-columns`) of a chatshard dataset against its input.
 
 Usage: check_kept_columns.py DIR INPUT.jsonl [INPUT.jsonl ...]
 
@@ -7,9 +7,11 @@ The inputs are the run's JSON-lines files in the order chatshard read them. Ever
 not in DIR/rejects.jsonl must come back, in order, with the value of each kept column (from
 summary.json `kept_columns`): equal for string / int64 / float64 / bool columns, `json.loads` of the
 text equal for json columns, None for a missing or null field. Checked three ways: datasets
-load_from_disk (features too), pyarrow (IPC stream shards) and polars (from_arrow). Prints one line
-`kept-columns: ...` and exits 1 on the first difference.
+(load_from_disk for an Arrow folder, load_dataset for `--format parquet`; features too), pyarrow (IPC
+stream shards or Parquet files) and polars. Prints one line `kept-columns: ...` and exits 1 on the
+first difference.
 """
+import glob
 import json
 import os
 import sys
@@ -17,6 +19,7 @@ import sys
 import datasets
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 FEATURE = {"string": "string", "json": "string", "int64": "int64", "float64": "float64", "bool": "bool"}
 ARROW = {"string": pa.string(), "json": pa.string(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
@@ -68,26 +71,35 @@ def main():
     want = expected(folder, inputs, kinds)
     cols = list(kinds)
 
-    ds = datasets.load_from_disk(folder)
+    parquet = sorted(glob.glob(os.path.join(folder, "data", "train-*.parquet")))
+    if parquet:
+        how = "load_dataset"
+        ds = datasets.load_dataset(folder, split="train")
+        table = pa.concat_tables([pq.read_table(f) for f in parquet])
+        frame = pl.concat([pl.read_parquet(f) for f in parquet]).select(cols)
+    else:
+        how = "load_from_disk"
+        ds = datasets.load_from_disk(folder)
+        with open(os.path.join(folder, "state.json"), encoding="utf-8") as f:
+            shards = [os.path.join(folder, d["filename"]) for d in json.load(f)["_data_files"]]
+        tables = []
+        for path in shards:
+            with pa.memory_map(path) as source:
+                tables.append(pa.ipc.open_stream(source).read_all())
+        table = pa.concat_tables(tables)
+        frame = pl.from_arrow(table).select(cols)
+
     for col, kind in kinds.items():
         feature = ds.features.get(col)
         if not isinstance(feature, datasets.Value) or feature.dtype != FEATURE[kind]:
-            fail(f"load_from_disk: feature {col} is {feature!r}, expected Value('{FEATURE[kind]}')")
-    compare("load_from_disk", ds.select_columns(cols).to_list(), want, kinds)
+            fail(f"{how}: feature {col} is {feature!r}, expected Value('{FEATURE[kind]}')")
+    compare(how, ds.select_columns(cols).to_list(), want, kinds)
 
-    with open(os.path.join(folder, "state.json"), encoding="utf-8") as f:
-        shards = [os.path.join(folder, d["filename"]) for d in json.load(f)["_data_files"]]
-    tables = []
-    for path in shards:
-        with pa.memory_map(path) as source:
-            tables.append(pa.ipc.open_stream(source).read_all())
-    table = pa.concat_tables(tables)
     for col, kind in kinds.items():
         if not table.schema.field(col).type.equals(ARROW[kind]):
             fail(f"pyarrow: {col} is {table.schema.field(col).type}, expected {ARROW[kind]}")
     compare("pyarrow", table.select(cols).to_pylist(), want, kinds)
 
-    frame = pl.from_arrow(table).select(cols)
     for col, kind in kinds.items():
         if frame.schema[col] != POLARS[kind]:
             fail(f"polars: {col} is {frame.schema[col]}, expected {POLARS[kind]}")
@@ -97,7 +109,7 @@ def main():
     print(
         f"kept-columns: {len(want)} rows, columns "
         + ", ".join(f"{c} ({k})" for c, k in kinds.items())
-        + f", {nulls} nulls: datasets {datasets.__version__} load_from_disk, pyarrow {pa.__version__}, "
+        + f", {nulls} nulls: datasets {datasets.__version__} {how}, pyarrow {pa.__version__}, "
         f"polars {pl.__version__} read the input's values"
     )
 

@@ -141,14 +141,16 @@ export async function sniffKinds(
 ): Promise<{ columns: KeptColumn[]; unseen: string[] }> {
   const kinds = new Map<string, KeptKind>();
   let n = 0;
-  for await (const row of rows) {
-    if (kinds.size === names.length || n++ >= limit) break;
-    if (row === null || typeof row !== 'object' || Array.isArray(row)) continue;
-    for (const name of names) {
-      if (kinds.has(name) || !Object.prototype.hasOwnProperty.call(row, name)) continue;
-      const k = kindOf((row as Record<string, unknown>)[name]);
-      if (k !== null) kinds.set(name, k);
+  // Stops right after the row that types the last column: a stream's rows read here are replayed.
+  for await (const row of limit > 0 ? rows : []) {
+    if (row !== null && typeof row === 'object' && !Array.isArray(row)) {
+      for (const name of names) {
+        if (kinds.has(name) || !Object.prototype.hasOwnProperty.call(row, name)) continue;
+        const k = kindOf((row as Record<string, unknown>)[name]);
+        if (k !== null) kinds.set(name, k);
+      }
     }
+    if (kinds.size === names.length || ++n >= limit) break;
   }
   return {
     columns: names.map((name) => ({ name, kind: kinds.get(name) ?? 'string' })),

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readRows, STDIN } from '../read/index.js';
-import { parsePyJson } from '../render/index.js';
-import type { RawRow, RejectedRow, ShapedRow } from '../types.js';
+import { STDIN } from '../read/index.js';
+import type { RejectedRow, ShapedRow } from '../types.js';
 import { identityChanges, type RunIdentity } from '../write/fingerprint.js';
 import { openOutputFolder } from '../write/guard.js';
 import type { OutputLock } from '../write/lock.js';
@@ -18,7 +17,8 @@ import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
 import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
-import { dtypeOf, KEEP_SNIFF_ROWS, sniffKinds } from './keep.js';
+import { rawRows, typeKeptColumns, type Replay } from './input.js';
+import { dtypeOf, KEEP_SNIFF_ROWS } from './keep.js';
 import { RejectsFile } from './rejects.js';
 import { checkInputs, setupRun, SetupError, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
@@ -157,23 +157,6 @@ async function resumedTokens(
   return t;
 }
 
-/** Raw lines of this shard (JSON left unparsed: workers parse it); rows before `range[0]` skipped. */
-async function* rawRows(
-  o: PipelineOptions,
-  range: [number, number],
-  onBytes?: (n: number) => void,
-): AsyncGenerator<RawRow> {
-  for await (const raw of readRows(o.input, { parse: (text) => text, from: range[0], onBytes })) {
-    if (raw.index >= range[1]) break;
-    yield raw;
-  }
-}
-
-/** Parsed rows from the start of the whole input (not this shard's range): kept column types must agree across parts. */
-async function* headRows(o: PipelineOptions): AsyncGenerator<unknown> {
-  for await (const raw of readRows(o.input, { parse: parsePyJson })) if (raw.error === undefined) yield raw.value;
-}
-
 /**
  * Run the whole pipeline: read → normalize → render → tokenize → mask → shape → write.
  * Streams with bounded look-ahead; every input row ends up written or in rejects.jsonl.
@@ -191,15 +174,12 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     throw new SetupError((e as Error).message);
   }
   const files = await checkInputs(o.input);
-  if (o.keepColumns?.length && files.includes(STDIN))
-    throw new SetupError(
-      '`keepColumns` needs file inputs, not stdin: column types are read from the start of the input before the run',
-      true,
-    );
   let setup: Setup = await setupRun(o);
   const keepWarnings: string[] = [];
+  let replay: Replay | undefined;
   if (o.keepColumns?.length) {
-    const sniffed = await sniffKinds(headRows(o), o.keepColumns);
+    const sniffed = await typeKeptColumns(o.input, o.keepColumns, files.includes(STDIN));
+    replay = sniffed.replay;
     setup = { ...setup, keep: sniffed.columns };
     if (sniffed.unseen.length > 0) {
       const w =
@@ -250,6 +230,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       lock,
       strftimeDate,
       keepWarnings,
+      replay,
       pack,
       packStats: pack ? new PackStats() : undefined,
     });
@@ -270,6 +251,8 @@ interface Prepared {
   lock: OutputLock;
   strftimeDate?: string;
   keepWarnings: string[];
+  /** Rows the kept-column typing read from stdin, replayed to the run. */
+  replay?: Replay;
   pack: ReturnType<typeof packOptionsOf>;
   packStats?: PackStats;
 }
@@ -318,7 +301,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     keptRejects = opened.kept.length;
     for (const r of opened.kept) stats.rejected(r);
     const batches = chunk(
-      rawRows(o, [from, range[1]], (n) => (stats.bytesRead += n)),
+      rawRows(o.input, [from, range[1]], (n) => (stats.bytesRead += n), p.replay),
       batchSize,
     );
     // Workers render batch k+1.. while the main thread tokenizes and writes batch k.

@@ -2,9 +2,13 @@
  * `--keep-columns`: typing and encoding of kept input values (pure functions), the option checks,
  * and the dataset layout with kept columns.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { featuresDict, layoutOfFeatures } from '../../src/dataset/schema.js';
 import { buildOptions, UsageError } from '../../src/options/build.js';
+import { rawRows, typeKeptColumns } from '../../src/pipeline/input.js';
 import { encodeCell, keptCells, kindOf, sniffKinds, type KeptColumn } from '../../src/pipeline/keep.js';
 import { parsePyJson } from '../../src/render/index.js';
 
@@ -160,5 +164,30 @@ describe('dataset layout with kept columns', () => {
     expect(layoutOfFeatures({ id, ...rest })).toBeNull();
     expect(layoutOfFeatures({ ...featuresDict(false), labels: { dtype: 'int64', _type: 'Value' } })).toBeNull();
     expect(layoutOfFeatures({ ...features, x: { dtype: 'int16', _type: 'Value' } })).toBeNull();
+  });
+});
+
+describe('kept column typing from a stream read once (stdin)', () => {
+  it('replays the rows the typing read, then the rest of the same stream, within the range', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chatshard-keep-head-'));
+    const file = join(dir, 'rows.jsonl');
+    const lines = ['{"n":1}', '{broken', '{"id":null}', '{"id":2.0}', '{"id":3}', '{"id":4}'];
+    writeFileSync(file, lines.join('\n') + '\n');
+    const typed = await typeKeptColumns([file], ['id'], true);
+    expect(typed.columns).toEqual([{ name: 'id', kind: 'float64' }]);
+    // The typing stopped at the first id: rows 0-3 are buffered, nothing was read twice.
+    expect(typed.replay!.rows.map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    let bytes = 0;
+    const rows = [];
+    for await (const r of rawRows([file], [1, 5], (n) => (bytes += n), typed.replay)) rows.push(r);
+    expect(rows.map((r) => [r.index, r.value ?? r.error])).toEqual([
+      [1, '{broken'],
+      [2, '{"id":null}'],
+      [3, '{"id":2.0}'],
+      [4, '{"id":3}'],
+    ]);
+    expect(bytes).toBe(readFileSync(file).length);
+    // Files are read twice instead: no replay.
+    expect((await typeKeptColumns([file], ['id'], false)).replay).toBeUndefined();
   });
 });
