@@ -34,6 +34,8 @@ const EXTRA = [
   ' <s>  Hello  </s>  ',
   'x<s>\nHello',
   '\t\t  \n\n  a   b \u3000 c\u00a0 d  ',
+  '½ ¼ 3² x³ 1234567 ٣٤ 𝟗',
+  'a.b,,c!? «q» ⸃ ᙭ 𑇉 ⹃ — …',
   'word    \n\n\n    word',
 ];
 
@@ -162,6 +164,35 @@ describe('pipeline variants: own engine and Rust agree', () => {
     await expectAgreement(j, 1);
   });
 
+  it('Falcon: Punctuation, ByteLevel, then Digits and a Split over the byte-level string', async () => {
+    const j = base('qwen2_5');
+    j.normalizer = null;
+    j.pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Punctuation', behavior: 'Contiguous' },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        { type: 'Digits', individual_digits: false },
+        { type: 'Split', pattern: { Regex: '[0-9][0-9][0-9]' }, behavior: 'Isolated', invert: false },
+      ],
+    };
+    await expectAgreement(j);
+  });
+
+  it('Falcon 3: individual digits after ByteLevel split byte chars such as ½ ² ³ too', async () => {
+    const j = base('qwen2_5');
+    j.normalizer = null;
+    j.pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Punctuation', behavior: 'Isolated' },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        { type: 'Digits', individual_digits: true },
+      ],
+    };
+    await expectAgreement(j);
+  });
+
   it('Lowercase + NFKC normalizers', async () => {
     const j = base('qwen2_5');
     j.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFKC' }, { type: 'Lowercase' }] };
@@ -187,6 +218,15 @@ describe('unsupported pre-tokenizer layouts are named', () => {
       ],
     };
     expect(bpeUnsupported(j)).toBe('two prefixing pre-tokenizers (Metaspace / ByteLevel add_prefix_space)');
+  });
+
+  it('a pre-tokenizer after ByteLevel that does not split', () => {
+    const j = base('qwen2_5');
+    j.pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'ByteLevel', add_prefix_space: false, use_regex: true }, { type: 'Whitespace' }],
+    };
+    expect(bpeUnsupported(j)).toBe('Whitespace pre-tokenizer after ByteLevel');
   });
 
   it('a Metaspace replacement that is not one UTF-16 unit', () => {
