@@ -1,6 +1,6 @@
 // npm run bench: chatshard end to end vs transformers.js and the raw Rust tokenizers ceiling, side by side in one run.
 // Data: ../shared/data (sgd_train + sharegpt_zh_1k) when present, else the embedded samples.
-// Flags: --rows N (limit rows per dataset), --only case1,case2, --no-python. Python transformers + datasets
+// Flags: --rows N (limit rows per dataset), --only case1,case2, --no-python, --infer-ratio (own mode, see bench-infer.mjs). Python transformers + datasets
 // (num_proc=2, see scripts/bench_python.py) runs when $CHATSHARD_PYTHON or .venv-ref/bin/python exists.
 // Per case: wall seconds, CPU seconds of all its threads/processes, tokens/s, tokens/s per CPU second ("per core").
 import { execFileSync } from 'node:child_process';
@@ -10,6 +10,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
+// --infer-ratio: --masks infer vs a generation-tagged run on the same data (scripts/bench-infer.mjs).
+if (args.includes('--infer-ratio')) {
+  await import('./bench-infer.mjs');
+  process.exit(0);
+}
 const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;

@@ -20,6 +20,7 @@ export type {
 } from './api/index.js';
 
 export { runPipeline, RowError } from './pipeline/run.js';
+export { UnsupportedEngineError } from './tokenize/index.js';
 export type { Summary } from './pipeline/summary.js';
 export { DEFAULTS, type PipelineOptions, type MaskMode } from './pipeline/options.js';
 export { buildOptions as pipelineOptions, UsageError } from './options/build.js';

@@ -1,4 +1,4 @@
-import { renderConversation, type RenderOptions } from '../render/index.js';
+import { messageRenderer, renderConversation, type RenderOptions } from '../render/index.js';
 import type { Conversation, Message, Span } from '../types.js';
 import { messageTrains, selectSpans, type SelectOptions } from './select.js';
 import type { Turn } from './turn.js';
@@ -20,9 +20,19 @@ const PROBE = '\uE000chatshard-probe\uE001';
 
 type Msgs = Conversation['messages'];
 
+/**
+ * Each row's renderer (template variables built once), by its options object: `inferTurns` gives
+ * every row a fresh one, so an entry never outlives the row it was made for.
+ */
+const renderers = new WeakMap<RenderOptions, { conv: Conversation; render: ReturnType<typeof messageRenderer> }>();
+
 function render(messages: Msgs, base: Conversation, opts: RenderOptions, agp: boolean): string {
-  const conv: Conversation = { ...base, messages, addGenerationPrompt: agp, continueFinalMessage: false };
-  return renderConversation(conv, { ...opts, addGenerationPrompt: agp, continueFinalMessage: false }).text;
+  let r = renderers.get(opts);
+  if (r === undefined || r.conv !== base) {
+    r = { conv: base, render: messageRenderer(base, opts) };
+    renderers.set(opts, r);
+  }
+  return r.render(messages, agp);
 }
 
 /** Render that may fail (a probe variant can trip a template check): undefined then. */
@@ -41,6 +51,15 @@ function tryRenderFull(messages: Msgs, base: Conversation, opts: RenderOptions):
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `s.startsWith(p, at)`, computed as a slice comparison: V8's startsWith compares char by char,
+ * about 40x slower on the long renders inference compares (several per turn).
+ */
+function startsAt(s: string, p: string, at = 0): boolean {
+  const k = Math.min(Math.max(at, 0), s.length);
+  return s.length - k >= p.length && s.slice(k, k + p.length) === p;
 }
 
 function lcp(a: string, b: string, from = 0): number {
@@ -147,12 +166,12 @@ function historyStart(
 ): number | undefined {
   const msgs = conv.messages;
   const before = render(msgs.slice(0, i), conv, opts, false);
-  if (!prompt.startsWith(before) || !text.startsWith(before)) return undefined;
+  if (!startsAt(prompt, before) || !startsAt(text, before)) return undefined;
   const probeMsgs = msgs.map((m, k) => (k === i ? { ...m, content: PROBE } : m));
   const probe = tryRender(probeMsgs, conv, opts, false);
-  if (probe === undefined || !probe.startsWith(before)) return undefined;
+  if (probe === undefined || !startsAt(probe, before)) return undefined;
   const header = lcp(prompt, probe, before.length);
-  if (!probe.startsWith(PROBE, header)) return undefined;
+  if (!startsAt(probe, PROBE, header)) return undefined;
   if (lcp(text, probe, before.length) < header) return undefined;
   return header;
 }
@@ -168,7 +187,7 @@ function headerEnd(conv: Conversation, opts: RenderOptions, i: number, last: str
   const probe = tryRender([...msgs.slice(0, i), { ...msgs[i]!, content: PROBE }], conv, opts, false);
   if (probe === undefined) return from;
   const at = lcp(probe, last, from);
-  return probe.startsWith(PROBE, at) ? at : from;
+  return startsAt(probe, PROBE, at) ? at : from;
 }
 
 /**
@@ -193,9 +212,9 @@ function probeStart(
   const probe = tryRender(probeMsgs, conv, opts, false);
   if (probe === undefined) return undefined;
   const at = lcp(text, probe);
-  if (!probe.startsWith(PROBE, at)) return undefined;
+  if (!startsAt(probe, PROBE, at)) return undefined;
   const before = render(msgs.slice(0, i), conv, opts, false);
-  if (!prompt.startsWith(before)) return undefined;
+  if (!startsAt(prompt, before)) return undefined;
   const gen = prompt.slice(before.length);
   const head = text.slice(0, at);
   let h = gen.length;
@@ -229,7 +248,7 @@ function historyEnd(
   for (let x = max; x > 0; x--) {
     const from = last.length - x;
     if (last.charCodeAt(from) !== first) continue;
-    if (!text.startsWith(last.slice(from), start)) continue;
+    if (!startsAt(text, last.slice(from), start)) continue;
     if (ownEnd(text, start, trimEnd(text, start, start + x), message, true, last.slice(lastStart)) < 0) continue;
     if (found !== undefined) return undefined;
     found = start + x;
@@ -265,7 +284,7 @@ function prefixTurn(c: TurnCtx): Located | undefined {
   const isLast = i === conv.messages.length - 1;
   // The full render may end early (continue_final_message cuts it): clamp to its length.
   const cut = isLast ? Math.min(last.length, text.length) : last.length;
-  if (!(text.startsWith(prompt) && last.startsWith(prompt) && text.startsWith(last.slice(0, cut)))) return undefined;
+  if (!(startsAt(text, prompt) && startsAt(last, prompt) && startsAt(text, last.slice(0, cut)))) return undefined;
   const start = assistantLike ? prompt.length : headerEnd(conv, opts, i, last, prompt.length);
   const end = trimEnd(text, start, cut);
   const contentEnd = ownEnd(text, start, end, conv.messages[i]!, false);
@@ -282,9 +301,9 @@ function historyTurn(c: TurnCtx): Located {
   const assistantLike = role === 'assistant';
   const isLast = i === msgs.length - 1;
   const cut = isLast ? Math.min(last.length, text.length) : last.length;
-  const lastHolds = text.startsWith(last.slice(0, cut));
+  const lastHolds = startsAt(text, last.slice(0, cut));
   let start: number | undefined;
-  if (text.startsWith(prompt)) start = prompt.length;
+  if (startsAt(text, prompt)) start = prompt.length;
   else if (assistantLike && i > 0)
     start = historyStart(conv, opts, i, text, prompt) ?? probeStart(conv, opts, i, text, prompt);
   if (start === undefined) {
@@ -303,7 +322,7 @@ function historyTurn(c: TurnCtx): Located {
     const at = eosProbe?.lastIndexOf(PROBE) ?? -1;
     if (eosProbe !== undefined && at > start) lastForms.push(eosProbe.slice(0, at));
     for (const form of lastForms) {
-      if (form.length > start && text.startsWith(form)) rawEnd = form.length;
+      if (form.length > start && startsAt(text, form)) rawEnd = form.length;
       else rawEnd = historyEnd(text, start, form, Math.min(lcp(form, prompt), start), message);
       if (rawEnd !== undefined) break;
     }
@@ -402,7 +421,7 @@ function matchedTail(text: string, from: number, post: string, specials: readonl
     p === 0 ||
     /\s/.test(post[p]!) ||
     /\s/.test(post[p - 1]!) ||
-    specials.some((s) => s !== '' && p >= s.length && post.startsWith(s, p - s.length)) ||
+    specials.some((s) => s !== '' && p >= s.length && startsAt(post, s, p - s.length)) ||
     (/[>\]]/.test(post[p - 1]!) && /[<[]/.test(post[p]!));
   while (m > 0 && !boundary(m)) m--;
   return m;
@@ -417,7 +436,7 @@ function matchedTail(text: string, from: number, post: string, specials: readonl
  * that forces text such as `<think>` the own form lacks).
  */
 function headerIn(last: string, prompt: string, upTo: number): number {
-  if (last.startsWith(prompt) && prompt.length <= upTo) return prompt.length;
+  if (startsAt(last, prompt) && prompt.length <= upTo) return prompt.length;
   const x0 = Math.min(lcp(prompt, last), upTo);
   const endChar = prompt.charCodeAt(prompt.length - 1);
   let best = x0;
@@ -500,7 +519,7 @@ function anchorTurn(c: TurnCtx): Located {
   let post = last.slice(own[1], trimEnd(last, own[1], last.length));
   const eos = opts.specialTokens?.eos_token;
   if (typeof eos === 'string' && eos !== '' && post.includes(eos)) post = post.slice(0, post.indexOf(eos) + eos.length);
-  const left = pre !== '' && a - pre.length >= floor && text.startsWith(pre, a - pre.length) ? pre.length : 0;
+  const left = pre !== '' && a - pre.length >= floor && startsAt(text, pre, a - pre.length) ? pre.length : 0;
   const specials = Object.values(opts.specialTokens ?? {}).filter((s): s is string => typeof s === 'string');
   const right = matchedTail(text, b, post, specials);
   // Leading whitespace is left out: it may share a token with the text before the turn.
@@ -565,6 +584,8 @@ export function inferTurns(
   roles: ReadonlySet<string>,
   only?: number,
 ): { text: string; turns: Turn[] } {
+  // A fresh options object: this row's probe renders share one renderer (see `render`).
+  opts = { ...opts };
   const text = renderConversation(conv, opts).text;
   const turns: Turn[] = [];
   const msgs = conv.messages;

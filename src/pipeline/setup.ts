@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { usesTags } from '../mask/spans.js';
 import { compileTemplate, resolveChatTemplate } from '../render/index.js';
-import { loadTokenizer } from '../tokenize/index.js';
+import { loadTokenizer, UnsupportedEngineError } from '../tokenize/index.js';
 import { checkInputFile, expandInputs, inputKind, STDIN } from '../read/index.js';
 import type { PipelineOptions } from './options.js';
 import type { ProcessContext } from './process.js';
@@ -60,7 +60,11 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
   try {
     tokenizer = await loadTokenizer(options.tokenizer, { engine: options.engine });
   } catch (e) {
-    throw new SetupError(`cannot load tokenizer ${options.tokenizer}: ${(e as Error).message}`);
+    // The engine the caller chose cannot do this file: a usage error (exit 2), not a broken tokenizer.
+    throw new SetupError(
+      `cannot load tokenizer ${options.tokenizer}: ${(e as Error).message}`,
+      e instanceof UnsupportedEngineError,
+    );
   }
   let resolved;
   let template;

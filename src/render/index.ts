@@ -2,7 +2,7 @@
 export { TemplateError, RenderLimitError } from './errors.js';
 export { compileTemplate, DEFAULT_LIMITS } from './template.js';
 export type { CompiledTemplate, RenderLimits, RenderResult } from './template.js';
-export { renderConversation, normalizeSpans } from './conversation.js';
+export { renderConversation, messageRenderer, normalizeSpans } from './conversation.js';
 export type { RenderOptions, RenderedConversation } from './conversation.js';
 export { resolveChatTemplate, chatTemplateHash, loadChatTemplates, specialTokensFromConfig } from './resolve.js';
 export type { ResolveArgs } from './resolve.js';

@@ -4,8 +4,8 @@ import type { EngineChoice, LoadedTokenizer, TokenizerEngine } from './engine.js
 import { readTokenizerFiles, type TokenizerFiles } from './files.js';
 import { ensureHubSnapshot, looksLikeHubId } from './hub.js';
 import { NativeEngine } from './native.js';
-import { JsEngine } from './js.js';
 import { createBpeEngine } from './bpe/index.js';
+import { UnsupportedEngineError } from './errors.js';
 import { collectSpecialTokens, tokenContent } from './special-tokens.js';
 import { classDefaults } from './class-defaults.js';
 
@@ -54,14 +54,20 @@ function maxLength(config: Record<string, unknown>): number | undefined {
 /**
  * The engine for `kind`. `js` and `auto` use chatshard's own BPE engine when the capability check
  * accepts tokenizer.json (texts it cannot mirror go to a lazily created native engine); otherwise
- * `auto` is native and `js` the tokenizers.js-based engine.
+ * `auto` is native and `js` throws `UnsupportedEngineError` naming what it lacks.
+ *
+ * @example
+ * createEngine(files, 'auto').kind; // 'js' for Qwen / Llama / Gemma / Mistral, 'native' for a Unigram model
  */
 export function createEngine(files: TokenizerFiles, kind: EngineChoice = 'auto'): TokenizerEngine {
   const native = () => new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
   if (kind === 'native') return native();
   const own = createBpeEngine(files.tokenizerJson, { fallback: native });
   if (typeof own !== 'string') return own;
-  return kind === 'js' ? new JsEngine(files.tokenizerJson, files.config, files.tokenizerPath) : native();
+  if (kind !== 'js') return native();
+  // A file Rust cannot load either is broken, not unsupported: its own load error says why.
+  native();
+  throw new UnsupportedEngineError(files.tokenizerPath, own);
 }
 
 export async function loadTokenizer(source: string, opts: LoadOptions = {}): Promise<LoadedTokenizer> {

@@ -1,6 +1,6 @@
 /** renderConversation: transformers 5.x apply_chat_template variables and options. */
 import { describe, expect, it } from 'vitest';
-import { TemplateError, compileTemplate, renderConversation } from '../../src/render/index.js';
+import { TemplateError, compileTemplate, messageRenderer, renderConversation } from '../../src/render/index.js';
 import type { Conversation } from '../../src/types.js';
 
 const base: Conversation = {
@@ -46,6 +46,38 @@ describe('renderConversation variables', () => {
         addGenerationPrompt: true,
       }).text,
     ).toBe("[{'type': 'function'}]|[{'title': 't', 'text': 'x'}]|True|<s>|E|False|2");
+  });
+
+  it('a `__proto__` kwarg stays a plain variable (no prototype change)', () => {
+    const t = compileTemplate('{{ __proto__ }}|{{ eos_token }}|{{ messages|length }}');
+    const kwargs = JSON.parse('{"__proto__": "P"}') as Record<string, unknown>;
+    expect(
+      renderConversation(base, { template: t, templateKwargs: kwargs, specialTokens: { eos_token: 'E' } }).text,
+    ).toBe('P|E|2');
+  });
+
+  it('messageRenderer renders other messages of the row as renderConversation does', () => {
+    const t = compileTemplate(
+      '{{ tools }}|{{ eos_token }}|{{ enable_thinking }}|{{ add_generation_prompt }}|{% for m in messages %}{{ m.content }};{% endfor %}',
+    );
+    const conv = { ...base, tools: [{ type: 'function' }], chatTemplateKwargs: { enable_thinking: false } };
+    const opts = { template: t, specialTokens: { eos_token: '</s>' }, templateKwargs: { enable_thinking: true } };
+    const render = messageRenderer(conv, opts);
+    for (const [k, agp] of [
+      [1, true],
+      [2, false],
+      [1, false],
+      [2, true],
+    ] as const) {
+      const msgs = conv.messages.slice(0, k);
+      expect(render(msgs, agp)).toBe(
+        renderConversation({ ...conv, messages: msgs, addGenerationPrompt: agp }, opts).text,
+      );
+    }
+    expect(render(conv.messages.slice(0, 1), true)).toBe("[{'type': 'function'}]|</s>|False|True|Hi;");
+    expect(errorOf(() => render([], false)).message).toBe(
+      'Cannot apply chat template to an empty conversation. Provide at least one message.',
+    );
   });
 
   it('per-row options override run options', () => {

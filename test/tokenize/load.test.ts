@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { loadTokenizer } from '../../src/tokenize/index.js';
+import { loadTokenizer, UnsupportedEngineError } from '../../src/tokenize/index.js';
+import { setupRun, SetupError } from '../../src/pipeline/setup.js';
+import type { PipelineOptions } from '../../src/pipeline/options.js';
 import { collectSpecialTokens } from '../../src/tokenize/special-tokens.js';
 import { ensureHubSnapshot, hubCacheDir } from '../../src/tokenize/hub.js';
 import { codePointToUtf16Table, flattenOffsets } from '../../src/tokenize/offsets.js';
@@ -74,6 +76,74 @@ describe('loadTokenizer: files', () => {
       'tokenizer_config.json': '{"padding_side": "middle"}',
     });
     await expect(loadTokenizer(badSide)).rejects.toThrow(/padding_side must be "left" or "right"/);
+  });
+});
+
+/** A small valid Unigram tokenizer.json: Rust loads it, the own (BPE) engine does not. */
+const UNIGRAM = JSON.stringify({
+  version: '1.0',
+  added_tokens: [],
+  normalizer: null,
+  pre_tokenizer: { type: 'Metaspace', replacement: '\u2581', prepend_scheme: 'always', split: true },
+  post_processor: null,
+  decoder: null,
+  model: {
+    type: 'Unigram',
+    unk_id: 0,
+    vocab: [
+      ['<unk>', 0],
+      ['\u2581', -1],
+      ['a', -2],
+      ['b', -2],
+    ],
+    byte_fallback: false,
+  },
+});
+
+describe('engine js on a tokenizer it does not support', () => {
+  it('is a typed error naming the file and the reason; auto and native load it', async () => {
+    const dir = folder('unigram', { 'tokenizer.json': UNIGRAM });
+    const err = await loadTokenizer(dir, { engine: 'js' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UnsupportedEngineError);
+    expect((err as UnsupportedEngineError).reason).toBe('model Unigram');
+    expect((err as Error).message).toBe(
+      `\`engine\` js cannot reproduce ${join(dir, 'tokenizer.json')} exactly (model Unigram); use \`engine\` native or auto`,
+    );
+    for (const engine of ['auto', 'native'] as const) {
+      const tok = await loadTokenizer(dir, { engine });
+      expect(tok.engine.kind).toBe('native');
+      expect(Array.from((await tok.engine.encode('ab')).ids)).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('is a usage problem for a run (the CLI exits 2), with the key spelled for the CLI to rewrite', async () => {
+    const dir = folder('unigram-run', { 'tokenizer.json': UNIGRAM });
+    // Only the tokenizer options matter: loading fails before anything else is looked at.
+    const opts = { tokenizer: dir, engine: 'js' } as PipelineOptions;
+    const err = await setupRun(opts).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SetupError);
+    expect((err as SetupError).usage).toBe(true);
+    expect((err as Error).message).toMatch(
+      /^cannot load tokenizer .*unigram-run: `engine` js cannot reproduce .*\(model Unigram\)/,
+    );
+  });
+
+  it('a file Rust cannot load either is reported as broken, not as unsupported', async () => {
+    const dir = folder('shapeless', { 'tokenizer.json': '{"model": {"type": "BPE"}}' });
+    const err = await loadTokenizer(dir, { engine: 'js' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).not.toBeInstanceOf(UnsupportedEngineError);
+    expect((err as Error).message).toMatch(
+      /cannot load .*shapeless.tokenizer\.json with the native tokenizers binding/,
+    );
   });
 });
 

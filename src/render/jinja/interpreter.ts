@@ -17,7 +17,7 @@ import { FILTERS, type FilterFn } from './filters.js';
 import { LoopCtx } from './loop.js';
 import { compareOp, isGroupTuple } from './ops.js';
 import { percentFormat } from './format.js';
-import { getMethod } from './methods.js';
+import { getMethod, isDictAttr } from './methods.js';
 import { sliceArray, sliceString } from './pystr.js';
 import type { Runtime } from './runtime.js';
 import { TESTS, type TestFn } from './tests.js';
@@ -109,7 +109,8 @@ export class Interpreter implements Runtime {
   private depth = 0;
   readonly limits: Limits;
   readonly now: Date;
-  private readonly globals: Map<string, unknown>;
+  /** Built on the first lookup that misses the context: most renders never reach a global. */
+  private globals: Map<string, unknown> | null = null;
 
   constructor(
     private readonly ctx: Record<string, unknown>,
@@ -117,7 +118,6 @@ export class Interpreter implements Runtime {
   ) {
     this.limits = opts.limits;
     this.now = opts.now;
-    this.globals = makeGlobals(this);
   }
 
   // ---- limits ----------------------------------------------------------
@@ -331,7 +331,7 @@ export class Interpreter implements Runtime {
       const v = this.ctx[name];
       return v === undefined ? UNDEF : v;
     }
-    const g = this.globals.get(name);
+    const g = (this.globals ??= makeGlobals(this)).get(name);
     if (g !== undefined) return g;
     return new Undef(`'${name}' is undefined`);
   }
@@ -636,7 +636,8 @@ export class Interpreter implements Runtime {
     }
     if (obj instanceof Undef) obj.fail();
     if (isDict(obj)) {
-      const m = getMethod(this, obj, name);
+      // Methods win over keys, as in Python; most names (`role`, `content`) are not one.
+      const m = isDictAttr(name) ? getMethod(this, obj, name) : null;
       if (m) return m;
       const v = dictGet(obj, name);
       if (v !== MISSING) return v === undefined ? UNDEF : v;

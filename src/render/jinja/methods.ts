@@ -283,6 +283,11 @@ const LIST_METHODS: Record<string, Method> = {
   copy: (_i, l) => (l as unknown[]).slice(),
 };
 
+/** Whether `name` is an attribute of every dict (a method, or a mutating one the sandbox blocks). */
+export function isDictAttr(name: string): boolean {
+  return MUTATING_DICT.has(name) || Object.prototype.hasOwnProperty.call(DICT_METHODS, name);
+}
+
 /** A bound method for `obj.name`, or null when the type has no such (safe) attribute. */
 export function getMethod(it: Runtime, obj: unknown, name: string): PyCallable | null {
   let table: Record<string, Method> | null = null;

@@ -4,6 +4,7 @@ import { AddedMatcher, parseAddedTokens, type AddedToken, type Piece } from './a
 import { BpeModel } from './model.js';
 import { compileNormalizer, endOf, startOf, type NormalizeFn, type Normalized } from './normalizer.js';
 import { planPreTokenizer, type Stage } from './pre-tokenizer.js';
+import { offsetTrims, trimCounts, trimOffsets, type OffsetTrim, type TrimCounts } from './post-processor.js';
 import { SegmentCache } from './segment-cache.js';
 import { TokenSink } from './sink.js';
 
@@ -38,6 +39,9 @@ export class BpeEngine implements TokenizerEngine {
   private readonly raw: AddedMatcher;
   private readonly normalizedAdded: AddedMatcher;
   private readonly preTokenize: Stage;
+  private readonly startSensitive: boolean;
+  private readonly trims: OffsetTrim[];
+  private trimCounts: TrimCounts | undefined;
   private readonly cache: SegmentCache | undefined;
   private readonly addedByContent = new Map<string, number>();
   private readonly addedById = new Map<number, string>();
@@ -49,6 +53,13 @@ export class BpeEngine implements TokenizerEngine {
   private sink = new TokenSink(16);
   private norm: Normalized = { text: '', prefix: 0, firstEnd: 0 };
   private base = 0;
+  // Set by a prefixing pre-tokenizer step while words index its derived piece (see PrefixHooks).
+  private pFrom = -1;
+  private pShift = 0;
+  private pFirst = 1;
+  // Set while words index a piece's byte-level string (steps after ByteLevel): per unit, its char.
+  private bStarts: Int32Array | undefined;
+  private bEnds: Int32Array | undefined;
 
   constructor(json: Record<string, unknown>, opts: BpeEngineOptions, extraAdded: AddedToken[] = []) {
     this.opts = opts;
@@ -56,7 +67,11 @@ export class BpeEngine implements TokenizerEngine {
     if (typeof plan === 'string') throw new Error(`unsupported tokenizer.json: ${plan}`);
     this.model = new BpeModel(json.model as Record<string, unknown>, plan.byteLevel);
     this.normalize = compileNormalizer(json.normalizer);
-    const added = [...parseAddedTokens(json.added_tokens), ...extraAdded];
+    // Rust gives an added token whose content is in the vocabulary the vocabulary's id.
+    const added = [...parseAddedTokens(json.added_tokens), ...extraAdded].map((t) => {
+      const id = this.model.vocab.get(t.content);
+      return id === undefined || id === t.id ? t : { ...t, id };
+    });
     for (const t of added) {
       this.addedByContent.set(t.content, t.id);
       this.addedById.set(t.id, t.content);
@@ -71,7 +86,24 @@ export class BpeEngine implements TokenizerEngine {
       normTokens,
       normTokens.map((t) => this.normalize(t.content)?.text ?? t.content),
     );
-    this.preTokenize = plan.build((s, e) => this.word(s, e));
+    this.startSensitive = plan.startSensitive;
+    this.preTokenize = plan.build((t, s, e) => this.word(t, s, e), {
+      atTextStart: (from) => this.base + startOf(this.norm, from) === 0,
+      enter: (from, shift, first) => {
+        this.pFrom = from;
+        this.pShift = shift;
+        this.pFirst = first;
+      },
+      enterBytes: (starts, ends) => {
+        this.bStarts = starts;
+        this.bEnds = ends;
+      },
+      leave: () => {
+        this.pFrom = -1;
+        this.bStarts = undefined;
+      },
+    });
+    this.trims = offsetTrims(json.post_processor);
     const ints = opts.segmentCacheInts ?? 3 << 20;
     this.cache = ints > 0 ? new SegmentCache(ints, 1 << 16) : undefined;
   }
@@ -109,7 +141,12 @@ export class BpeEngine implements TokenizerEngine {
       this.sink = new TokenSink(16);
     }
     const n = sink.length;
-    return { ids: sink.ids.slice(0, n), offsets: sink.offsets.slice(0, 2 * n) };
+    const offsets = sink.offsets.slice(0, 2 * n);
+    if (this.trims.length > 0) {
+      this.trimCounts ??= trimCounts(this.idToTokenTable());
+      for (const trim of this.trims) trimOffsets(text, sink.ids, offsets, n, this.trimCounts, trim);
+    }
+    return { ids: sink.ids.slice(0, n), offsets };
   }
 
   /** Normalize, split at normalized added tokens, pre-tokenize and run the model on one segment. */
@@ -117,7 +154,9 @@ export class BpeEngine implements TokenizerEngine {
     const sink = this.sink;
     const seg = text.slice(start, end);
     const c = this.cache;
-    const cache = c && seg.length >= c.minChars && seg.length <= c.maxChars ? c : undefined;
+    const cacheable = c && seg.length >= c.minChars && seg.length <= c.maxChars;
+    // A piece at the very start may be tokenized differently (Metaspace prepend_scheme: first).
+    const cache = cacheable && !(start === 0 && this.startSensitive) ? c : undefined;
     const hit = cache?.get(seg);
     if (hit) {
       for (let j = 0; j < hit.length; j += 3) sink.push(hit[j]!, hit[j + 1]! + start, hit[j + 2]! + start);
@@ -142,13 +181,33 @@ export class BpeEngine implements TokenizerEngine {
     cache?.set(seg, sink.triples(mark, start));
   }
 
-  /** One pre-tokenized word `[s, e)` of the normalized segment. */
-  private word(s: number, e: number): void {
+  /** One pre-tokenized word `text[s, e)`: of the normalized segment, or of a prefixing step's piece. */
+  private word(text: string, s: number, e: number): void {
     const n = this.norm;
     const sink = this.sink;
     const base = this.base;
-    const toks = this.model.word(n.text, s, e);
-    if (n.starts === undefined && n.prefix === 0) {
+    const toks = this.model.word(text, s, e);
+    if (this.bStarts !== undefined) {
+      const starts = this.bStarts;
+      const ends = this.bEnds!;
+      for (let j = 0; j < toks.length; j += 3) {
+        const ua = starts[s + toks[j + 1]!]!;
+        const ue = ends[s + toks[j + 2]! - 1]!;
+        sink.push(toks[j]!, base + startOf(n, ua), base + endOf(n, ue - 1));
+      }
+    } else if (this.pFrom >= 0) {
+      // Derived piece: prefix units stand for the piece's first char, the rest shift back.
+      const from = this.pFrom;
+      const shift = this.pShift;
+      const lastFirst = from + this.pFirst - 1;
+      for (let j = 0; j < toks.length; j += 3) {
+        const a = s + toks[j + 1]!;
+        const b = s + toks[j + 2]! - 1;
+        const ua = a < shift ? from : from + a - shift;
+        const ub = b < shift ? lastFirst : from + b - shift;
+        sink.push(toks[j]!, base + startOf(n, ua), base + endOf(n, ub));
+      }
+    } else if (n.starts === undefined && n.prefix === 0) {
       for (let j = 0; j < toks.length; j += 3) {
         sink.push(toks[j]!, base + s + toks[j + 1]!, base + s + toks[j + 2]!);
       }
@@ -172,6 +231,13 @@ export class BpeEngine implements TokenizerEngine {
     if (added !== undefined) return added;
     this.vocabR ??= this.model.tokens();
     return this.vocabR[id];
+  }
+
+  /** Token string per id, added tokens over the vocabulary (as Rust's `id_to_token`). */
+  private idToTokenTable(): (string | undefined)[] {
+    const out: (string | undefined)[] = [...(this.vocabR ??= this.model.tokens())];
+    for (const [id, t] of this.addedById) out[id] = t;
+    return out;
   }
 
   async encodeIds(text: string, addSpecialTokens: boolean): Promise<number[]> {

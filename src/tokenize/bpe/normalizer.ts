@@ -1,4 +1,4 @@
-import { alignNormalize } from '../align-normalize.js';
+import { alignNormalize } from './align-normalize.js';
 
 /**
  * A normalized segment and how each of its UTF-16 units maps back to the input. Without tables the
@@ -34,7 +34,10 @@ const NON_ASCII = /[^\x00-\x7f]/;
 /**
  * Canonical reordering of two or more combining marks depends on their combining classes, and a
  * mark newer than the Unicode tables of Rust's `unicode-normalization` orders differently there
- * than in V8's ICU (seen: U+1DF7 U+1DF0). Such texts go to the Rust binding instead.
+ * than in V8's ICU (seen: U+1DF7 U+1DF0). Such texts go to the Rust binding instead, unless ICU
+ * leaves the text unchanged: Rust sees a mark it does not know as a starter (class 0), which only
+ * cuts a run ICU finds in order into shorter runs that are in order too, and classes never change
+ * once assigned, so Rust leaves it unchanged as well (Thai and Indic text often stacks two marks).
  */
 const MARK_RUN = /\p{M}{2}/u;
 
@@ -104,7 +107,6 @@ export function compileNormalizer(cfg: unknown): NormalizeFn {
     for (const st of steps) {
       if (st.kind === 'form') {
         if (!NON_ASCII.test(text)) continue;
-        if (MARK_RUN.test(text)) return undefined;
         if (text.normalize(st.form) !== text) return slow(input);
       } else if (st.kind === 'replace') {
         if (text.includes(st.from)) text = text.replaceAll(st.from, st.to);

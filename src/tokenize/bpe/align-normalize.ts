@@ -48,15 +48,6 @@ export function identity(text: string): Aligned {
   return { text, starts, ends };
 }
 
-/** Every output unit maps to the whole input: last resort when a normalizer cannot be mirrored. */
-export function coarse(input: string, output: string): Aligned {
-  return {
-    text: output,
-    starts: new Int32Array(output.length),
-    ends: new Int32Array(output.length).fill(input.length),
-  };
-}
-
 /** Replace input chunk `[start,end)` by `out`: out char k stems from input char min(k, last). */
 function pushReplaced(b: Builder, input: string, start: number, end: number, out: string): void {
   const inChars: [number, number][] = [];
