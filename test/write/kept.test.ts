@@ -127,7 +127,10 @@ describe('kept columns in the writers', () => {
     await writeDataset(keptRows(N), opts(b));
     await writeDataset(keptRows(N, 2), opts(c, { keep: KEEP.slice(0, 2) }));
     expect((await mergeDatasets([a, b], m)).rows).toBe(2 * N);
-    expect((await readColumns(m, ['id'])).id).toHaveLength(2 * N);
+    expect((await readColumns(m, ['id'])).id).toEqual(
+      [...Array(N).keys(), ...Array(N).keys()].map((i) => keptOf(i)[0]),
+    );
+    expect(await verifyDataset(m)).toEqual({ ok: true, rows: 2 * N, shards: 6, errors: [] });
     await expect(mergeDatasets([a, c], await tempDir())).rejects.toThrow(
       /the parts keep different input columns \(keepColumns\): .* has \[id:int64, source:string, score:float64, ok:bool\], .* has \[id:int64, source:string\]/,
     );
