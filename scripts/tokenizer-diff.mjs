@@ -239,10 +239,7 @@ const PIECES = [
   '\ud800',
   '\udc00',
   '\u{1f600}\u0301',
-  // Assigned in V8's Unicode 17 only (Rust's tables: unassigned), and \w edge cases.
-  '\u1acf',
-  '\u{11de0}',
-  '\u{10940}',
+  // \w edge cases (Alphabetic but not a letter; a number that is not a digit).
   'Ⓐ',
   '৴',
 ];
@@ -284,6 +281,8 @@ function adversarial(added) {
     for (let k = 0; k < 12; k++) t += r() < 0.5 ? ws[Math.floor(r() * ws.length)].repeat(1 + Math.floor(r() * 5)) : 'w';
     out.push(t);
   }
+  // Chars assigned in V8's Unicode 17 only (unassigned in Rust's tables): the own engine hands these to Rust.
+  out.push('a\u1acfb c', `x\u{11de0}1 ${w.slice(0, 50)}`, '\u{10940}\u{10941} y');
   return out;
 }
 
