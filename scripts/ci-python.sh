@@ -58,17 +58,31 @@ rows_of() {
   "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["rows_written"])' "$1/summary.json"
 }
 
-# datasets.load_from_disk, pyarrow and polars open the sample dataset and agree with each other.
+# datasets.load_from_disk, pyarrow and polars open the sample dataset and agree with each other; with
+# --keep-columns (string, JSON-list and missing values) they read back each input row's values.
 step_ecosystem() {
   local dir
   dir="$(sample_dataset)"
   "$PY" scripts/ci/python_ecosystem.py "$dir" "$(rows_of "$dir")"
+  local keep=(samples/data/gsm8k.messages.jsonl samples/data/sgd_multiturn.messages.jsonl
+    samples/data/glaive_toolcall_en.messages.jsonl)
+  node dist/cli/main.js run "${keep[@]/#/--input=}" --tokenizer samples/tokenizer \
+    --chat-template samples/qwen2_5_training.jinja --now 2025-03-14T09:26:53 \
+    --keep-columns id,services,source_file --output "$WORK/keep" --overwrite --no-progress >/dev/null
+  "$PY" scripts/check_load_from_disk.py "$WORK/keep" >/dev/null
+  "$PY" scripts/ci/check_kept_columns.py "$WORK/keep" "${keep[@]}"
 }
 
 # --format parquet: load_dataset gives the Arrow output's features and rows; pyarrow, polars and DuckDB read it.
 step_parquet() {
   node dist/cli/main.js run pipeline/default.json --format parquet --output "$WORK/pq" --overwrite --no-progress >/dev/null
   "$PY" scripts/check_parquet.py "$WORK/pq" "$(sample_dataset)"
+  # Kept input columns in Parquet: load_dataset, pyarrow and polars read each input row's values.
+  local keep=(samples/data/gsm8k.messages.jsonl samples/data/sgd_toolcalls.messages.jsonl)
+  node dist/cli/main.js run "${keep[@]/#/--input=}" --tokenizer samples/tokenizer \
+    --chat-template samples/qwen2_5_training.jinja --now 2025-03-14T09:26:53 --format parquet \
+    --keep-columns id,services --output "$WORK/pq-keep" --overwrite --no-progress >/dev/null
+  "$PY" scripts/ci/check_kept_columns.py "$WORK/pq-keep" "${keep[@]}"
 }
 
 # Packing equals TRL's pack_dataset (bfd, bfd_split, wrapped) on the rows an unpacked run writes.

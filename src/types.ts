@@ -85,6 +85,12 @@ export interface TokenRow {
   assistantMasks: Uint8Array;
 }
 
+/**
+ * One kept input value (`--keep-columns`) as written: a string (also the JSON text of a nested
+ * value), a safe integer (int64 column), a number (float64), a boolean, or null when missing.
+ */
+export type KeptCell = string | number | boolean | null;
+
 /** A shaped row ready to write (all arrays the same length). */
 export interface ShapedRow {
   ref: SourceRef;
@@ -99,6 +105,8 @@ export interface ShapedRow {
   truncated?: number;
   /** Set on packed rows (stage pack). */
   packed?: PackedInfo;
+  /** Kept input values, one per `--keep-columns` name, in that order. */
+  kept?: KeptCell[];
 }
 
 /** Sequence boundaries of a packed row and the extra columns derived from them. */
@@ -125,6 +133,8 @@ export interface RejectedRow {
   message: string;
   /** Set on an `empty_mask` row when truncation cut its trainable tokens away (tokens cut). */
   truncatedTokens?: number;
+  /** The row's kept input values by column name (`--keep-columns`), when the row could be parsed. */
+  columns?: Record<string, KeptCell>;
 }
 
 /** Either a good row or a rejection, so the stream never loses a row. */

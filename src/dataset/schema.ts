@@ -2,9 +2,28 @@
  * Column layout of a chatshard dataset and its two descriptions:
  * the Arrow schema written into every shard and the `datasets` Features dict.
  */
-import { Field, Int32, Int8, List, Schema, type DataType } from 'apache-arrow';
+import { Bool, Field, Float64, Int32, Int64, Int8, List, Schema, Utf8, type DataType } from 'apache-arrow';
 
-export type ColumnName = 'input_ids' | 'attention_mask' | 'assistant_masks' | 'labels' | 'position_ids' | 'seq_lengths';
+/** Every token column chatshard may write; kept input columns may not take these names. */
+export const TOKEN_COLUMNS = [
+  'input_ids',
+  'attention_mask',
+  'assistant_masks',
+  'labels',
+  'position_ids',
+  'seq_lengths',
+] as const;
+
+export type ColumnName = (typeof TOKEN_COLUMNS)[number];
+
+/** `datasets` Value dtype of a kept input column (`--keep-columns`); nested values are stored as JSON text. */
+export type KeptDtype = 'string' | 'int64' | 'float64' | 'bool';
+
+/** An input field copied to a scalar output column, after the token columns. */
+export interface KeptSpec {
+  name: string;
+  dtype: KeptDtype;
+}
 
 export interface ColumnSpec {
   name: ColumnName;
@@ -20,7 +39,18 @@ export interface ColumnSpec {
  * Which columns a dataset has. `true` / `false` is the unpacked layout with / without labels;
  * packed runs add `seq_lengths` (as TRL writes it), `position_ids`, and segment ids in `attention_mask`.
  */
-export type Layout = boolean | { labels: boolean; seqLengths?: boolean; positionIds?: boolean; segmentIds?: boolean };
+export type Layout =
+  boolean | { labels: boolean; seqLengths?: boolean; positionIds?: boolean; segmentIds?: boolean; keep?: KeptSpec[] };
+
+/** The kept input columns of a layout (none for the boolean forms). */
+export function keptSpecs(layout: Layout): KeptSpec[] {
+  return typeof layout === 'boolean' ? [] : (layout.keep ?? []);
+}
+
+/** Every column name of a layout, in order: token columns, then kept input columns. */
+export function columnNames(layout: Layout): string[] {
+  return [...columnSpecs(layout).map((c) => c.name), ...keptSpecs(layout).map((k) => k.name)];
+}
 
 const spec = (name: ColumnName, dtype: 'int32' | 'int8', perToken = true): ColumnSpec => ({
   name,
@@ -43,7 +73,7 @@ export function columnSpecs(layout: Layout): ColumnSpec[] {
   return out;
 }
 
-/** Every layout chatshard writes, for recognising a dataset by its features. */
+/** Every token-column layout chatshard writes, for recognising a dataset by its features. */
 export function allLayouts(): Exclude<Layout, boolean>[] {
   const out: Exclude<Layout, boolean>[] = [];
   for (let bits = 0; bits < 16; bits++) {
@@ -52,14 +82,48 @@ export function allLayouts(): Exclude<Layout, boolean>[] {
   return out;
 }
 
-/** The layout whose features are `features` (a parsed dataset_info.json `features`), or null. */
+const KEPT_DTYPES: readonly KeptDtype[] = ['string', 'int64', 'float64', 'bool'];
+
+/** The dtype of a kept column's feature `{dtype, _type: 'Value'}`, or null for any other feature. */
+function keptDtypeOf(feature: unknown): KeptDtype | null {
+  const f = feature as { dtype?: unknown; _type?: unknown } | null;
+  if (f === null || typeof f !== 'object' || f._type !== 'Value' || Object.keys(f).length !== 2) return null;
+  return KEPT_DTYPES.find((d) => d === f.dtype) ?? null;
+}
+
+/**
+ * The layout whose features are `features` (a parsed dataset_info.json `features`), or null: the
+ * token columns of one of allLayouts(), then any kept input columns (scalar Value features).
+ */
 export function layoutOfFeatures(features: unknown): Exclude<Layout, boolean> | null {
-  const got = JSON.stringify(features);
-  return allLayouts().find((l) => JSON.stringify(featuresDict(l)) === got) ?? null;
+  if (features === null || typeof features !== 'object' || Array.isArray(features)) return null;
+  const entries = Object.entries(features as Record<string, unknown>);
+  let cut = entries.length;
+  while (cut > 0 && keptDtypeOf(entries[cut - 1]![1]) !== null) cut--;
+  const keep = entries.slice(cut).map(([name, f]) => ({ name, dtype: keptDtypeOf(f)! }));
+  if (keep.some((k) => (TOKEN_COLUMNS as readonly string[]).includes(k.name))) return null;
+  const got = JSON.stringify(Object.fromEntries(entries.slice(0, cut)));
+  const base = allLayouts().find((l) => JSON.stringify(featuresDict(l)) === got);
+  if (!base) return null;
+  return keep.length > 0 ? { ...base, keep } : base;
 }
 
 function valueType(dtype: ColumnSpec['dtype']): DataType {
   return dtype === 'int32' ? new Int32() : new Int8();
+}
+
+/** Arrow type of a kept column: string → Utf8 (pa.string()), int64, float64 (double), bool. */
+export function keptType(dtype: KeptDtype): DataType {
+  switch (dtype) {
+    case 'string':
+      return new Utf8();
+    case 'int64':
+      return new Int64();
+    case 'float64':
+      return new Float64();
+    case 'bool':
+      return new Bool();
+  }
 }
 
 /** Arrow type of a column: list<item: dtype>, child nullable like pyarrow's `pa.list_`. */
@@ -76,6 +140,7 @@ export function featuresDict(layout: Layout): Record<string, unknown> {
   for (const c of columnSpecs(layout)) {
     out[c.name] = { feature: { dtype: c.dtype, _type: 'Value' }, _type: 'Sequence' };
   }
+  for (const k of keptSpecs(layout)) out[k.name] = { dtype: k.dtype, _type: 'Value' };
   return out;
 }
 
@@ -99,7 +164,10 @@ export function pyJsonDumps(value: unknown): string {
 
 /** Arrow schema with the `huggingface` metadata key that datasets embeds in its shards. */
 export function arrowSchema(layout: Layout): Schema {
-  const fields = columnSpecs(layout).map((c) => new Field(c.name, listType(c), true));
+  const fields = [
+    ...columnSpecs(layout).map((c) => new Field(c.name, listType(c), true)),
+    ...keptSpecs(layout).map((k) => new Field(k.name, keptType(k.dtype), true)),
+  ];
   const meta = new Map([['huggingface', pyJsonDumps({ info: { features: featuresDict(layout) } })]]);
   return new Schema(fields, meta);
 }

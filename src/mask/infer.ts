@@ -569,8 +569,9 @@ function locateTurn(conv: Conversation, opts: RenderOptions, text: string, i: nu
  * Anchor method, when neither verifies (system prompt or tool list moved into the last user turn,
  * no role markers, end-of-sequence only at the very end): see `anchorTurn`.
  *
- * Each turn costs a fixed number of renders (two on the prefix path, at most seven), so the work is
- * linear in the number of turns. Every span must hold the message's own text and start after the
+ * Each turn costs a fixed number of renders (two on the prefix path, at most seven), so the number
+ * of renders is linear in the number of turns; a prefix render covers the conversation up to its
+ * turn, so the prefix path costs about one full render per assistant turn. Every span must hold the message's own text and start after the
  * previous one. A turn that no method locates throws MaskInferenceError naming the failed step:
  * the row is rejected rather than given a wrong mask.
  *

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { TOKEN_COLUMNS } from '../dataset/schema.js';
 import { parseRoleMap } from '../normalize/mapping.js';
 import { DEFAULTS, flagOf, keyOf, OPTIONS, type OptionSpec, type TableOptions } from './table.js';
 
@@ -77,7 +78,10 @@ function checkValue(key: string, spec: OptionSpec, v: unknown, wording: Wording)
     case 'strings': {
       const list = typeof v === 'string' ? [v] : v;
       if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) fail('a list of strings');
-      return list;
+      if (!spec.commaList) return list;
+      const names = (list as string[]).flatMap((x) => x.split(',')).map((x) => x.trim());
+      if (names.some((x) => x === '')) fail('a comma-separated list of non-empty names');
+      return names;
     }
     case 'json': {
       let obj = v;
@@ -158,9 +162,31 @@ export function buildOptions(
     throw new UsageError(`${nameOf('padding', wording)} max_length needs ${nameOf('maxLength', wording)}`);
   if (opts.now !== undefined && Number.isNaN(Date.parse(opts.now)))
     throw new UsageError(`${nameOf('now', wording)} must be an ISO date, got ${opts.now}`);
+  checkKeepColumns(opts, wording);
   if (opts.addGenerationPrompt && opts.continueFinalMessage)
     throw new UsageError(
       `${nameOf('continueFinalMessage', wording)} and ${nameOf('addGenerationPrompt', wording)} are incompatible (as in transformers)`,
     );
   return opts;
+}
+
+/**
+ * Kept input columns must be distinct, must not take an output column's name, and cannot be used
+ * with packing (a packed row mixes several input rows, so it has no single id to carry).
+ */
+function checkKeepColumns(opts: TableOptions, wording: Wording): void {
+  const keep = opts.keepColumns;
+  if (keep === undefined || keep.length === 0) return;
+  const name = nameOf('keepColumns', wording);
+  const dup = keep.find((k, i) => keep.indexOf(k) !== i);
+  if (dup !== undefined) throw new UsageError(`${name}: column ${JSON.stringify(dup)} is named twice`);
+  const taken = keep.find((k) => (TOKEN_COLUMNS as readonly string[]).includes(k));
+  if (taken !== undefined)
+    throw new UsageError(
+      `${name}: ${JSON.stringify(taken)} is an output column name (${TOKEN_COLUMNS.join(', ')}); rename the input field`,
+    );
+  if (opts.packing)
+    throw new UsageError(
+      `${name} cannot be used with ${nameOf('packing', wording)}: a packed row mixes several input rows, so it has no single value per column`,
+    );
 }

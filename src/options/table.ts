@@ -31,6 +31,8 @@ export interface OptionSpec {
   integer?: 'positive' | 'nonNegative';
   /** CLI group heading in --help. */
   group: string;
+  /** A `strings` option whose values may also be comma-separated (`--keep-columns id,source`). */
+  commaList?: boolean;
 }
 
 const IO = 'Input and output:';
@@ -120,6 +122,14 @@ export const OPTIONS = {
     commands: ALL,
     group: FIELDS,
     describe: 'System prompt for rows without a system message',
+  },
+  keepColumns: {
+    kind: 'strings',
+    commaList: true,
+    commands: RUN_ONLY,
+    group: FIELDS,
+    describe:
+      'Top-level fields of each input row copied to output columns, e.g. id,source (typed from their first non-null value in the input)',
   },
   chatTemplate: {
     kind: 'string',

@@ -3,7 +3,8 @@ import { specialTokenIds, unmaskedTurnEnd } from '../mask/eot.js';
 import type { CompiledTemplate } from '../render/index.js';
 import { padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape/index.js';
 import type { LoadedTokenizer } from '../tokenize/index.js';
-import type { Conversation, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
+import type { Conversation, KeptCell, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
+import type { KeptColumn } from './keep.js';
 import type { PipelineOptions } from './options.js';
 import { truncatesBeforePacking } from './packing.js';
 import { inlineRenderer, type RenderContext, type Renderer, type RenderResult } from './renderers.js';
@@ -15,6 +16,8 @@ export interface ProcessContext {
   /** Template for rows that carry tools, when the tokenizer has a separate `tool_use` one. */
   toolTemplate?: CompiledTemplate;
   options: PipelineOptions;
+  /** Kept input columns with their kinds (`keepColumns`), decided at startup from the input. */
+  keep?: KeptColumn[];
 }
 
 /** A rendered and tokenized row, truncated but not yet padded. */
@@ -65,6 +68,7 @@ export function renderContextOf(ctx: ProcessContext): RenderContext {
     toolTemplate: ctx.toolTemplate,
     specialTokens: ctx.tokenizer.specialTokens,
     options: ctx.options,
+    keep: ctx.keep,
   };
 }
 
@@ -143,7 +147,7 @@ export async function shapeRendered(
     encoded.map((e) => e.ids.length),
     shape,
   );
-  return results.map((r, slot): Outcome<ShapedRow> => {
+  const shaped = results.map((r, slot): Outcome<ShapedRow> => {
     if (!('conv' in r)) return r;
     const { conv } = r;
     try {
@@ -164,6 +168,14 @@ export async function shapeRendered(
       return { ok: false, reject: rejectOf(conv, 'shape_error', (e as Error).message) };
     }
   });
+  if (ctx.keep) shaped.forEach((out, slot) => attachKept(out, rendered[slot]!.kept, ctx.keep!));
+  return shaped;
+}
+
+/** Carry a row's kept input values to its output row, or by name to its rejects.jsonl line. */
+function attachKept(out: Outcome<ShapedRow>, kept: KeptCell[] | undefined, cols: readonly KeptColumn[]): void {
+  if (out.ok) out.row.kept = kept ?? cols.map(() => null);
+  else if (kept) out.reject.columns = Object.fromEntries(cols.map((c, i) => [c.name, kept[i] ?? null]));
 }
 
 const specialCache = new WeakMap<object, Map<number, string>>();

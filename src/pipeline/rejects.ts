@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import type { RejectedRow } from '../types.js';
+import type { KeptCell, RejectedRow } from '../types.js';
 
 /**
  * Append-only `rejects.jsonl`: one line per rejected row with file, line, index, reason and message.
@@ -32,6 +32,7 @@ export class RejectsFile {
           reason: r.reason,
           message: r.message,
           ...(r.truncated_tokens ? { truncatedTokens: r.truncated_tokens } : {}),
+          ...(r.columns ? { columns: r.columns } : {}),
         }));
       await writeFile(`${path}.partial`, kept.map(line).join(''));
     } else {
@@ -65,6 +66,8 @@ interface RejectLine {
   message: string;
   /** Present on empty_mask rows that truncation emptied. */
   truncated_tokens?: number;
+  /** The row's kept input values (`keepColumns`), when the row could be parsed. */
+  columns?: Record<string, KeptCell>;
 }
 
 function parseLine(l: string): RejectLine | null {
@@ -79,5 +82,6 @@ function parseLine(l: string): RejectLine | null {
 function line(r: RejectedRow): string {
   const out: RejectLine = { file: r.ref.file, line: r.ref.line, index: r.index, reason: r.reason, message: r.message };
   if (r.truncatedTokens) out.truncated_tokens = r.truncatedTokens;
+  if (r.columns) out.columns = r.columns;
   return JSON.stringify(out) + '\n';
 }

@@ -8,7 +8,8 @@ import {
   type CompiledTemplate,
   type RenderOptions,
 } from '../render/index.js';
-import type { Conversation, RawRow, Span } from '../types.js';
+import type { Conversation, KeptCell, RawRow, Span } from '../types.js';
+import { keptCells, type KeptColumn } from './keep.js';
 import type { PipelineOptions } from './options.js';
 
 /**
@@ -16,12 +17,14 @@ import type { PipelineOptions } from './options.js';
  * is classified where it is thrown, so the result crosses threads as plain data).
  */
 export type RenderResult =
-  | { text: string; spans: Span[]; roles?: string[] }
+  | { text: string; spans: Span[]; roles?: string[]; kept?: KeptCell[] }
   | {
       reject: { reason: string; message: string };
       /** The plain render (no spans) of a row whose masks could not be inferred; `render` shows it. */
       text?: string;
       roles?: string[];
+      /** The row's kept input values (`keepColumns`), when it could be parsed. */
+      kept?: KeptCell[];
     };
 
 /** What rendering needs: templates, the tokenizer's special tokens (template variables) and the options. */
@@ -31,6 +34,8 @@ export interface RenderContext {
   toolTemplate?: CompiledTemplate;
   specialTokens: Record<string, unknown>;
   options: PipelineOptions;
+  /** Kept input columns with their kinds (`keepColumns`, typed at startup from the input). */
+  keep?: KeptColumn[];
 }
 
 /** The reject reason of an error thrown while rendering a row. */
@@ -89,12 +94,17 @@ export function renderRawRow(raw: RawRow, ctx: RenderContext): RenderResult {
       row = { ref: raw.ref, index: raw.index, error: `invalid JSON: ${(e as Error).message}` };
     }
   }
+  // Kept values come from the raw row (the names users see in their files), before field mapping.
+  const kept = ctx.keep && row.error === undefined ? keptCells(row.value, ctx.keep) : undefined;
   const conv = normalizeRow(row, fieldMappingOf(ctx.options));
-  if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message } };
+  if (!conv.ok) return { reject: { reason: conv.reject.reason, message: conv.reject.message }, kept: kept?.cells };
+  if (kept?.error !== undefined)
+    return { reject: { reason: 'keep_column_type', message: kept.error }, kept: kept.cells };
   // The roles a row has, so the run can warn about a `rolesToTrain` role no row has.
   const out = renderOne(conv.row, ctx);
   // A run rejects the row either way: the text need not cross threads.
   if ('reject' in out) delete out.text;
   out.roles = [...new Set(conv.row.messages.map((m) => String(m.role)))];
+  if (kept) out.kept = kept.cells;
   return out;
 }

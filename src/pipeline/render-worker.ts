@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileTemplate } from '../render/index.js';
 import type { Conversation, RawRow } from '../types.js';
+import type { KeptColumn } from './keep.js';
 import type { PipelineOptions } from './options.js';
 import { renderOne, renderRawRow, type RenderContext } from './render-row.js';
 
@@ -13,6 +14,7 @@ const init = workerData as {
   toolTemplateSource?: string;
   options: PipelineOptions;
   specialTokens: Record<string, unknown>;
+  keep?: KeptColumn[];
 };
 // Rendering needs only the tokenizer's special tokens, not the tokenizer.
 const ctx: RenderContext = {
@@ -20,6 +22,7 @@ const ctx: RenderContext = {
   toolTemplate: init.toolTemplateSource === undefined ? undefined : compileTemplate(init.toolTemplateSource),
   options: init.options,
   specialTokens: init.specialTokens,
+  keep: init.keep,
 };
 
 parentPort!.on('message', (msg: { id: number; kind: 'convs' | 'raw'; items: unknown[] }) => {

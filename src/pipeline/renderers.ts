@@ -50,6 +50,7 @@ export function workerRenderer(ctx: RenderContext, workers: number): Renderer {
           toolTemplateSource: ctx.toolTemplate?.source,
           options: ctx.options,
           specialTokens: ctx.specialTokens,
+          keep: ctx.keep,
         },
       }),
   );

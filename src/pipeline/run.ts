@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readRows, STDIN } from '../read/index.js';
-import type { RawRow, RejectedRow, ShapedRow } from '../types.js';
+import { STDIN } from '../read/index.js';
+import type { RejectedRow, ShapedRow } from '../types.js';
 import { identityChanges, type RunIdentity } from '../write/fingerprint.js';
 import { openOutputFolder } from '../write/guard.js';
 import type { OutputLock } from '../write/lock.js';
@@ -17,6 +17,8 @@ import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
 import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
+import { rawRows, typeKeptColumns, type Replay } from './input.js';
+import { dtypeOf, KEEP_SNIFF_ROWS } from './keep.js';
 import { RejectsFile } from './rejects.js';
 import { checkInputs, setupRun, SetupError, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
@@ -155,18 +157,6 @@ async function resumedTokens(
   return t;
 }
 
-/** Raw lines of this shard (JSON left unparsed: workers parse it); rows before `range[0]` skipped. */
-async function* rawRows(
-  o: PipelineOptions,
-  range: [number, number],
-  onBytes?: (n: number) => void,
-): AsyncGenerator<RawRow> {
-  for await (const raw of readRows(o.input, { parse: (text) => text, from: range[0], onBytes })) {
-    if (raw.index >= range[1]) break;
-    yield raw;
-  }
-}
-
 /**
  * Run the whole pipeline: read → normalize → render → tokenize → mask → shape → write.
  * Streams with bounded look-ahead; every input row ends up written or in rejects.jsonl.
@@ -185,6 +175,20 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
   }
   const files = await checkInputs(o.input);
   let setup: Setup = await setupRun(o);
+  const keepWarnings: string[] = [];
+  let replay: Replay | undefined;
+  if (o.keepColumns?.length) {
+    const sniffed = await typeKeptColumns(o.input, o.keepColumns, files.includes(STDIN));
+    replay = sniffed.replay;
+    setup = { ...setup, keep: sniffed.columns };
+    if (sniffed.unseen.length > 0) {
+      const w =
+        `\`keepColumns\` ${sniffed.unseen.join(', ')}: no value in the first ${KEEP_SNIFF_ROWS} input rows ` +
+        '(a typo?); typed string, so rows with a non-string value there are rejected';
+      keepWarnings.push(w);
+      hooks.onNotice?.(`warning: ${w}`);
+    }
+  }
   const workers = o.workers ?? defaultWorkers(setup.maskSource);
   if (setup.maskSource === 'infer') {
     hooks.onNotice?.(
@@ -225,6 +229,8 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       run,
       lock,
       strftimeDate,
+      keepWarnings,
+      replay,
       pack,
       packStats: pack ? new PackStats() : undefined,
     });
@@ -244,6 +250,9 @@ interface Prepared {
   run: RunIdentity;
   lock: OutputLock;
   strftimeDate?: string;
+  keepWarnings: string[];
+  /** Rows the kept-column typing read from stdin, replayed to the run. */
+  replay?: Replay;
   pack: ReturnType<typeof packOptionsOf>;
   packStats?: PackStats;
 }
@@ -292,7 +301,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     keptRejects = opened.kept.length;
     for (const r of opened.kept) stats.rejected(r);
     const batches = chunk(
-      rawRows(o, [from, range[1]], (n) => (stats.bytesRead += n)),
+      rawRows(o.input, [from, range[1]], (n) => (stats.bytesRead += n), p.replay),
       batchSize,
     );
     // Workers render batch k+1.. while the main thread tokenizes and writes batch k.
@@ -347,6 +356,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         positionIds: pack.positionIds,
         segmentIds: pack.segmentIds,
       },
+      keep: setup.keep?.map((c) => ({ name: c.name, dtype: dtypeOf(c.kind) })),
       overwrite: o.overwrite,
       resume: o.resume,
       fingerprintSeed: seed,
@@ -391,6 +401,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         `the roles seen are ${roles.join(', ')}`,
     );
   }
+  warnings.push(...p.keepWarnings);
   if (p.strftimeDate)
     warnings.push(`strftime_now returned ${p.strftimeDate} (no \`now\` given): output not reproducible`);
   if (stats.emptiedByTruncation > 0) {
@@ -435,6 +446,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     roles_seen: roles,
   };
   if (p.strftimeDate) summary.strftime_now_date = p.strftimeDate;
+  if (setup.keep) summary.kept_columns = Object.fromEntries(setup.keep.map((c) => [c.name, c.kind]));
   if (result.resumedRows) summary.resumed_rows = result.resumedRows;
   if (pack && packStats) summary.packing = packStats.summary(pack.strategy, pack.maxLength, pack.window!);
   await writeFile(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

@@ -90,6 +90,8 @@ export interface Summary {
   roles_seen: string[];
   /** Date strftime_now saw when the template calls it and no `now` was given (ISO). */
   strftime_now_date?: string;
+  /** Kept input columns (`keepColumns`) and how each is written: string, int64, float64, bool or json (JSON text). */
+  kept_columns?: Record<string, string>;
   /** With --packing: rows packed, bins, fill ratio, tokens dropped by bfd truncation, longest / shortest bin. */
   packing?: PackSummary;
   tokenizer: { source: string; sha256: string; engine: string };

@@ -1,19 +1,8 @@
 import type tokenizers from 'tokenizers';
 import type { Encoding, TokenLocator } from '../types.js';
-import { codePointToUtf16Table, flattenOffsets, isBmpOnly } from './offsets.js';
+import { codePointToUtf16Table, flattenOffsets, isBmpOnly, utf16ToCodePointTable } from './offsets.js';
 
 type NativeEncoding = InstanceType<typeof tokenizers.Encoding>;
-
-/** UTF-16 index → code-point index table (inverse of codePointToUtf16Table). */
-function utf16ToCodePointTable(cpToU16: Int32Array, length: number): Int32Array {
-  const table = new Int32Array(length + 1);
-  for (let cp = 0; cp < cpToU16.length - 1; cp++) {
-    // Both units of a surrogate pair map to the same code point.
-    for (let u = cpToU16[cp]!; u < cpToU16[cp + 1]!; u++) table[u] = cp;
-  }
-  table[length] = cpToU16.length - 1;
-  return table;
-}
 
 /**
  * An Encoding over a Rust encoding that converts lazily: ids eagerly (cheap), full offsets only

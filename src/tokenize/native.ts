@@ -2,15 +2,36 @@ import tokenizers from 'tokenizers';
 import type { Encoding } from '../types.js';
 import type { TokenizerEngine } from './engine.js';
 import { nativeEncoding } from './native-encoding.js';
+import { segmentPlan } from './native-plan.js';
+import { SegmentedEncoder } from './native-segments.js';
 
 type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
 
 const NO_SPECIALS = { addSpecialTokens: false } as const;
 
-/** Engine over the official Rust bindings (`tokenizers` on npm). */
+export interface NativeOptions {
+  /**
+   * Tokenize piece by piece with a segment cache (default true, when tokenizer.json allows it,
+   * see `segmentPlan`); false sends whole texts to Rust.
+   */
+  segments?: boolean;
+  /** Segment cache bound in Int32 entries (3 per token). */
+  cacheInts?: number;
+}
+
+/**
+ * Engine over the official Rust bindings (`tokenizers` on npm). Texts are split at added tokens
+ * and only pieces not met before reach Rust; ids and offsets are those of encoding the whole text.
+ *
+ * @example
+ * const engine = new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
+ * const { ids, offsets } = await engine.encode('<|im_start|>user\nHi<|im_end|>');
+ */
 export class NativeEngine implements TokenizerEngine {
   readonly kind = 'native' as const;
   private readonly tk: NativeTokenizer;
+  /** Piece-wise encoder, or null when whole texts go to Rust; decided on first use. */
+  private segmented: SegmentedEncoder | null | undefined;
 
   /** Ids of special added tokens, read from tokenizer.json on the first `skipSpecialTokens` decode. */
   private specialIds?: Set<number>;
@@ -19,6 +40,7 @@ export class NativeEngine implements TokenizerEngine {
     tokenizerJsonText: string,
     origin: string,
     private readonly json?: () => Record<string, unknown>,
+    private readonly opts: NativeOptions = {},
   ) {
     try {
       this.tk = tokenizers.Tokenizer.fromString(tokenizerJsonText);
@@ -31,13 +53,27 @@ export class NativeEngine implements TokenizerEngine {
   }
 
   async encode(text: string): Promise<Encoding> {
+    if (this.pieceWise()) return (await this.encodeBatch([text]))[0]!;
     return nativeEncoding(text, await this.tk.encode(text, null, NO_SPECIALS));
   }
 
   async encodeBatch(texts: string[]): Promise<Encoding[]> {
     if (texts.length === 0) return [];
+    const seg = this.pieceWise();
+    const done = seg && (await seg.encodeBatch(texts));
+    if (done) return done;
     const encs = await this.tk.encodeBatch(texts, NO_SPECIALS);
     return encs.map((e, i) => nativeEncoding(texts[i]!, e));
+  }
+
+  /** The piece-wise encoder (with its cache statistics), or null when whole texts go to Rust. */
+  pieceWise(): SegmentedEncoder | null {
+    if (this.segmented !== undefined) return this.segmented;
+    const plan =
+      this.opts.segments !== false && this.json ? segmentPlan(this.json(), (c) => this.tokenToId(c)) : 'disabled';
+    this.segmented =
+      typeof plan === 'string' ? null : new SegmentedEncoder(this.tk, plan, { cacheInts: this.opts.cacheInts });
+    return this.segmented;
   }
 
   tokenToId(token: string): number | undefined {

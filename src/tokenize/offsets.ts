@@ -25,6 +25,17 @@ export function codePointToUtf16Table(text: string): Int32Array {
   return table.subarray(0, cp + 1);
 }
 
+/** UTF-16 index (0..length inclusive) → code-point index table (inverse of codePointToUtf16Table). */
+export function utf16ToCodePointTable(cpToU16: Int32Array, length: number): Int32Array {
+  const table = new Int32Array(length + 1);
+  for (let cp = 0; cp < cpToU16.length - 1; cp++) {
+    // Both units of a surrogate pair map to the same code point.
+    for (let u = cpToU16[cp]!; u < cpToU16[cp + 1]!; u++) table[u] = cp;
+  }
+  table[length] = cpToU16.length - 1;
+  return table;
+}
+
 /**
  * Flatten `[[start,end], …]` code-point offsets into UTF-16 pairs.
  * Fast path when the text has no surrogates: the numbers are already UTF-16.

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { DataType } from 'apache-arrow';
-import { featuresDict, layoutOfFeatures, type Layout } from '../dataset/schema.js';
+import { featuresDict, keptSpecs, keptType, layoutOfFeatures, type Layout } from '../dataset/schema.js';
 import { PARQUET_DIR, parquetShardName, shardName } from '../dataset/layout.js';
 import { datasetFormat, openShard, shardFiles } from '../dataset/read.js';
 
@@ -97,6 +97,11 @@ export async function checkFiles(dir: string, errors: string[]): Promise<Checked
   return { files, labels: layout.labels, layout };
 }
 
+/** Same Arrow type id and width (Parquet read-back may give other instances of the same type). */
+function sameType(a: DataType, b: DataType): boolean {
+  return a.typeId === b.typeId && String(a) === String(b);
+}
+
 /** Checks one shard's schema against the expected columns; returns error strings. */
 export function checkSchema(file: string, schema: Schema, layout: Layout): string[] {
   const errs: string[] = [];
@@ -105,9 +110,16 @@ export function checkSchema(file: string, schema: Schema, layout: Layout): strin
   if (names.join(',') !== Object.keys(want).join(',')) {
     errs.push(`${file}: columns [${names.join(', ')}], expected [${Object.keys(want).join(', ')}]`);
   }
+  const kept = new Map(keptSpecs(layout).map((k) => [k.name, k.dtype]));
   for (const f of schema.fields) {
     const w = want[f.name];
     if (!w) continue;
+    const dtype = kept.get(f.name);
+    if (dtype !== undefined) {
+      if (!sameType(f.type, keptType(dtype)))
+        errs.push(`${file}: kept column ${f.name} has type ${String(f.type)}, expected ${String(keptType(dtype))}`);
+      continue;
+    }
     const child = DataType.isList(f.type) ? f.type.children[0] : null;
     const bits = w.feature.dtype === 'int32' ? 32 : 8;
     if (!child || !DataType.isInt(child.type) || child.type.bitWidth !== bits || !child.type.isSigned) {

@@ -2,9 +2,17 @@
  * Accumulates shaped rows and turns them into one Arrow RecordBatch built from flat typed
  * arrays plus offsets (per-element builders are far slower).
  */
-import { makeData, RecordBatch, Struct, type Data, type Schema } from 'apache-arrow';
-import type { ShapedRow } from '../types.js';
-import { columnSpecs, listType, type ColumnSpec, type Layout } from '../dataset/schema.js';
+import { Bool, Float64, Int64, makeData, RecordBatch, Struct, Utf8, type Data, type Schema } from 'apache-arrow';
+import type { KeptCell, ShapedRow } from '../types.js';
+import {
+  columnSpecs,
+  keptSpecs,
+  listType,
+  type ColumnSpec,
+  type KeptDtype,
+  type KeptSpec,
+  type Layout,
+} from '../dataset/schema.js';
 
 /** Encoded bytes of one row: values plus one int32 offset per column. */
 export function rowBytes(row: ShapedRow, layout: Layout): number {
@@ -12,6 +20,8 @@ export function rowBytes(row: ShapedRow, layout: Layout): number {
   if (typeof layout === 'boolean') return layout ? n * 10 + 16 : n * 6 + 12;
   let bytes = 0;
   for (const c of columnSpecs(layout)) bytes += 4 + c.width * (c.perToken ? n : (row.packed?.seqLengths.length ?? 0));
+  // Kept strings: UTF-16 length × 3 bounds their UTF-8 size; scalars take 8 bytes at most.
+  if (row.kept) for (const v of row.kept) bytes += 4 + (typeof v === 'string' ? v.length * 3 : 8);
   return bytes;
 }
 
@@ -48,6 +58,71 @@ export function checkRow(row: ShapedRow, layout: Layout): void {
   if (typeof layout === 'object' && layout.segmentIds && !row.packed?.segmentIds) {
     throw new Error(`chatshard write: row ${row.index} (${row.ref.file}:${row.ref.line}) lacks segment ids`);
   }
+  const keep = keptSpecs(layout);
+  if (keep.length > 0 || row.kept) {
+    const where = `chatshard write: row ${row.index} (${row.ref.file}:${row.ref.line})`;
+    if (row.kept?.length !== keep.length)
+      throw new Error(`${where} has ${row.kept?.length ?? 0} kept values, the layout ${keep.length} kept columns`);
+    keep.forEach((k, i) => {
+      const v = row.kept![i];
+      if (v !== null && v !== undefined && !fits(v, k.dtype))
+        throw new Error(`${where}: kept column ${k.name} is ${k.dtype}, got ${JSON.stringify(v)}`);
+    });
+  }
+}
+
+function fits(v: KeptCell, dtype: KeptDtype): boolean {
+  switch (dtype) {
+    case 'string':
+      return typeof v === 'string';
+    case 'int64':
+      return Number.isSafeInteger(v);
+    case 'float64':
+      return typeof v === 'number';
+    case 'bool':
+      return typeof v === 'boolean';
+  }
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * One kept column of a batch as Arrow data: nulls in a validity bitmap, strings as UTF-8 with int32
+ * offsets (pa.string()), integers as int64, floats as float64, booleans bit-packed.
+ *
+ * @example keptData([row1, row2], 0, { name: 'id', dtype: 'string' }) // Data<Utf8> of length 2
+ */
+export function keptData(rows: readonly ShapedRow[], k: number, spec: KeptSpec): Data {
+  const n = rows.length;
+  const cells = rows.map((r) => r.kept?.[k] ?? null);
+  const validity = new Uint8Array(Math.ceil(n / 8));
+  let nullCount = 0;
+  cells.forEach((v, i) => {
+    if (v === null) nullCount++;
+    else validity[i >> 3]! |= 1 << (i & 7);
+  });
+  const base = { length: n, nullCount, nullBitmap: nullCount > 0 ? validity : undefined };
+  switch (spec.dtype) {
+    case 'string': {
+      const bytes = cells.map((v) => (typeof v === 'string' ? utf8.encode(v) : new Uint8Array(0)));
+      const valueOffsets = new Int32Array(n + 1);
+      bytes.forEach((b, i) => (valueOffsets[i + 1] = valueOffsets[i]! + b.length));
+      const data = new Uint8Array(valueOffsets[n]!);
+      bytes.forEach((b, i) => data.set(b, valueOffsets[i]));
+      return makeData({ ...base, type: new Utf8(), valueOffsets, data });
+    }
+    case 'int64':
+      return makeData({ ...base, type: new Int64(), data: BigInt64Array.from(cells, (v) => BigInt(v ?? 0)) });
+    case 'float64':
+      return makeData({ ...base, type: new Float64(), data: Float64Array.from(cells, (v) => Number(v ?? 0)) });
+    case 'bool': {
+      const data = new Uint8Array(Math.ceil(n / 8));
+      cells.forEach((v, i) => {
+        if (v === true) data[i >> 3]! |= 1 << (i & 7);
+      });
+      return makeData({ ...base, type: new Bool(), data });
+    }
+  }
 }
 
 export class BatchBuilder {
@@ -56,12 +131,14 @@ export class BatchBuilder {
   /** Estimated encoded bytes of the pending rows. */
   bytes = 0;
   private readonly specs: ColumnSpec[];
+  private readonly keep: KeptSpec[];
 
   constructor(
     private readonly schema: Schema,
     private readonly layout: Layout,
   ) {
     this.specs = columnSpecs(layout);
+    this.keep = keptSpecs(layout);
   }
 
   get length(): number {
@@ -100,6 +177,7 @@ export class BatchBuilder {
       const child = makeData({ type: type.children[0]!.type, length: total, nullCount: 0, data: values });
       return makeData({ type, length: rows.length, nullCount: 0, valueOffsets: own, child });
     });
+    this.keep.forEach((spec, k) => children.push(keptData(rows, k, spec)));
     const data = makeData({
       type: new Struct(this.schema.fields),
       length: rows.length,

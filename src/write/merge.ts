@@ -10,7 +10,7 @@ import { fsError } from './fsutil.js';
 import { openOutputFolder } from './guard.js';
 import type { OutputLock } from './lock.js';
 import { INFO_JSON, tmpShardName, type OutputFormat } from '../dataset/layout.js';
-import { layoutOfFeatures, type Layout } from '../dataset/schema.js';
+import { keptSpecs, layoutOfFeatures, type Layout } from '../dataset/schema.js';
 import { hashFile } from './shard.js';
 import type { WriteResult } from './writer.js';
 
@@ -108,6 +108,16 @@ export async function mergeDatasets(
   const layouts = await Promise.all(dirs.map((d) => partLayout(d, format)));
   if (new Set(layouts.map((l) => l.labels)).size > 1)
     throw new Error('chatshard merge: some parts have a labels column and some do not');
+  const kept = layouts.map((l) =>
+    keptSpecs(l)
+      .map((k) => `${k.name}:${k.dtype}`)
+      .join(', '),
+  );
+  const odd = kept.findIndex((k) => k !== kept[0]);
+  if (odd > 0)
+    throw new Error(
+      `chatshard merge: the parts keep different input columns (keepColumns): ${dirs[0]} has [${kept[0]}], ${dirs[odd]} has [${kept[odd]}]`,
+    );
   if (new Set(layouts.map((l) => JSON.stringify(l))).size > 1)
     throw new Error(
       'chatshard merge: the parts have different columns (packed and unpacked, or other packing columns)',

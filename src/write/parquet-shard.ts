@@ -6,14 +6,17 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import { makeData, RecordBatch, Struct, util, type List, type Schema } from 'apache-arrow';
+import { DataType, makeData, RecordBatch, Struct, util, type List, type Schema } from 'apache-arrow';
 import { batchToIpc, errorText, parquetWasm, writerProperties } from '../parquet/index.js';
 import { fsError } from './fsutil.js';
 import { sealShard, writeFully, type ShardInfo, type ShardSink } from './shard.js';
 
-/** A zero-row batch of list columns: a Parquet file needs one to carry the schema. */
+/** A zero-row batch (list columns, and kept scalar columns): a Parquet file needs one to carry the schema. */
 function emptyBatch(schema: Schema): RecordBatch {
   const children = schema.fields.map((f) => {
+    if (DataType.isUtf8(f.type))
+      return makeData({ type: f.type, length: 0, nullCount: 0, valueOffsets: new Int32Array(1) });
+    if (!DataType.isList(f.type)) return makeData({ type: f.type, length: 0, nullCount: 0 });
     const type = f.type as List;
     const child = makeData({ type: type.children[0]!.type, length: 0, nullCount: 0 });
     return makeData({ type, length: 0, nullCount: 0, valueOffsets: new Int32Array(1), child });

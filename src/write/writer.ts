@@ -11,7 +11,7 @@ import { openOutputFolder } from './guard.js';
 import type { OutputLock } from './lock.js';
 import { MANIFEST, STATE_JSON, TMP_DIR, tmpShardName, type OutputFormat } from '../dataset/layout.js';
 import { loadManifest, resumePointOf, saveManifest, type Manifest } from './manifest.js';
-import { arrowSchema, columnSpecs, type Layout } from '../dataset/schema.js';
+import { arrowSchema, columnNames, type KeptSpec, type Layout } from '../dataset/schema.js';
 import { ParquetShardWriter } from './parquet-shard.js';
 import { ShardWriter, hashFile, type ShardSink } from './shard.js';
 
@@ -23,6 +23,8 @@ export interface WriteOptions {
   labels?: boolean;
   /** Packed-row columns (seq_lengths, position_ids, segment ids); `labels` still decides the labels column. */
   packed?: { seqLengths?: boolean; positionIds?: boolean; segmentIds?: boolean };
+  /** Kept input columns written after the token columns (values in each row's `kept`, in this order). */
+  keep?: KeptSpec[];
   /** Rows per Arrow record batch (default 1000, like datasets). */
   rowsPerBatch?: number;
   /** Start a new shard before one would exceed this many bytes (default 500 MB, like datasets). */
@@ -121,10 +123,17 @@ async function openWorkArea(
   }
   await freshTmpDir(outDir);
   const m: Manifest = { version: 1, labels, format, shards: [] };
-  if (opts.packed) m.columns = columns;
+  if (typeof layoutOf(opts) === 'object') m.columns = columns;
   if (opts.run) m.run = opts.run;
   await saveManifest(outDir, m);
   return m;
+}
+
+/** Which columns a write produces: the boolean form for plain rows, the object form with packing or kept columns. */
+function layoutOf(opts: WriteOptions): Layout {
+  const labels = opts.labels ?? true;
+  if (!opts.packed && !opts.keep?.length) return labels;
+  return { labels, ...opts.packed, ...(opts.keep?.length ? { keep: opts.keep } : {}) };
 }
 
 /** The shard schema, stamped with the run's fingerprint and part when the caller gave one. */
@@ -148,7 +157,7 @@ function shardSchema(layout: Layout, run: RunIdentity | undefined): Schema {
 export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOptions): Promise<WriteResult> {
   const labels = opts.labels ?? true;
   const format = opts.format ?? 'arrow';
-  const layout: Layout = opts.packed ? { labels, ...opts.packed } : labels;
+  const layout = layoutOf(opts);
   const rowsPerBatch = positiveInt('rowsPerBatch', opts.rowsPerBatch, DEFAULT_ROWS_PER_BATCH)!;
   const maxShardBytes = positiveInt('maxShardBytes', opts.maxShardBytes, DEFAULT_MAX_SHARD_BYTES)!;
   const rowsPerShard = positiveInt('rowsPerShard', opts.rowsPerShard, undefined);
@@ -158,7 +167,7 @@ export async function writeDataset(rows: AsyncIterable<ShapedRow>, opts: WriteOp
   try {
     const tmp = join(outDir, TMP_DIR);
 
-    const columns = columnSpecs(layout).map((c) => c.name);
+    const columns = columnNames(layout);
     const manifest = await openWorkArea(outDir, opts, labels, format, columns);
     const resumed = resumePointOf(manifest);
     const skipBelow = manifest.shards.length > 0 ? resumed.nextIndex : -Infinity;

@@ -96,11 +96,11 @@ describe('chatshard run', () => {
     writeFileSync(
       input,
       [
-        '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}',
+        '{"id":"a","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}',
         '{not json',
-        '{"text":"no messages"}',
-        '{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}],"chat_template_kwargs":{"boom":true}}',
-        '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"again"}]}',
+        '{"id":"c","text":"no messages"}',
+        '{"id":"d","messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}],"chat_template_kwargs":{"boom":true}}',
+        '{"id":"e","messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"again"}]}',
       ].join('\n'),
     );
     const template = join(tmp, 'raising.jinja');
@@ -122,6 +122,8 @@ describe('chatshard run', () => {
       '--json',
       '--max-reject-ratio',
       '0.8',
+      '--keep-columns',
+      'id',
     ]);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout);
@@ -138,6 +140,16 @@ describe('chatshard run', () => {
     ]);
     expect(rejects[2].message).toMatch(/boom requested/);
     expect(rejects[0].file).toBe(input);
+    // --keep-columns id: written rows and parsed rejects carry their id.
+    expect(rejects.map((x) => x.columns)).toEqual([undefined, { id: 'c' }, { id: 'd' }]);
+    const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
+    const table = tableFromIPC(readFileSync(join(out, state._data_files[0].filename)));
+    expect(table.schema.fields.map((f) => `${f.name}:${f.type}`).slice(3)).toEqual(['labels:List<Int32>', 'id:Utf8']);
+    expect(table.getChild('id')!.toArray()).toEqual(['a', 'e']);
+    expect(JSON.parse(readFileSync(join(out, 'dataset_info.json'), 'utf8')).features.id).toEqual({
+      dtype: 'string',
+      _type: 'Value',
+    });
 
     const strict = await cli([
       'run',

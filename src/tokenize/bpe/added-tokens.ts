@@ -42,8 +42,14 @@ export function parseAddedTokens(list: unknown): AddedToken[] {
  * returns), with Rust's `find_matches` rules for single_word, lstrip and rstrip.
  */
 export class AddedMatcher {
-  /** Per first UTF-16 unit: candidate lengths (longest first) and content → token. */
-  private readonly byFirst = new Map<number, { lengths: number[]; tokens: Map<string, AddedToken> }>();
+  /**
+   * Per first UTF-16 unit: candidate lengths (longest first), the last units of the candidates of
+   * each length (a cheap test before slicing the text), and content → token.
+   */
+  private readonly byFirst = new Map<
+    number,
+    { lengths: number[]; lasts: Set<number>[]; tokens: Map<string, AddedToken> }
+  >();
   private readonly firstRe: RegExp | undefined;
   readonly size: number;
 
@@ -54,12 +60,17 @@ export class AddedMatcher {
       if (p.length === 0) return;
       const c = p.charCodeAt(0);
       let e = this.byFirst.get(c);
-      if (!e) this.byFirst.set(c, (e = { lengths: [], tokens: new Map() }));
+      if (!e) this.byFirst.set(c, (e = { lengths: [], lasts: [], tokens: new Map() }));
       // Rust keeps the first of duplicate patterns (the lowest pattern index wins a tie).
       if (!e.tokens.has(p)) e.tokens.set(p, t);
       if (!e.lengths.includes(p.length)) e.lengths.push(p.length);
     });
-    for (const e of this.byFirst.values()) e.lengths.sort((a, b) => b - a);
+    for (const e of this.byFirst.values()) {
+      e.lengths.sort((a, b) => b - a);
+      e.lasts = e.lengths.map(
+        (l) => new Set([...e.tokens.keys()].filter((k) => k.length === l).map((k) => k.charCodeAt(l - 1))),
+      );
+    }
     this.size = this.byFirst.size;
     if (this.size > 0) {
       const units = [...this.byFirst.keys()].map((c) => `\\u${c.toString(16).padStart(4, '0')}`).join('');
@@ -83,8 +94,9 @@ export class AddedMatcher {
       const e = this.byFirst.get(sentence.charCodeAt(pos))!;
       let tok: AddedToken | undefined;
       let len = 0;
-      for (const l of e.lengths) {
-        if (pos + l > sentence.length) continue;
+      for (let li = 0; li < e.lengths.length; li++) {
+        const l = e.lengths[li]!;
+        if (pos + l > sentence.length || !e.lasts[li]!.has(sentence.charCodeAt(pos + l - 1))) continue;
         tok = e.tokens.get(sentence.substr(pos, l));
         if (tok) {
           len = l;

@@ -57,6 +57,9 @@ export class BpeEngine implements TokenizerEngine {
   private pFrom = -1;
   private pShift = 0;
   private pFirst = 1;
+  // Set while words index a piece's byte-level string (steps after ByteLevel): per unit, its char.
+  private bStarts: Int32Array | undefined;
+  private bEnds: Int32Array | undefined;
 
   constructor(json: Record<string, unknown>, opts: BpeEngineOptions, extraAdded: AddedToken[] = []) {
     this.opts = opts;
@@ -91,8 +94,13 @@ export class BpeEngine implements TokenizerEngine {
         this.pShift = shift;
         this.pFirst = first;
       },
+      enterBytes: (starts, ends) => {
+        this.bStarts = starts;
+        this.bEnds = ends;
+      },
       leave: () => {
         this.pFrom = -1;
+        this.bStarts = undefined;
       },
     });
     this.trims = offsetTrims(json.post_processor);
@@ -179,7 +187,15 @@ export class BpeEngine implements TokenizerEngine {
     const sink = this.sink;
     const base = this.base;
     const toks = this.model.word(text, s, e);
-    if (this.pFrom >= 0) {
+    if (this.bStarts !== undefined) {
+      const starts = this.bStarts;
+      const ends = this.bEnds!;
+      for (let j = 0; j < toks.length; j += 3) {
+        const ua = starts[s + toks[j + 1]!]!;
+        const ue = ends[s + toks[j + 2]! - 1]!;
+        sink.push(toks[j]!, base + startOf(n, ua), base + endOf(n, ue - 1));
+      }
+    } else if (this.pFrom >= 0) {
       // Derived piece: prefix units stand for the piece's first char, the rest shift back.
       const from = this.pFrom;
       const shift = this.pShift;

@@ -1,0 +1,153 @@
+import type tokenizers from 'tokenizers';
+import type { Encoding } from '../types.js';
+import type { Piece } from './bpe/added-tokens.js';
+import { SegmentCache } from './bpe/segment-cache.js';
+import { Joined } from './native-joined.js';
+import type { SegmentPlan } from './native-plan.js';
+import { pieceEncoding, type Part } from './native-rows.js';
+
+type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
+
+const NO_SPECIALS = { addSpecialTokens: false } as const;
+/** Rust strings cannot hold lone surrogates: the binding turns them into U+FFFD (same UTF-16 length). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const HAS_SURROGATE = /[\uD800-\uDFFF]/;
+/** Joined inputs stop growing past this many UTF-16 units, so long rows spread over Rust's threads. */
+const JOIN_CHARS = 1 << 15;
+/** Size of the table of pieces seen once (direct-mapped hashes). */
+const SEEN_BITS = 18;
+
+export interface SegmentedOptions {
+  /** Cache bound in Int32 entries (3 per token). */
+  cacheInts?: number;
+}
+
+/** A piece new to this batch: its Rust input and index there, and, once cached, its triples. */
+interface Fresh {
+  job: Joined;
+  k: number;
+  triples?: Int32Array;
+}
+
+/**
+ * Native encoding with a segment cache in front of Rust. Each text is split at raw added tokens
+ * exactly as Rust splits it (see `segmentPlan` for why each piece then tokenizes on its own);
+ * pieces seen before come from a bounded cache, the rest go to Rust in one `encodeBatch` call,
+ * joined per row by a separator token. A piece is cached the second time it is met, so one-off
+ * text never pays for offsets it does not need.
+ *
+ * @example
+ * const seg = new SegmentedEncoder(tk, plan);
+ * const [enc] = await seg.encodeBatch(['<|im_start|>system\nYou are…<|im_end|>\n']);
+ */
+export class SegmentedEncoder {
+  private readonly cache: SegmentCache;
+  private readonly seen = new Int32Array(1 << SEEN_BITS);
+  /** Text pieces met, and how many of them came from the cache. */
+  readonly stats = { pieces: 0, hits: 0 };
+
+  constructor(
+    private readonly tk: NativeTokenizer,
+    private readonly plan: SegmentPlan,
+    opts: SegmentedOptions = {},
+  ) {
+    this.cache = new SegmentCache(opts.cacheInts ?? 3 << 20, 1 << 16, 1);
+  }
+
+  /** Encodings of `texts`, or undefined if Rust's output could not be split back (then encode whole texts). */
+  async encodeBatch(texts: string[]): Promise<Encoding[] | undefined> {
+    const { matcher, sep, sepId } = this.plan;
+    const cache = this.cache;
+    const fresh = new Map<string, Fresh>();
+    const lazy: Joined[] = [];
+    const eager: Joined[] = [];
+    const rows: { text: string; pieces: Piece[]; refs: (Int32Array | Fresh | undefined)[] }[] = [];
+    let pool: Joined | undefined;
+    for (const raw of texts) {
+      const text = HAS_SURROGATE.test(raw) ? raw.replace(LONE_SURROGATE, '\uFFFD') : raw;
+      const pieces: Piece[] = [];
+      matcher.split(text, 0, text.length, pieces);
+      const refs: (Int32Array | Fresh | undefined)[] = new Array(pieces.length);
+      let own: Joined | undefined;
+      for (let i = 0; i < pieces.length; i++) {
+        const p = pieces[i]!;
+        if (p.id >= 0) continue;
+        const key = text.slice(p.start, p.end);
+        const cacheable = key.length <= cache.maxChars;
+        const hit = cacheable ? cache.get(key) : undefined;
+        this.stats.pieces++;
+        if (hit) {
+          this.stats.hits++;
+          refs[i] = hit;
+          continue;
+        }
+        let f = fresh.get(key);
+        if (!f) {
+          if (cacheable && this.seenBefore(key)) {
+            // Met before: tokenize it with offsets and keep it.
+            if (!pool || pool.chars >= JOIN_CHARS) eager.push((pool = new Joined(sep)));
+            f = { job: pool, k: pool.add(key) };
+          } else {
+            if (!own || own.chars >= JOIN_CHARS) lazy.push((own = new Joined(sep)));
+            f = { job: own, k: own.add(key) };
+          }
+          fresh.set(key, f);
+        }
+        refs[i] = f;
+      }
+      rows.push({ text, pieces, refs });
+    }
+
+    const jobs = [...lazy, ...eager];
+    const encs =
+      jobs.length > 0
+        ? await this.tk.encodeBatch(
+            jobs.map((j) => j.text()),
+            NO_SPECIALS,
+          )
+        : [];
+    for (let j = 0; j < jobs.length; j++) {
+      if (!jobs[j]!.attach(encs[j]!, sepId, j >= lazy.length)) return undefined;
+    }
+    for (const job of eager) {
+      for (let k = 0; k < job.pieces.length; k++) {
+        const triples = job.triples(k);
+        cache.set(job.pieces[k]!, triples);
+        fresh.get(job.pieces[k]!)!.triples = triples;
+      }
+      job.release();
+    }
+
+    return rows.map(({ text, pieces, refs }) => {
+      const parts: Part[] = [];
+      let first = 0;
+      for (let i = 0; i < pieces.length; i++) {
+        const p = pieces[i]!;
+        const r = refs[i];
+        const part: Part = { start: p.start, end: p.end, first, id: p.id, triples: undefined, job: undefined, k: 0 };
+        if (p.id >= 0) first += 1;
+        else if (r instanceof Int32Array || r!.triples) {
+          part.triples = r instanceof Int32Array ? r : r!.triples;
+          first += part.triples!.length / 3;
+        } else {
+          part.job = r!.job;
+          part.k = r!.k;
+          first += r!.job.to[r!.k]! - r!.job.from[r!.k]!;
+        }
+        parts.push(part);
+      }
+      return pieceEncoding(text, parts, first);
+    });
+  }
+
+  /** Whether a piece with this text was probably met before (a false yes only caches a piece early). */
+  private seenBefore(key: string): boolean {
+    let h = 0x811c9dc5 ^ key.length;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    h |= 1;
+    const slot = h >>> (32 - SEEN_BITS);
+    if (this.seen[slot] === h) return true;
+    this.seen[slot] = h;
+    return false;
+  }
+}
