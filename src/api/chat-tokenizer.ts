@@ -14,7 +14,8 @@ type IdsOnly = { return_dict: false };
 export interface FromPretrainedOptions {
   /**
    * `auto` (default: chatshard's own exact BPE engine when it supports the tokenizer, else native), `native`
-   * (Rust `tokenizers` binding) or `js` (pure JavaScript).
+   * (Rust `tokenizers` binding) or `js` (chatshard's own engine, pure TypeScript; loading rejects with
+   * `UnsupportedEngineError` naming the reason when it cannot reproduce the tokenizer exactly).
    */
   engine?: EngineChoice;
   /** Hub revision (branch, tag or commit hash) for a Hub id; default `main`. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { loadTokenizer } from '../../src/tokenize/index.js';
 import { verifyDataset } from '../../src/verify/index.js';
 import { ROOT } from '../helpers.js';
 
@@ -80,16 +81,7 @@ describe('chatshard run', () => {
     expect(report.ok).toBe(true);
   });
 
-  it('refuses an existing output without --overwrite (exit 1), accepts it with', async () => {
-    const out = join(tmp, 'twice');
-    const input = join(tmp, 'two.jsonl');
-    writeFileSync(input, '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}\n');
-    expect((await cli(['run', '-i', input, '-o', out, ...sampleFlags])).code).toBe(0);
-    const again = await cli(['run', '-i', input, '-o', out, ...sampleFlags]);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/already contains a dataset/);
-    expect((await cli(['run', '-i', input, '-o', out, ...sampleFlags, '--overwrite'])).code).toBe(0);
-  });
+  // An existing output (refused without --overwrite, replaced with it): test/reliability/faults.test.ts.
 
   it('rejects bad rows with file:line and reason, keeps going, and fails fast under --on-error fail', async () => {
     const input = join(tmp, 'bad.jsonl');
@@ -237,6 +229,8 @@ describe('training controls from the CLI', () => {
   const input = join(tmp, 'controls.jsonl');
   writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 
+  const sampleTokenizer = loadTokenizer(join(ROOT, 'samples/tokenizer'));
+
   /** Decoded text of the masked tokens of each row. */
   async function masked(flags: string[]): Promise<string[]> {
     const out = join(tmp, `controls-${flags.join('_').replace(/[^a-z0-9]/gi, '')}`);
@@ -254,8 +248,7 @@ describe('training controls from the CLI', () => {
       ...flags,
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const { loadTokenizer } = await import('../../src/tokenize/index.js');
-    const tk = await loadTokenizer(join(ROOT, 'samples/tokenizer'));
+    const tk = await sampleTokenizer;
     const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
     const table = tableFromIPC(readFileSync(join(out, state._data_files[0].filename)));
     const texts: string[] = [];

@@ -15,9 +15,10 @@ import { lengthBars } from '../../src/inspect/svg.js';
 import { rowView } from '../../src/inspect/view.js';
 import { processBatch, type ProcessContext } from '../../src/pipeline/process.js';
 import { compileTemplate } from '../../src/render/index.js';
-import { loadTokenizer, type LoadedTokenizer } from '../../src/tokenize/index.js';
+import type { LoadedTokenizer } from '../../src/tokenize/index.js';
 import type { ShapedRow } from '../../src/types.js';
 import { conv, ROOT, testOptions } from '../helpers.js';
+import { sharedTokenizer } from '../shared-tokenizer.js';
 
 const IM_START = 151644;
 const IM_END = 151645;
@@ -58,7 +59,7 @@ const asRow = (r: ShapedRow, index = 0): InspectRow => ({
 const facts = (row: InspectRow, trainedRoles = ['assistant']) => analyzeRow(row, roles, special, new Set(trainedRoles));
 
 beforeAll(async () => {
-  tk = await loadTokenizer(join(ROOT, 'samples/tokenizer'));
+  tk = await sharedTokenizer(join(ROOT, 'samples/tokenizer'));
   const added = await addedTokens(tk);
   special = added.special;
   roles = new RoleReader(special, tk.engine, added.all);

@@ -7,9 +7,9 @@ import { addedTokens } from '../../src/inspect/added.js';
 import { parseRows } from '../../src/inspect/range.js';
 import { roleOfMarker, RoleReader, rolesOf } from '../../src/inspect/roles.js';
 import { tokenPieces, visibleControls } from '../../src/inspect/tokens.js';
-import { loadTokenizer } from '../../src/tokenize/index.js';
 import { join } from 'node:path';
 import { lenml, ROOT } from '../helpers.js';
+import { sharedTokenizer } from '../shared-tokenizer.js';
 
 const CASES: Record<string, { text: string; pieces: string[]; roles: [number, string][] }> = {
   qwen2_5: {
@@ -132,7 +132,7 @@ const CASES: Record<string, { text: string; pieces: string[]; roles: [number, st
 describe('tokenPieces and RoleReader on real tokenizers', () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(name, async () => {
-      const tk = await loadTokenizer(name === 'qwen2_5' ? join(ROOT, 'samples/tokenizer') : lenml(name));
+      const tk = await sharedTokenizer(name === 'qwen2_5' ? join(ROOT, 'samples/tokenizer') : lenml(name));
       const ids = Array.from((await tk.engine.encode(c.text)).ids);
       const pieces = tokenPieces(ids, tk.engine);
       expect(pieces).toEqual(c.pieces);
@@ -144,7 +144,7 @@ describe('tokenPieces and RoleReader on real tokenizers', () => {
   }
 
   it('pieces of every sample row join to the decoded row (cache shared across rows)', async () => {
-    const tk = await loadTokenizer(join(ROOT, 'samples/tokenizer'));
+    const tk = await sharedTokenizer(join(ROOT, 'samples/tokenizer'));
     const texts = ['数学题：3+4=？答案是７。', 'emoji 👩‍👩‍👧 and é́ combining', '\u0000\u001b[31mred'];
     const cache = new Map<number, string>();
     for (const t of texts) {

@@ -1,17 +1,16 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processBatch } from '../../src/pipeline/process.js';
 import { compileTemplate } from '../../src/render/index.js';
-import { loadTokenizer } from '../../src/tokenize/index.js';
 import type { ShapedRow } from '../../src/types.js';
-import { conv, ROOT, testOptions } from '../helpers.js';
+import { conv, lenml, testOptions } from '../helpers.js';
+import { sharedTokenizer } from '../shared-tokenizer.js';
 
 const CHATML =
   "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 describe('--masks none (ids only)', async () => {
-  const tokenizer = await loadTokenizer(join(ROOT, 'node_modules', '@lenml', 'tokenizer-qwen2_5', 'models'));
+  const tokenizer = await sharedTokenizer(lenml('qwen2_5'));
   const template = compileTemplate(CHATML);
   const rows = [
     conv({ messages: [{ role: 'user', content: 'no answer here' }] }, 0),

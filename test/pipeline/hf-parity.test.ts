@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processBatch } from '../../src/pipeline/process.js';
 import { compileTemplate, renderConversation } from '../../src/render/index.js';
-import { loadTokenizer } from '../../src/tokenize/index.js';
 import type { LoadedTokenizer } from '../../src/tokenize/index.js';
+import { sharedTokenizer } from '../shared-tokenizer.js';
 import { conv, readJson, ROOT, testOptions } from '../helpers.js';
 
 interface Render {
@@ -55,7 +55,7 @@ describe.each(files)('%s', (file) => {
 
   describe.each(['native', 'js'] as const)('%s engine', (engine) => {
     let tk: LoadedTokenizer;
-    const load = async () => (tk ??= await loadTokenizer(join(ROOT, fx.tokenizer_path), { engine }));
+    const load = async () => (tk ??= await sharedTokenizer(join(ROOT, fx.tokenizer_path), engine));
 
     it('renders every conversation exactly, with the golden generation spans', async () => {
       await load();

@@ -23,7 +23,8 @@ import {
 import { readDataset, type ReadRow } from '../../src/verify/index.js';
 
 const dir = tempDir('determinism');
-const corpus = writeCorpus(join(dir, 'chats.jsonl'), 2, 43); // 600 sample rows + 13 rejected ones
+// 300 sample rows + 6 rejected ones: 3 render batches of 128 rows, so --workers 2 splits the work.
+const corpus = writeCorpus(join(dir, 'chats.jsonl'), 1, 43);
 const out = (name: string) => join(dir, name);
 const run = (name: string, ...flags: string[]) =>
   cli(['run', '-i', corpus.path, ...SAMPLE_FLAGS, '-o', out(name), ...flags]);

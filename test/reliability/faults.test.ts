@@ -8,10 +8,13 @@
  * The file-size-limit case below goes through the same failing-write path (EFBIG instead of ENOSPC).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runPipeline } from '../../src/pipeline/run.js';
+import { SetupError } from '../../src/pipeline/setup.js';
+import { testOptions } from '../helpers.js';
 import {
   BIN,
   ROOT,
@@ -174,8 +177,9 @@ function shardNamesOf(d: string): string[] {
 
 describe('existing output', () => {
   it('is refused without --overwrite (exit 1) and left exactly as it was; --overwrite replaces it', async () => {
+    // A copy of the finished dataset beforeAll wrote (a second identical run would only cost time).
     const out = join(dir, 'existing');
-    expect((await cli(runArgs(out))).code).toBe(0);
+    cpSync(clean, out, { recursive: true });
     const before = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
     expect(Object.keys(before)).toEqual(
       expect.arrayContaining(['state.json', 'summary.json', 'rejects.jsonl', 'dataset_info.json']),
@@ -232,12 +236,26 @@ describe('broken tokenizer folder', () => {
     ['no tokenizer.json at all', { 'tokenizer_config.json': config }, /no tokenizer\.json/],
   ];
 
-  it.each(cases)('%s: one clear startup line for both engines, no output folder', async (name, files, message) => {
-    const tok = join(dir, 'tok-' + name.replace(/\W+/g, '-'));
-    mkdirSync(tok);
-    for (const [f, content] of Object.entries(files)) writeFileSync(join(tok, f), content);
-    for (const engine of ['native', 'js']) {
-      const out = join(dir, `out-${engine}-` + name.replace(/\W+/g, '-'));
+  // Every case on both engines in-process (the SetupError the CLI prints), and each case once through
+  // the CLI (engines alternating): exit 1, that message as its one line, nothing created.
+  it.each(cases.map((c, k) => [...c, k % 2 === 0 ? 'native' : 'js'] as const))(
+    '%s: one clear startup line for both engines, no output folder',
+    async (name, files, message, cliEngine) => {
+      const tok = join(dir, 'tok-' + name.replace(/\W+/g, '-'));
+      mkdirSync(tok);
+      for (const [f, content] of Object.entries(files)) writeFileSync(join(tok, f), content);
+      const expected = new RegExp(`cannot load tokenizer ${escape(tok)}: .*(${message.source})`);
+      for (const engine of ['native', 'js'] as const) {
+        const out = join(dir, `out-${engine}-` + name.replace(/\W+/g, '-'));
+        const err = await runPipeline(
+          testOptions({ input: [corpus.path], tokenizer: tok, chatTemplate: TEMPLATE, engine, output: out }),
+        ).catch((e: unknown) => e);
+        expect(err, engine).toBeInstanceOf(SetupError);
+        expect((err as SetupError).usage, engine).toBe(false);
+        expect((err as SetupError).message, engine).toMatch(new RegExp(`^${expected.source}`));
+        expect(existsSync(out), 'nothing is created before the tokenizer loads').toBe(false);
+      }
+      const out = join(dir, `out-cli-` + name.replace(/\W+/g, '-'));
       const r = await cli([
         'run',
         '-i',
@@ -247,18 +265,17 @@ describe('broken tokenizer folder', () => {
         '--chat-template',
         TEMPLATE,
         '--engine',
-        engine,
+        cliEngine,
         '-o',
         out,
       ]);
-      expectCleanFailure(
-        r,
-        new RegExp(`cannot load tokenizer ${tok.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .*(${message.source})`),
-      );
+      expectCleanFailure(r, new RegExp(`^chatshard: ${expected.source}`));
       expect(existsSync(out), 'nothing is created before the tokenizer loads').toBe(false);
-    }
-  });
+    },
+  );
 });
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('missing or broken chat template', () => {
   const cases: [string, () => string, RegExp][] = [

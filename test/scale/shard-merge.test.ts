@@ -26,7 +26,7 @@ import {
 
 const N = 3;
 const dir = tempDir('shard-merge');
-const corpus = writeCorpus(join(dir, 'chats.jsonl'), 2, 41); // 600 sample rows + 14 rejected ones
+const corpus = writeCorpus(join(dir, 'chats.jsonl'), 1, 41); // 300 sample rows + 7 rejected ones
 const base = ['run', '-i', corpus.path, ...SAMPLE_FLAGS, '--workers', '0'];
 
 /** One part started by each cluster launcher: [name, part index, environment]. */

@@ -4,8 +4,7 @@
  * the text: a token covering whole characters spans exactly the text it stands for.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { readTokenizerFiles } from '../../src/tokenize/files.js';
-import { createEngine } from '../../src/tokenize/load.js';
+import { sharedFiles, sharedTokenizer } from '../shared-tokenizer.js';
 import { CHAR_BYTE } from '../../src/tokenize/bpe/byte-level.js';
 import type { TokenizerEngine } from '../../src/tokenize/index.js';
 import type { Encoding } from '../../src/types.js';
@@ -110,9 +109,9 @@ describe.each(TOKENIZERS)('native vs js: %s', (name) => {
   let byteLevel: boolean;
   let addedContents: Set<string>;
   beforeAll(async () => {
-    const files = await readTokenizerFiles(tokenizerDir(name));
-    native = createEngine(files, 'native');
-    js = createEngine(files, 'js');
+    const files = await sharedFiles(tokenizerDir(name));
+    native = (await sharedTokenizer(tokenizerDir(name), 'native')).engine;
+    js = (await sharedTokenizer(tokenizerDir(name), 'js')).engine;
     byteLevel = JSON.stringify(files.tokenizerJson.pre_tokenizer ?? null).includes('"ByteLevel"');
     addedContents = new Set((files.tokenizerJson.added_tokens as { content: string }[]).map((t) => t.content));
   });

@@ -7,8 +7,9 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { compileOnig, translateOnig } from '../../src/tokenize/bpe/regex.js';
 import { bpeUnsupported, BpeEngine } from '../../src/tokenize/bpe/index.js';
-import { readTokenizerFiles, createEngine, type TokenizerEngine } from '../../src/tokenize/index.js';
+import { createEngine, type TokenizerEngine } from '../../src/tokenize/index.js';
 import type { TokenizerFiles } from '../../src/tokenize/files.js';
+import { sharedFiles, sharedTokenizer } from '../shared-tokenizer.js';
 import { tokenizerDir } from './fixtures.js';
 
 const matches = (src: string, text: string) => [...text.matchAll(compileOnig(src)!)].map((m) => m[0]);
@@ -46,7 +47,7 @@ describe('Oniguruma to V8 regex translation', () => {
 describe('capability check', () => {
   let files: TokenizerFiles;
   beforeAll(async () => {
-    files = await readTokenizerFiles(tokenizerDir('qwen2_5'));
+    files = await sharedFiles(tokenizerDir('qwen2_5'));
   });
   /** A copy deep enough for the edits below (vocab and merges stay shared). */
   const copy = () => {
@@ -63,7 +64,7 @@ describe('capability check', () => {
 
   it('accepts the shipped byte-level and SentencePiece-style tokenizers', async () => {
     expect(bpeUnsupported(files.tokenizerJson)).toBeUndefined();
-    expect(bpeUnsupported((await readTokenizerFiles(tokenizerDir('llama2'))).tokenizerJson)).toBeUndefined();
+    expect(bpeUnsupported((await sharedFiles(tokenizerDir('llama2'))).tokenizerJson)).toBeUndefined();
   });
 
   it('names what it does not support', () => {
@@ -94,8 +95,8 @@ describe.each(['qwen2_5', 'llama2'] as const)('exactness rules: %s', (name) => {
   let native: TokenizerEngine;
   let files: TokenizerFiles;
   beforeAll(async () => {
-    files = await readTokenizerFiles(tokenizerDir(name));
-    native = createEngine(files, 'native');
+    files = await sharedFiles(tokenizerDir(name));
+    native = (await sharedTokenizer(tokenizerDir(name), 'native')).engine;
   });
   const expectSame = async (engine: TokenizerEngine, text: string) => {
     const [a, b] = [await native.encode(text), await engine.encode(text)];

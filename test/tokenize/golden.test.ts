@@ -12,9 +12,8 @@
  *   skips it when the text already starts with a space or `▁` (those texts are skipped).
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { readTokenizerFiles } from '../../src/tokenize/files.js';
-import { createEngine, loadTokenizer } from '../../src/tokenize/load.js';
 import type { TokenizerEngine } from '../../src/tokenize/index.js';
+import { sharedTokenizer } from '../shared-tokenizer.js';
 import { golden, TEXTS, TOKENIZERS, tokenizerDir } from './fixtures.js';
 
 const G = golden();
@@ -32,12 +31,12 @@ describe.each(TOKENIZERS)('transformers golden: %s', (name) => {
   const g = G.tokenizers[name]!;
   let engines: TokenizerEngine[];
   beforeAll(async () => {
-    const files = await readTokenizerFiles(tokenizerDir(name));
-    engines = [createEngine(files, 'native'), createEngine(files, 'js')];
+    const dir = tokenizerDir(name);
+    engines = [(await sharedTokenizer(dir, 'native')).engine, (await sharedTokenizer(dir, 'js')).engine];
   });
 
   it('metadata matches transformers', async () => {
-    const tok = await loadTokenizer(tokenizerDir(name));
+    const tok = await sharedTokenizer(tokenizerDir(name));
     expect(tok.specialTokens).toEqual(g.special_tokens_map);
     expect(tok.paddingSide).toBe(g.padding_side);
     expect(tok.truncationSide).toBe(g.truncation_side);

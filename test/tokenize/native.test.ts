@@ -1,11 +1,12 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { loadTokenizer, type LoadedTokenizer } from '../../src/tokenize/index.js';
+import type { LoadedTokenizer } from '../../src/tokenize/index.js';
+import { sharedTokenizer } from '../shared-tokenizer.js';
 import { TEXTS, TOKENIZERS, tokenizerDir } from './fixtures.js';
 
 describe.each(TOKENIZERS)('native engine: %s', (name) => {
   let tok: LoadedTokenizer;
   beforeAll(async () => {
-    tok = await loadTokenizer(tokenizerDir(name), { engine: 'native' });
+    tok = await sharedTokenizer(tokenizerDir(name), 'native');
   });
 
   it('loads metadata', () => {

@@ -620,7 +620,7 @@ export class Interpreter implements Runtime {
    * not attributes (only its methods are).
    */
   getAttrStrict(obj: unknown, name: string): unknown {
-    if (isDict(obj) && !name.startsWith('__')) {
+    if (isDict(obj) && !isDunder(name)) {
       return getMethod(this, obj, name) ?? new Undef(`'dict object' has no attribute '${name}'`);
     }
     return this.getAttr(obj, name);
@@ -628,7 +628,7 @@ export class Interpreter implements Runtime {
 
   getAttr(obj: unknown, name: string): unknown {
     // Dunder attributes exist on every Python object but are unsafe in the sandbox → Undefined.
-    if (name.startsWith('__') || name === 'mro') {
+    if (isDunder(name) || name === 'mro') {
       // On an Undefined, Python only finds dunders every instance has; others fall through to
       // Undefined.__getitem__, which raises.
       if (obj instanceof Undef && !INSTANCE_DUNDERS.has(name)) obj.fail();
@@ -846,6 +846,11 @@ function remapSpans(input: SpannedStr, result: unknown): unknown {
     spans.push([s, e]);
   }
   return new SpannedStr(rs, spans);
+}
+
+/** `name.startsWith('__')`, without the call (checked on every attribute access). */
+function isDunder(name: string): boolean {
+  return name.charCodeAt(0) === 95 && name.charCodeAt(1) === 95;
 }
 
 // ---- globals ----------------------------------------------------------------

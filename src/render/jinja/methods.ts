@@ -285,8 +285,9 @@ const LIST_METHODS: Record<string, Method> = {
 
 /** Whether `name` is an attribute of every dict (a method, or a mutating one the sandbox blocks). */
 export function isDictAttr(name: string): boolean {
-  return MUTATING_DICT.has(name) || Object.prototype.hasOwnProperty.call(DICT_METHODS, name);
+  return DICT_ATTRS.has(name);
 }
+const DICT_ATTRS = new Set([...MUTATING_DICT, ...Object.keys(DICT_METHODS)]);
 
 /** A bound method for `obj.name`, or null when the type has no such (safe) attribute. */
 export function getMethod(it: Runtime, obj: unknown, name: string): PyCallable | null {
