@@ -239,6 +239,12 @@ const PIECES = [
   '\ud800',
   '\udc00',
   '\u{1f600}\u0301',
+  // Assigned in V8's Unicode 17 only (Rust's tables: unassigned), and \w edge cases.
+  '\u1acf',
+  '\u{11de0}',
+  '\u{10940}',
+  'Ⓐ',
+  '৴',
 ];
 
 function adversarial(added) {

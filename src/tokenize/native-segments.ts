@@ -51,7 +51,7 @@ export class SegmentedEncoder {
     private readonly plan: SegmentPlan,
     opts: SegmentedOptions = {},
   ) {
-    this.cache = new SegmentCache(opts.cacheInts ?? 3 << 20, 1 << 16, 1);
+    this.cache = new SegmentCache(opts.cacheInts ?? 1 << 19, 1 << 16, 1);
   }
 
   /** Encodings of `texts`, or undefined if Rust's output could not be split back (then encode whole texts). */

@@ -34,6 +34,11 @@ describe('Oniguruma to V8 regex translation', () => {
     expect(matches('[!\\-./\\[\\\\\\]][A-Za-z]+', 'a-b [c \\d ]e')).toEqual(['-b', '[c', '\\d', ']e']);
   });
 
+  it('\\w is what the Rust binding matches: Alphabetic (Ⓐ, Ⅻ), marks, Nd, Pc, and ² ³ ¹ ¼ ½ ¾', () => {
+    expect(matches('\\w+', 'a² Ⓐ Ⅻ ৴ x\u200dy ½')).toEqual(['a²', 'Ⓐ', 'Ⅻ', 'x', 'y', '½']);
+    expect(matches('\\W+', 'a৴b')).toEqual(['৴']);
+  });
+
   it('refuses constructs it cannot translate exactly', () => {
     expect(translateOnig('^abc')).toBeUndefined();
     expect(translateOnig('a++')).toBeUndefined();
@@ -116,6 +121,16 @@ describe.each(['qwen2_5', 'llama2'] as const)('exactness rules: %s', (name) => {
     const own = createEngine(files, 'js');
     await expectSame(own, 'supercalifragilisticexpialidocious'.repeat(8));
     await expectSame(own, 'ab'.repeat(500) + ' ' + 'hello'.repeat(300));
+  });
+
+  it("texts with chars newer than Rust's Unicode tables go to Rust whole, and match it", async () => {
+    const own = createEngine(files, 'js') as BpeEngine;
+    // U+1ACF (a combining mark) and U+11DE0 (a digit) are assigned in V8 only.
+    for (const text of ['ab\u1acfcd efg', 'x \u{11de0}\u{11de1}2 y']) {
+      expect(own.encodeSync(text)).toBeUndefined();
+      await expectSame(own, text);
+    }
+    expect(own.encodeSync('ab cd')).toBeDefined();
   });
 
   it('texts with combining-mark runs under a Unicode normalizer match Rust (handed to it)', async () => {

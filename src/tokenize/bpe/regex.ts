@@ -7,8 +7,11 @@
 
 /** Oniguruma `\s` (Unicode White_Space); JS `\s` adds U+FEFF and misses U+0085. */
 export const WS_BODY = '\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-/** Oniguruma `\w`: letters, marks, decimal digits, connector punctuation. */
-const WORD_BODY = '\\p{L}\\p{M}\\p{Nd}\\p{Pc}';
+/**
+ * Oniguruma `\w` as the Rust binding matches it (checked code point by code point): Alphabetic,
+ * marks, decimal digits, connector punctuation, and the Latin-1 numbers `² ³ ¹ ¼ ½ ¾`.
+ */
+const WORD_BODY = '\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\u00b2\\u00b3\\u00b9\\u00bc-\\u00be';
 
 const GENERAL_CATEGORIES = new Set(
   'L Lu Ll Lt Lm Lo LC M Mn Mc Me N Nd Nl No P Pc Pd Ps Pe Pi Pf Po S Sm Sc Sk So Z Zs Zl Zp C Cc Cf Co Cn'.split(' '),
