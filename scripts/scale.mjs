@@ -1,7 +1,9 @@
 // Throughput and memory at scale: builds inputs by repeating a real dataset (default
-// ../shared/data/sgd_train.messages.jsonl) to N rows, runs the CLI on each, prints tokens/s and peak RSS.
-// Usage: node scripts/scale.mjs [--rows 10000,100000,1000000] [--gb 1] [--engine native] [--workers N]
-import { execFileSync } from 'node:child_process';
+// ../shared/data/sgd_train.messages.jsonl) to N rows, runs the CLI on each, prints tokens/s, tokens per
+// CPU second (all threads of the run) and peak RSS, then each run's throughput relative to the first.
+// --long-mb M adds one run on a single conversation of M MB (scripts/long-conversation.mjs).
+// Usage: node scripts/scale.mjs [--rows 12174,97392] [--gb 1] [--long-mb 5] [--engine auto] [--workers N]
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
@@ -22,7 +24,7 @@ const source = opt(
     : join(root, 'samples/data/sgd_multiturn.messages.jsonl'),
 );
 const gb = opt('--gb');
-const counts = gb ? [] : opt('--rows', '10000,100000').split(',').map(Number);
+const counts = gb ? [] : opt('--rows', '12174,97392').split(',').map(Number);
 const work = join(tmpdir(), 'chatshard-scale');
 mkdirSync(work, { recursive: true });
 
@@ -45,6 +47,17 @@ async function build(rows, bytes) {
 }
 
 const runs = gb ? [await build(0, Number(gb) * 1024 ** 3)] : await Promise.all(counts.map((c) => build(c)));
+const longMb = opt('--long-mb');
+if (longMb) {
+  const file = join(work, `long-${longMb}mb.jsonl`);
+  execFileSync(process.execPath, [join(root, 'scripts/long-conversation.mjs'), file, '--mb', longMb, '--data', source]);
+  runs.push({ file, rows: 1, bytes: statSync(file).size, long: true });
+}
+// The child reports its CPU time (all threads) on stderr as it exits.
+const cpuHook =
+  'data:text/javascript,process.on("exit",()=>{const c=process.cpuUsage();' +
+  'process.stderr.write("\\ncpu-seconds "+(c.user+c.system)/1e6+"\\n")})';
+const results = [];
 for (const input of runs) {
   const outDir = join(work, 'out');
   const flags = [
@@ -63,27 +76,46 @@ for (const input of runs) {
     '--max-length',
     '4096',
     '--engine',
-    opt('--engine', 'native'),
+    opt('--engine', 'auto'),
+    '--json',
   ];
+  // One long row: keep all of it (the memory case is encoding it whole).
+  if (input.long) flags[flags.indexOf('--max-length') + 1] = String(2 ** 30);
   if (opt('--workers')) flags.push('--workers', opt('--workers'));
-  const summary = JSON.parse(
-    execFileSync(process.execPath, [join(root, 'dist/cli/main.js'), ...flags], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-    }),
-  );
-  console.log(
-    JSON.stringify({
-      rows: input.rows,
-      input_mb: Math.round(input.bytes / 2 ** 20),
-      tokens: summary.tokens,
-      seconds: summary.seconds,
-      tokens_per_second: summary.tokens_per_second,
-      rows_per_second: Math.round(summary.rows_in / summary.seconds),
-      peak_rss_mb: summary.peak_rss_mb,
-      shards: summary.shards,
-    }),
-  );
+  const child = spawnSync(process.execPath, ['--import', cpuHook, join(root, 'dist/cli/main.js'), ...flags], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  if (child.status !== 0) throw new Error(`chatshard run failed (${child.status}): ${child.stderr}`);
+  const summary = JSON.parse(child.stdout);
+  const cpu = Number(/cpu-seconds ([\d.]+)/.exec(child.stderr)?.[1]);
+  const r = {
+    rows: input.rows,
+    ...(input.long ? { long_conversation: true } : {}),
+    input_mb: Math.round(input.bytes / 2 ** 20),
+    tokens: summary.tokens,
+    seconds: summary.seconds,
+    cpu_seconds: +cpu.toFixed(2),
+    tokens_per_second: summary.tokens_per_second,
+    tokens_per_cpu_second: Math.round(summary.tokens / cpu),
+    rows_per_second: Math.round(summary.rows_in / summary.seconds),
+    peak_rss_mb: summary.peak_rss_mb,
+    shards: summary.shards,
+  };
+  results.push(r);
+  console.log(JSON.stringify(r));
   rmSync(outDir, { recursive: true, force: true });
   rmSync(input.file, { force: true });
+}
+// Throughput kept as the input grows (the long row is a memory case, not compared).
+const rowRuns = results.filter((r) => !r.long_conversation);
+if (rowRuns.length > 1) {
+  const base = rowRuns[0];
+  for (const r of rowRuns.slice(1)) {
+    const pct = (a, b) => `${((100 * a) / b).toFixed(0)}%`;
+    console.log(
+      `${r.rows} rows vs ${base.rows}: ${pct(r.tokens_per_second, base.tokens_per_second)} of the tokens/s, ` +
+        `${pct(r.tokens_per_cpu_second, base.tokens_per_cpu_second)} of the tokens per CPU second`,
+    );
+  }
 }

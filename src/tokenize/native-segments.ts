@@ -17,6 +17,14 @@ const JOIN_CHARS = 1 << 15;
 /** Size of the table of pieces seen once (direct-mapped hashes). */
 const SEEN_BITS = 18;
 
+/**
+ * A copy of `s` that does not keep the text it was sliced from alive: V8 slices of 13+ units point
+ * into their parent string, and a cache key would otherwise hold its whole row in memory.
+ */
+function detached(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 export interface SegmentedOptions {
   /** Cache bound in Int32 entries (3 per token). */
   cacheInts?: number;
@@ -112,7 +120,7 @@ export class SegmentedEncoder {
     for (const job of eager) {
       for (let k = 0; k < job.pieces.length; k++) {
         const triples = job.triples(k);
-        cache.set(job.pieces[k]!, triples);
+        cache.set(detached(job.pieces[k]!), triples);
         fresh.get(job.pieces[k]!)!.triples = triples;
       }
       job.release();

@@ -1,5 +1,6 @@
 import { MergeTable } from './merges.js';
 import { BYTE_CHAR } from './byte-level.js';
+import { Vocab } from './vocab.js';
 
 type Cfg = Record<string, unknown>;
 
@@ -22,6 +23,8 @@ const SIMPLE_MAX_SYMBOLS = 48;
 const WORD_CACHE_SIZE = 1 << 17;
 /** Heap key: rank in the high part, symbol position in the low 27 bits (words < 134M bytes). */
 const POS_SPAN = 2 ** 27;
+/** Rank of a pair that has no merge (ranks are merge-list indexes, far below this). */
+const NO_RANK = 0x7fffffff;
 
 /**
  * Rust `tokenizers` BPE over pre-tokenized words: initial symbols (chars, or bytes through the
@@ -30,7 +33,7 @@ const POS_SPAN = 2 ** 27;
  * `[id, start, end]` with offsets in UTF-16 units relative to the word.
  */
 export class BpeModel {
-  readonly vocab: Map<string, number>;
+  readonly vocab: Vocab;
   private readonly merges: MergeTable;
   private readonly byteLevel: boolean;
   private readonly ignoreMerges: boolean;
@@ -49,15 +52,20 @@ export class BpeModel {
   private ce = new Int32Array(1024);
   private sid = new Int32Array(1024);
   private slen = new Int32Array(1024);
-  private rk = new Float64Array(1024);
+  private rk = new Int32Array(1024);
+  private slot = new Int32Array(1024);
+  private prev = new Int32Array(1024);
+  private next = new Int32Array(1024);
+  // Merge queue: at most one entry per initial pair plus two per merge, so 3 per symbol.
+  private hk = new Float64Array(3 * 1024);
+  private hv = new Int32Array(3 * 1024);
 
   constructor(m: Cfg, byteLevel: boolean) {
     this.byteLevel = byteLevel;
     this.ignoreMerges = m.ignore_merges === true;
     this.byteFallback = m.byte_fallback === true;
     this.fuseUnk = m.fuse_unk === true;
-    const vocab = m.vocab as Record<string, number>;
-    this.vocab = new Map(Object.entries(vocab));
+    this.vocab = new Vocab(m.vocab as Record<string, number>);
     const unk = typeof m.unk_token === 'string' ? this.vocab.get(m.unk_token) : undefined;
     this.unkId = unk ?? -1;
     for (let b = 0; b < 256; b++) {
@@ -66,25 +74,30 @@ export class BpeModel {
     }
     const merges = m.merges as (string | [string, string])[];
     this.merges = new MergeTable(merges.length);
-    merges.forEach((mg, rank) => {
-      let a: string;
-      let b: string;
+    const v = this.vocab;
+    for (let rank = 0; rank < merges.length; rank++) {
+      const mg = merges[rank]!;
+      let ia: number;
+      let ib: number;
+      let im: number;
       if (typeof mg === 'string') {
+        // Looked up in place: no substrings for 150k merges (see Vocab).
         const sp = mg.indexOf(' ');
         if (sp < 0 || mg.indexOf(' ', sp + 1) >= 0) throw new Error(`invalid merge ${JSON.stringify(mg)}`);
-        a = mg.slice(0, sp);
-        b = mg.slice(sp + 1);
+        ia = v.range(mg, 0, sp);
+        ib = v.range(mg, sp + 1, mg.length);
+        im = v.pair(mg, 0, sp, sp + 1, mg.length);
       } else {
-        [a, b] = mg;
+        const [a, b] = mg;
+        ia = v.get(a) ?? -1;
+        ib = v.get(b) ?? -1;
+        im = v.get(a + b) ?? -1;
       }
-      const ia = this.vocab.get(a);
-      const ib = this.vocab.get(b);
-      const im = this.vocab.get(a + b);
-      if (ia === undefined || ib === undefined || im === undefined) {
+      if (ia < 0 || ib < 0 || im < 0) {
         throw new Error(`merge ${JSON.stringify(mg)} uses a token missing from the vocabulary`);
       }
       this.merges.set(ia, ib, rank, im);
-    });
+    }
   }
 
   /** Tokens of `text[from, to)` as `[id, start, end]` triples relative to `from`. */
@@ -110,7 +123,12 @@ export class BpeModel {
     this.ce = new Int32Array(n);
     this.sid = new Int32Array(n);
     this.slen = new Int32Array(n);
-    this.rk = new Float64Array(n);
+    this.rk = new Int32Array(n);
+    this.slot = new Int32Array(n);
+    this.prev = new Int32Array(n);
+    this.next = new Int32Array(n);
+    this.hk = new Float64Array(3 * n);
+    this.hv = new Int32Array(3 * n);
   }
 
   private compute(text: string, from: number, to: number): Int32Array {
@@ -183,8 +201,8 @@ export class BpeModel {
           else if (!this.fallback(bytesBuf, j, j + 1, pushSym)) unknown(1);
         }
       } else {
-        const id = this.vocab.get(text.slice(u, u + w));
-        if (id !== undefined) known(id, k);
+        const id = this.vocab.range(text, u, u + w);
+        if (id >= 0) known(id, k);
         else if (!this.fallback(bytesBuf, 0, k, pushSym)) unknown(k);
       }
       u += w;
@@ -225,118 +243,91 @@ export class BpeModel {
   }
 
   /**
-   * Merge loop for short words: keep each adjacent pair's rank, merge the lowest (leftmost on ties),
-   * re-rank the two new neighbours. Same order as the priority queue of `mergeHeap`.
+   * Merge loop for short words: keep each adjacent pair's merge (its slot in the table, and its
+   * rank), merge the lowest rank (leftmost on ties), re-rank the two new neighbours. Same order as
+   * the priority queue of `mergeHeap`, with less bookkeeping while words are short.
    */
   private mergeSimple(n: number): number {
-    const { sid, slen, rk } = this;
+    const { sid, slen, rk, slot } = this;
     const mt = this.merges;
     for (let i = 0; i + 1 < n; i++) {
       const s = mt.find(sid[i]!, sid[i + 1]!);
-      rk[i] = s < 0 ? Infinity : mt.rank[s]!;
+      slot[i] = s;
+      rk[i] = s < 0 ? NO_RANK : mt.rank(s);
     }
     while (n > 1) {
       let best = -1;
-      let bestRank = Infinity;
+      let bestRank = NO_RANK;
       for (let i = 0; i + 1 < n; i++) {
-        if (rk[i]! < bestRank) {
-          bestRank = rk[i]!;
+        const r = rk[i]!;
+        if (r < bestRank) {
+          bestRank = r;
           best = i;
         }
       }
       if (best < 0) break;
-      sid[best] = mt.merged[mt.find(sid[best]!, sid[best + 1]!)]!;
+      sid[best] = mt.merged(slot[best]!);
       slen[best] = slen[best]! + slen[best + 1]!;
-      for (let i = best + 1; i + 1 < n; i++) {
-        sid[i] = sid[i + 1]!;
-        slen[i] = slen[i + 1]!;
-        rk[i] = rk[i + 1]!;
-      }
       n--;
+      sid.copyWithin(best + 1, best + 2, n + 1);
+      slen.copyWithin(best + 1, best + 2, n + 1);
+      rk.copyWithin(best + 1, best + 2, n);
+      slot.copyWithin(best + 1, best + 2, n);
       if (best > 0) {
         const s = mt.find(sid[best - 1]!, sid[best]!);
-        rk[best - 1] = s < 0 ? Infinity : mt.rank[s]!;
+        slot[best - 1] = s;
+        rk[best - 1] = s < 0 ? NO_RANK : mt.rank(s);
       }
       if (best + 1 < n) {
         const s = mt.find(sid[best]!, sid[best + 1]!);
-        rk[best] = s < 0 ? Infinity : mt.rank[s]!;
+        slot[best] = s;
+        rk[best] = s < 0 ? NO_RANK : mt.rank(s);
       }
     }
     return n;
   }
 
-  /** Rust's `Word::merge_all`: a priority queue of (rank, position) with lazy invalidation. */
+  /**
+   * Rust's `Word::merge_all`: a priority queue of (rank, position) with lazy invalidation, over a
+   * linked list of symbols. Keys pack the rank above the position so one number orders both.
+   */
   private mergeHeap(n: number): number {
-    const { sid, slen } = this;
+    const { sid, slen, prev, next, hk, hv } = this;
     const mt = this.merges;
-    const prev = new Int32Array(n);
-    const next = new Int32Array(n);
+    let size = 0;
     for (let i = 0; i < n; i++) {
       prev[i] = i - 1;
       next[i] = i + 1 < n ? i + 1 : -1;
     }
-    let keys = new Float64Array(Math.max(16, n));
-    let vals = new Int32Array(keys.length);
-    let size = 0;
-    const push = (key: number, val: number) => {
-      if (size === keys.length) {
-        const k2 = new Float64Array(size * 2);
-        k2.set(keys);
-        keys = k2;
-        const v2 = new Int32Array(size * 2);
-        v2.set(vals);
-        vals = v2;
-      }
-      let i = size++;
-      while (i > 0) {
-        const p = (i - 1) >> 1;
-        if (keys[p]! <= key) break;
-        keys[i] = keys[p]!;
-        vals[i] = vals[p]!;
-        i = p;
-      }
-      keys[i] = key;
-      vals[i] = val;
-    };
-    const pop = () => {
-      const key = keys[--size]!;
-      const val = vals[size]!;
-      let i = 0;
-      for (;;) {
-        let c = 2 * i + 1;
-        if (c >= size) break;
-        if (c + 1 < size && keys[c + 1]! < keys[c]!) c++;
-        if (keys[c]! >= key) break;
-        keys[i] = keys[c]!;
-        vals[i] = vals[c]!;
-        i = c;
-      }
-      keys[i] = key;
-      vals[i] = val;
-    };
-    const offer = (pos: number) => {
-      const s = mt.find(sid[pos]!, sid[next[pos]!]!);
-      if (s >= 0) push(mt.rank[s]! * POS_SPAN + pos, mt.merged[s]!);
-    };
-    for (let i = 0; i + 1 < n; i++) offer(i);
+    for (let i = 0; i + 1 < n; i++) {
+      const s = mt.find(sid[i]!, sid[i + 1]!);
+      if (s >= 0) size = heapPush(hk, hv, size, mt.rank(s) * POS_SPAN + i, mt.merged(s));
+    }
     while (size > 0) {
-      const key = keys[0]!;
-      const newId = vals[0]!;
-      pop();
+      const key = hk[0]!;
+      const newId = hv[0]!;
+      size = heapPop(hk, hv, size);
       const pos = key % POS_SPAN;
       if (slen[pos] === 0) continue;
       const right = next[pos]!;
       if (right < 0) continue;
       const s = mt.find(sid[pos]!, sid[right]!);
-      if (s < 0 || mt.merged[s] !== newId) continue;
+      if (s < 0 || mt.merged(s) !== newId) continue;
       sid[pos] = newId;
       slen[pos] = slen[pos]! + slen[right]!;
       slen[right] = 0;
       const after = next[right]!;
       next[pos] = after;
       if (after >= 0) prev[after] = pos;
-      if (prev[pos]! >= 0) offer(prev[pos]!);
-      if (after >= 0) offer(pos);
+      const before = prev[pos]!;
+      if (before >= 0) {
+        const t = mt.find(sid[before]!, newId);
+        if (t >= 0) size = heapPush(hk, hv, size, mt.rank(t) * POS_SPAN + before, mt.merged(t));
+      }
+      if (after >= 0) {
+        const t = mt.find(newId, sid[after]!);
+        if (t >= 0) size = heapPush(hk, hv, size, mt.rank(t) * POS_SPAN + pos, mt.merged(t));
+      }
     }
     let m = 0;
     for (let i = 0; i < n; i++) {
@@ -350,8 +341,41 @@ export class BpeModel {
 
   /** Token string per id (vocab only). */
   tokens(): string[] {
-    const out: string[] = [];
-    for (const [t, id] of this.vocab) out[id] = t;
-    return out;
+    return this.vocab.tokens();
   }
+}
+
+/** Push `(key, val)` on the binary min-heap `keys`/`vals` of `size` entries; returns the new size. */
+function heapPush(keys: Float64Array, vals: Int32Array, size: number, key: number, val: number): number {
+  let i = size;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (keys[p]! <= key) break;
+    keys[i] = keys[p]!;
+    vals[i] = vals[p]!;
+    i = p;
+  }
+  keys[i] = key;
+  vals[i] = val;
+  return size + 1;
+}
+
+/** Remove the top of the heap; returns the new size. */
+function heapPop(keys: Float64Array, vals: Int32Array, size: number): number {
+  const last = size - 1;
+  const key = keys[last]!;
+  const val = vals[last]!;
+  let i = 0;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= last) break;
+    if (c + 1 < last && keys[c + 1]! < keys[c]!) c++;
+    if (keys[c]! >= key) break;
+    keys[i] = keys[c]!;
+    vals[i] = vals[c]!;
+    i = c;
+  }
+  keys[i] = key;
+  vals[i] = val;
+  return last;
 }
