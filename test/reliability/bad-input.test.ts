@@ -101,8 +101,9 @@ function corpus(): Record<string, [Buffer | string, number]> {
       ),
       1,
     ],
-    '15-huge-line.jsonl': [lines(ok('big', 'x'.repeat(20 * 1024 * 1024))), 1],
-    '16-many-tiny.jsonl': [Array.from({ length: 100_000 }, (_, i) => ok(String(i), 'y')).join('\n') + '\n', 100_000],
+    // A line spanning more than two 1 MB read chunks (src/read/sources.ts), one of them without a newline.
+    '15-huge-line.jsonl': [lines(ok('big', 'x'.repeat(3 * 1024 * 1024))), 1],
+    '16-many-tiny.jsonl': [Array.from({ length: 20_000 }, (_, i) => ok(String(i), 'y')).join('\n') + '\n', 20_000],
     '17-empty.jsonl': ['', 0],
     '18-cut.jsonl.gz': [gz.subarray(0, Math.floor(gz.length / 2)), -1],
   };
@@ -174,7 +175,7 @@ describe('bad-input corpus through the CLI', () => {
     expect(at('18-cut.jsonl.gz', rejects.find((r) => r.file.endsWith('18-cut.jsonl.gz'))!.line)).toBe('read_error');
   });
 
-  it('writes the good rows (BOM, CRLF, U+2028, both tool-argument forms, 100k tiny rows, the 20 MB line)', () => {
+  it('writes the good rows (BOM, CRLF, U+2028, both tool-argument forms, 20k tiny rows, the 3 MB line)', () => {
     const good = (file: string) => !rejects.some((r) => r.file.endsWith(file));
     for (const f of [
       '03-bom.jsonl',
@@ -188,7 +189,7 @@ describe('bad-input corpus through the CLI', () => {
     ]) {
       expect(good(f), f).toBe(true);
     }
-    expect(summary.rows_written).toBeGreaterThan(100_000);
+    expect(summary.rows_written).toBeGreaterThan(20_000);
   });
 
   it('the dataset written from it verifies', async () => {

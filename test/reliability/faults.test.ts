@@ -8,6 +8,7 @@
  * The file-size-limit case below goes through the same failing-write path (EFBIG instead of ENOSPC).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -169,6 +170,18 @@ describe('unwritable output', () => {
   });
 });
 
+/** sha256 of each file in `d` by name (comparing the bytes themselves with toEqual takes seconds per MB). */
+function contentsOf(d: string): Record<string, string> {
+  return Object.fromEntries(
+    readdirSync(d).map((f) => [
+      f,
+      createHash('sha256')
+        .update(readFileSync(join(d, f)))
+        .digest('hex'),
+    ]),
+  );
+}
+
 function shardNamesOf(d: string): string[] {
   return readdirSync(d)
     .filter((f) => /^data-\d{5}-of-\d{5}\.arrow$/.test(f))
@@ -180,7 +193,7 @@ describe('existing output', () => {
     // A copy of the finished dataset beforeAll wrote (a second identical run would only cost time).
     const out = join(dir, 'existing');
     cpSync(clean, out, { recursive: true });
-    const before = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
+    const before = contentsOf(out);
     expect(Object.keys(before)).toEqual(
       expect.arrayContaining(['state.json', 'summary.json', 'rejects.jsonl', 'dataset_info.json']),
     );
@@ -193,7 +206,7 @@ describe('existing output', () => {
       await cli(['run', '-i', other, ...SAMPLE_FLAGS, '--workers', '0', '-o', out]),
       /already contains a dataset/,
     );
-    const after = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
+    const after = contentsOf(out);
     expect(after).toEqual(before);
 
     const r = await cli(['run', '-i', other, ...SAMPLE_FLAGS, '--workers', '0', '-o', out, '--overwrite']);
