@@ -21,7 +21,7 @@ export class Joined {
   /** UTF-16 length of the joined text so far. */
   chars = 0;
   enc: NativeEncoding | undefined;
-  ids: number[] = [];
+  ids = new Int32Array(0);
   /** Tokens of piece k are [from[k], to[k]). */
   from = new Int32Array(0);
   to = new Int32Array(0);
@@ -56,7 +56,7 @@ export class Joined {
    */
   attach(enc: NativeEncoding, sepId: number, needOffsets: boolean): boolean {
     this.enc = enc;
-    this.ids = enc.getIds();
+    this.ids = Int32Array.from(enc.getIds());
     const n = this.pieces.length;
     this.from = new Int32Array(n);
     this.to = new Int32Array(n);
