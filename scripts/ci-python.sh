@@ -18,7 +18,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 VENV="${CHATSHARD_CI_VENV:-$ROOT/.venv-ref}"
 WORK="$ROOT/.tmp/ci-python"
-STEPS=(ecosystem parquet packing sft)
+STEPS=(ecosystem parquet packing sft unicode)
 
 skip() {
   echo "python-ecosystem: SKIPPED ($1)"
@@ -98,6 +98,12 @@ step_sft() {
     --chat-template samples/qwen2_5_training.jinja --now 2025-03-14T09:26:53 --max-length 512 \
     --packing --position-ids --output "$WORK/sft" --overwrite --no-progress >/dev/null
   "$PY" scripts/trl-sft-smoke.py "$WORK/sft" --tokenizer samples/tokenizer --steps 3
+}
+
+# The own engine's Unicode tables (Rust Punctuation set, code points Rust does not know yet) still
+# match the Rust tokenizer, read off the Python binding code point by code point.
+step_unicode() {
+  PYTHON="$PY" node scripts/goldens/unicode-tables.mjs --check | sed 's/^/unicode-tables: /'
 }
 
 make_venv

@@ -7,6 +7,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { compileOnig, translateOnig } from '../../src/tokenize/bpe/regex.js';
 import { bpeUnsupported, BpeEngine } from '../../src/tokenize/bpe/index.js';
+import { newerUnicodeThanTables } from '../../src/tokenize/bpe/unicode-age.js';
 import { createEngine, type TokenizerEngine } from '../../src/tokenize/index.js';
 import type { TokenizerFiles } from '../../src/tokenize/files.js';
 import { sharedFiles, sharedTokenizer } from '../shared-tokenizer.js';
@@ -133,6 +134,15 @@ describe.each(['qwen2_5', 'llama2'] as const)('exactness rules: %s', (name) => {
     expect(own.encodeSync('ab cd')).toBeDefined();
   });
 
+  it('texts with chars V8 does not know (Rust may, on a Node with older Unicode data) go to Rust whole', async () => {
+    const own = createEngine(files, 'js') as BpeEngine;
+    // U+0378 is unassigned in every Unicode version so far; U+FFFF is a noncharacter (also Cn).
+    for (const text of ['ab\u0378cd efg', 'x \uffff y']) {
+      expect(own.encodeSync(text)).toBeUndefined();
+      await expectSame(own, text);
+    }
+  });
+
   it('texts with combining-mark runs under a Unicode normalizer match Rust (handed to it)', async () => {
     const own = createEngine(files, 'js');
     await expectSame(own, 'x \u03f3\u1df7\u1df0 y a\u0308\u0303 e\u0301');
@@ -145,5 +155,14 @@ describe.each(['qwen2_5', 'llama2'] as const)('exactness rules: %s', (name) => {
     expect(text.normalize('NFC')).toBe(text);
     expect(own.encodeSync(text)).toBeDefined();
     await expectSame(own, text);
+  });
+});
+
+describe('Unicode data of this Node', () => {
+  it('a Node with Unicode newer than the tables checked against Rust is not supported (auto uses Rust)', () => {
+    expect(newerUnicodeThanTables('18.0')).toBe('Node Unicode 18.0 is newer than the checked tables (17.0)');
+    expect(newerUnicodeThanTables('17.1')).toMatch(/newer than the checked tables/);
+    expect(newerUnicodeThanTables('17.0')).toBeUndefined();
+    expect(newerUnicodeThanTables('15.1')).toBeUndefined();
   });
 });

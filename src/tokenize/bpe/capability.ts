@@ -1,6 +1,7 @@
 import { modelUnsupported } from './model.js';
 import { normalizerUnsupported } from './normalizer.js';
 import { planPreTokenizer } from './pre-tokenizer.js';
+import { newerUnicodeThanTables } from './unicode-age.js';
 import { postUnsupported } from './post-processor.js';
 
 type Cfg = Record<string, unknown> & { type?: string };
@@ -13,6 +14,7 @@ export function bpeUnsupported(json: Record<string, unknown>): string | undefine
   const model = (json.model ?? {}) as Cfg;
   const plan = planPreTokenizer(json.pre_tokenizer);
   return (
+    newerUnicodeThanTables() ??
     modelUnsupported(model) ??
     normalizerUnsupported(json.normalizer) ??
     (typeof plan === 'string' ? plan : undefined) ??

@@ -7,7 +7,7 @@ import { planPreTokenizer, type Stage } from './pre-tokenizer.js';
 import { offsetTrims, trimCounts, trimOffsets, type OffsetTrim, type TrimCounts } from './post-processor.js';
 import { SegmentCache } from './segment-cache.js';
 import { TokenSink } from './sink.js';
-import { NEWER_THAN_RUST } from './unicode-age.js';
+import { OUTSIDE_SHARED_UNICODE } from './unicode-age.js';
 
 /** Rust strings cannot hold lone surrogates: the binding turns them into U+FFFD (same UTF-16 length). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -127,7 +127,7 @@ export class BpeEngine implements TokenizerEngine {
   /** Ids and UTF-16 offsets of `raw` (no special tokens added), or undefined if it needs the fallback. */
   encodeSync(raw: string): Encoding | undefined {
     const text = HAS_SURROGATE.test(raw) ? raw.replace(LONE_SURROGATE, '\uFFFD') : raw;
-    if (NEWER_THAN_RUST.test(text)) return undefined;
+    if (OUTSIDE_SHARED_UNICODE.test(text)) return undefined;
     const sink = (this.sink = new TokenSink(Math.ceil(text.length / 3) + 16));
     const pieces: Piece[] = [];
     this.raw.split(text, 0, text.length, pieces);

@@ -233,9 +233,9 @@ function bytesStage(hooks: PrefixHooks, next: Stage): Stage {
 /**
  * Rust `Punctuation`: `char::is_ascii_punctuation` or a P* category in the `unicode_categories`
  * crate, whose tables are older than V8's (so `\p{P}` would split chars Rust keeps, e.g. U+2E43).
- * The exact set, read off the Rust binding char by char.
+ * The exact set, read off the Rust binding char by char (scripts/goldens/unicode-tables.mjs).
  */
-const PUNCTUATION = new RegExp(
+export const PUNCTUATION = new RegExp(
   `[${[
     '\\u0021-\\u002f\\u003a-\\u0040\\u005b-\\u0060\\u007b-\\u007e\\u00a1\\u00a7\\u00ab\\u00b6-\\u00b7\\u00bb\\u00bf',
     '\\u037e\\u0387\\u055a-\\u055f\\u0589-\\u058a\\u05be\\u05c0\\u05c3\\u05c6\\u05f3-\\u05f4\\u0609-\\u060a',

@@ -3,6 +3,7 @@
  * tables still treat as unassigned (Unicode 17 additions): `\p{L}`, `\p{N}`, `\w`, `\p{M}` match them
  * in V8 and not in Rust, so a Split regex would cut the text differently. Read off the binding, code
  * point by code point (`\p{Cn}` there against V8's). A text holding one goes to the Rust binding whole.
+ * Regenerate or check with scripts/goldens/unicode-tables.mjs.
  */
 export const NEWER_THAN_RUST = new RegExp(
   // eslint-disable-next-line no-misleading-character-class -- code point ranges (some of marks), not composed text
@@ -18,3 +19,28 @@ export const NEWER_THAN_RUST = new RegExp(
   ].join('')}]`,
   'u',
 );
+
+/**
+ * Texts the own engine hands to Rust whole: a code point V8 knows and Rust does not (above), or one
+ * V8 does not know (`\p{Cn}`), which Rust may (a Node built with older Unicode data than Rust's).
+ */
+// eslint-disable-next-line no-misleading-character-class -- code point ranges (some of marks), as above
+export const OUTSIDE_SHARED_UNICODE = new RegExp(`${NEWER_THAN_RUST.source.slice(0, -1)}\\p{Cn}]`, 'u');
+
+/** The newest Unicode version whose additions NEWER_THAN_RUST lists (checked against the binding). */
+export const TABLES_UNICODE = '17.0';
+
+/**
+ * Why this Node's Unicode data is too new for the tables above (characters added after
+ * TABLES_UNICODE would split differently from Rust), or undefined.
+ *
+ * @example
+ *   newerUnicodeThanTables('18.0'); // 'Node Unicode 18.0 is newer than the checked tables (17.0)'
+ */
+export function newerUnicodeThanTables(version = process.versions.unicode): string | undefined {
+  const [major = 0, minor = 0] = (version ?? '0').split('.').map(Number);
+  const [tMajor = 0, tMinor = 0] = TABLES_UNICODE.split('.').map(Number);
+  return major > tMajor || (major === tMajor && minor > tMinor)
+    ? `Node Unicode ${version} is newer than the checked tables (${TABLES_UNICODE})`
+    : undefined;
+}
