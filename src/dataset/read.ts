@@ -11,6 +11,8 @@ export interface ReadRow {
   attentionMask: Uint8Array;
   assistantMasks: Uint8Array;
   labels?: Int32Array;
+  /** Lengths of the sequences packed into this row (`seq_lengths`), in packed datasets. */
+  seqLengths?: Int32Array;
 }
 
 /**
@@ -104,7 +106,10 @@ export async function* readDataset(dir: string): AsyncGenerator<ReadRow> {
       const att = listColumn(batch, 'attention_mask');
       const asm = listColumn(batch, 'assistant_masks');
       const lab = listColumn(batch, 'labels');
-      if (!ids || !att || !asm) throw new Error(`${file}: missing input_ids / attention_mask / assistant_masks`);
+      const seq = listColumn(batch, 'seq_lengths');
+      if (!ids || !att || !asm) {
+        throw new Error(`${join(dir, file)}: missing input_ids / attention_mask / assistant_masks`);
+      }
       for (let r = 0; r < batch.numRows; r++) {
         const row: ReadRow = {
           inputIds: ids.values.subarray(ids.offsets[r], ids.offsets[r + 1]) as Int32Array,
@@ -112,6 +117,7 @@ export async function* readDataset(dir: string): AsyncGenerator<ReadRow> {
           assistantMasks: asU8(asm.values.subarray(asm.offsets[r], asm.offsets[r + 1])),
         };
         if (lab) row.labels = lab.values.subarray(lab.offsets[r], lab.offsets[r + 1]) as Int32Array;
+        if (seq) row.seqLengths = seq.values.subarray(seq.offsets[r], seq.offsets[r + 1]) as Int32Array;
         yield row;
       }
     }

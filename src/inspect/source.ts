@@ -13,7 +13,7 @@ import type { Setup } from '../pipeline/setup.js';
 import type { Summary } from '../pipeline/summary.js';
 import { readRows } from '../read/index.js';
 import type { Outcome, RejectedRow, ShapedRow, SourceRef } from '../types.js';
-import { listColumn, readShardBatches, shardFiles } from '../dataset/read.js';
+import { readDataset } from '../dataset/read.js';
 import type { RowRange } from './range.js';
 
 /** One row as inspect sees it; attention may hold segment ids (1, 2, 3 …) in packed datasets. */
@@ -32,35 +32,17 @@ export interface InspectRow {
 export type InspectItem = { ok: true; row: InspectRow } | { ok: false; reject: RejectedRow };
 
 /**
- * Rows of a dataset folder in order, shard by shard, stopping after row `stopAt` (exclusive).
- * Unlike `readDataset` it keeps `seq_lengths` and tolerates extra columns (packing writes them).
+ * Rows of a dataset folder in order (`readDataset`, which also keeps `seq_lengths` of packed
+ * datasets), numbered, stopping after row `stopAt` (exclusive).
  *
  * @example
  * for await (const row of datasetRows('out/sample')) console.log(row.index, row.inputIds.length);
  */
 export async function* datasetRows(dir: string, stopAt = Infinity): AsyncGenerator<InspectRow> {
   let index = 0;
-  for (const file of await shardFiles(dir)) {
-    for await (const { batch } of readShardBatches(join(dir, file))) {
-      const ids = listColumn(batch, 'input_ids');
-      const att = listColumn(batch, 'attention_mask');
-      const asm = listColumn(batch, 'assistant_masks');
-      const lab = listColumn(batch, 'labels');
-      const seq = listColumn(batch, 'seq_lengths');
-      if (!ids || !att || !asm) throw new Error(`${dir}/${file}: missing input_ids / attention_mask / assistant_masks`);
-      for (let r = 0; r < batch.numRows; r++) {
-        if (index >= stopAt) return;
-        const row: InspectRow = {
-          index: index++,
-          inputIds: ids.values.subarray(ids.offsets[r], ids.offsets[r + 1]),
-          attentionMask: att.values.subarray(att.offsets[r], att.offsets[r + 1]),
-          assistantMasks: asm.values.subarray(asm.offsets[r], asm.offsets[r + 1]),
-        };
-        if (lab) row.labels = lab.values.subarray(lab.offsets[r], lab.offsets[r + 1]);
-        if (seq) row.seqLengths = seq.values.subarray(seq.offsets[r], seq.offsets[r + 1]);
-        yield row;
-      }
-    }
+  for await (const row of readDataset(dir)) {
+    if (index >= stopAt) return;
+    yield { index: index++, ...row };
   }
 }
 
