@@ -266,33 +266,39 @@ function firstDiff(a, b) {
  * differs, text_differs, rejected, stock_error, training_error, no_assistant.
  */
 export function compareRow(conv, trainOpts, stockOpts, select) {
-  let trained;
-  try {
-    trained = renderConversation(conv, trainOpts);
-  } catch (e) {
-    return { kind: 'training_error', detail: `${e.name}: ${e.message.split('\n')[0]}` };
-  }
-  let inferred;
-  try {
-    inferred = inferSpans(conv, stockOpts, select);
-  } catch (e) {
-    if (e instanceof MaskInferenceError) return { kind: 'rejected', detail: e.message };
-    return { kind: 'stock_error', detail: `${e.name}: ${e.message.split('\n')[0]}` };
-  }
+  const both = renderBoth(conv, trainOpts, stockOpts, select);
+  if (both.failed) return both.failed;
+  const { trained, inferred } = both;
   if (inferred.text !== trained.text) {
     // The templates render differently (e.g. the training variant keeps reasoning the stock one drops):
     // masks cannot be compared token by token, but each inferred span must still be the end of the
     // corresponding training span (the part the stock template keeps), whitespace aside.
-    const a = spanTexts(trained.text, trained.spans);
-    const b = spanTexts(inferred.text, inferred.spans);
-    const agree = a.length === b.length && a.every((t, k) => t.endsWith(b[k]) && b[k] !== '');
     return {
-      kind: agree ? 'text_differs_spans_agree' : 'text_differs',
+      kind: charKind(trained.text, trained.spans, inferred.text, inferred.spans),
       detail: firstDiff(trained.text, inferred.text),
     };
   }
   const text = trained.text;
   return { kind: 'pending', text, trainSpans: trained.spans, inferSpans: inferred.spans };
+}
+
+/**
+ * One conversation through the training template (generation spans) and the stock one (inferred
+ * spans): `{ trained, inferred }`, or `{ failed: { kind, detail } }` naming the side that failed.
+ */
+function renderBoth(conv, trainOpts, stockOpts, select) {
+  let trained;
+  try {
+    trained = renderConversation(conv, trainOpts);
+  } catch (e) {
+    return { failed: { kind: 'training_error', detail: `${e.name}: ${e.message.split('\n')[0]}` } };
+  }
+  try {
+    return { trained, inferred: inferSpans(conv, stockOpts, select) };
+  } catch (e) {
+    if (e instanceof MaskInferenceError) return { failed: { kind: 'rejected', detail: e.message } };
+    return { failed: { kind: 'stock_error', detail: `${e.name}: ${e.message.split('\n')[0]}` } };
+  }
 }
 
 /** Span texts with spans separated only by whitespace merged, whitespace-trimmed. */
@@ -358,19 +364,9 @@ export function charKind(trainText, trainSpans, stockText, stockSpans) {
 
 /** One fixture row through both templates: spans, comparison, or why one side failed. */
 function fixtureResult(conv, trainOpts, stockOpts, select) {
-  let trained;
-  try {
-    trained = renderConversation(conv, trainOpts);
-  } catch (e) {
-    return { kind: 'training_error', detail: `${e.name}: ${e.message.split('\n')[0]}` };
-  }
-  let inferred;
-  try {
-    inferred = inferSpans(conv, stockOpts, select);
-  } catch (e) {
-    if (e instanceof MaskInferenceError) return { kind: 'rejected', detail: e.message };
-    return { kind: 'stock_error', detail: `${e.name}: ${e.message.split('\n')[0]}` };
-  }
+  const both = renderBoth(conv, trainOpts, stockOpts, select);
+  if (both.failed) return both.failed;
+  const { trained, inferred } = both;
   return {
     kind: charKind(trained.text, trained.spans, inferred.text, inferred.spans),
     trainSpans: trained.spans,
