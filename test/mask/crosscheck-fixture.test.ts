@@ -12,7 +12,7 @@ import { inferSpans, MaskInferenceError } from '../../src/mask/infer.js';
 import type { SelectOptions } from '../../src/mask/select.js';
 import { compileTemplate, renderConversation, type RenderOptions } from '../../src/render/index.js';
 import type { Conversation, Span } from '../../src/types.js';
-import { ROOT } from '../helpers.js';
+import { ROOT, spanTexts } from '../helpers.js';
 
 const FIX = join(ROOT, 'test', 'fixtures', 'infer');
 
@@ -39,17 +39,6 @@ const rows = readFileSync(join(FIX, fixture.rows), 'utf8')
   .map((l) => JSON.parse(l) as { source: string } & Omit<Conversation, 'ref' | 'index'>);
 const template = (name: string) => compileTemplate(readFileSync(join(FIX, 'templates', `${name}.jinja`), 'utf8'));
 const SELECT: SelectOptions = { rolesToTrain: new Set(['assistant']), trainOnEot: 'turn', lastTurnOnly: false };
-
-/** Span texts with spans separated only by whitespace merged, trimmed. */
-function spanTexts(text: string, spans: readonly Span[]): string[] {
-  const merged: Span[] = [];
-  for (const [a, b] of spans) {
-    const prev = merged[merged.length - 1];
-    if (prev && text.slice(prev[1], a).trim() === '') prev[1] = b;
-    else merged.push([a, b]);
-  }
-  return merged.map(([a, b]) => text.slice(a, b).trim());
-}
 
 /** The fixture's per-character comparison of the two span sets. */
 function charKind(trainText: string, trainSpans: Span[], stockText: string, stockSpans: Span[]): string {

@@ -6,7 +6,7 @@ import { selectSpans, type SelectOptions } from '../../src/mask/select.js';
 import { normalizeRow } from '../../src/normalize/index.js';
 import { compileTemplate, renderConversation, type RenderOptions } from '../../src/render/index.js';
 import type { Conversation, Message, Span } from '../../src/types.js';
-import { ROOT } from '../helpers.js';
+import { ROOT, spanTexts } from '../helpers.js';
 
 const FIX = join(ROOT, 'test', 'fixtures', 'infer');
 const template = (name: string) => compileTemplate(readFileSync(join(FIX, 'templates', `${name}.jinja`), 'utf8'));
@@ -45,17 +45,6 @@ function nonWsDisagreements(text: string, a: readonly Span[], b: readonly Span[]
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) if (x[i] !== y[i] && !/\s/.test(text[i]!)) out.push(i);
   return out;
-}
-
-/** Span texts, spans separated only by whitespace merged, trimmed. */
-function spanTexts(text: string, spans: readonly Span[]): string[] {
-  const merged: Span[] = [];
-  for (const [a, b] of spans) {
-    const prev = merged[merged.length - 1];
-    if (prev && text.slice(prev[1], a).trim() === '') prev[1] = b;
-    else merged.push([a, b]);
-  }
-  return merged.map(([a, b]) => text.slice(a, b).trim());
 }
 
 /** Try a render; rows a template refuses (e.g. roles must alternate) are skipped by the table. */
