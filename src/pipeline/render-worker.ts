@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileTemplate } from '../render/index.js';
-import { bpeEngineFromShare, type SharedBpeEngine } from '../tokenize/index.js';
+import { bpeEngineFromShare, type SharedBpeEngine } from '../tokenize/bpe/index.js';
 import type { Conversation, RawRow } from '../types.js';
 import type { KeptColumn } from './keep.js';
 import type { PipelineOptions } from './options.js';
