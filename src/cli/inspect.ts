@@ -1,29 +1,13 @@
 import { stat } from 'node:fs/promises';
-import type { Argv } from 'yargs';
 import { colorEnabled, inspectDataset, inspectInput, parseRows, type InspectOptions } from '../inspect/index.js';
 import { SetupError } from '../pipeline/setup.js';
 import { optionsOf } from '../options/table.js';
 import { buildOptions, readPipelineFile, UsageError } from './config.js';
-import { addFlags, flagValues } from './flags.js';
-
-/** Rows shown when `--rows` is not given: a screenful in the terminal, more in the report. */
-const DEFAULT_ROWS = { terminal: '3', html: '100' };
+import { flagValues } from './flags.js';
+import { DEFAULT_ROWS } from './inspect-flags.js';
 
 /** Keys yargs may set when inspecting a dataset folder. */
 const DATASET_KEYS = new Set(['_', '$0', 'dataset', 'rows', 'ids', 'html', 'tokenizer']);
-
-/** Flags of `chatshard inspect`: its own, plus the table's pipeline options for inspecting input directly. */
-export function inspectFlags<T>(y: Argv<T>) {
-  return addFlags(y, 'inspect')
-    .positional('dataset', { type: 'string', describe: 'Dataset folder written by chatshard (omit with --input)' })
-    .option('rows', {
-      type: 'string',
-      describe: `Rows to show: N (the first N), A:B, A: or :B [default: ${DEFAULT_ROWS.terminal}, ${DEFAULT_ROWS.html} with --html]`,
-    })
-    .option('ids', { type: 'boolean', default: false, describe: 'Show (id, label) after every token' })
-    .option('html', { type: 'string', describe: 'Write a self-contained HTML report (dataset view + row view) here' })
-    .option('pipeline', { type: 'string', describe: 'Pipeline JSON file for --input mode (keys as the run flags)' });
-}
 
 /** Exit code: 0 when the rows were shown / the report written, 1 on a setup or read failure. */
 export async function inspectCommand(args: Record<string, unknown>): Promise<number> {

@@ -2,14 +2,27 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { addFlags } from './flags.js';
-import { runCommand, runFlags } from './run.js';
-import { renderCommand } from './render.js';
-import { inspectCommand, inspectFlags } from './inspect.js';
-import { mergeCommand, verifyCommand } from './tools.js';
+import { inspectFlags } from './inspect-flags.js';
 import { cliWording, UsageError } from './config.js';
-import { STDIN } from '../read/index.js';
+import { STDIN } from '../read/stdin.js';
 import { VERSION } from '../version.js';
 import { withSuggestions } from './suggest.js';
+
+// Each command's module (and the stages it needs) is loaded when that command runs: `--help`,
+// `verify` or `render` do not pay for the writer, the inspect report or the tokenizer engines.
+
+/**
+ * yargs renders the whole help text right after a command's handler starts, in case the handler
+ * shows it later; for `run`'s 50 flags that is ~0.1 s of text-width work on every run. chatshard's
+ * handlers never show help (`--help` itself is rendered separately and unchanged), so skip it.
+ */
+function skipHelpCache(cli: Argv): void {
+  type Usage = { cacheHelpMessage?: () => void };
+  const internal = (cli as unknown as { getInternalMethods?: () => { getUsageInstance?: () => Usage } })
+    .getInternalMethods;
+  const usage = typeof internal === 'function' ? internal.call(cli).getUsageInstance?.() : undefined;
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
 
 /** Exit codes: 0 ok, 1 failed rows (strict / on-error fail) or failed run, 2 usage. */
 async function main(argv: string[]): Promise<number> {
@@ -21,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
       'run [pipeline]',
       'Run the pipeline: JSONL in, a datasets.load_from_disk folder out',
       (y: Argv) =>
-        runFlags(y)
+        addFlags(y, 'run')
           .positional('pipeline', {
             type: 'string',
             describe: 'Pipeline JSON file (keys as the flags); flags override it',
@@ -40,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
             'Read stdin',
           ),
       async (args) => {
-        code = await runCommand(args as Record<string, unknown>);
+        code = await (await import('./run.js')).runCommand(args as Record<string, unknown>);
       },
     )
     .command(
@@ -64,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
             'Print the prompt text',
           ),
       async (args) => {
-        code = await renderCommand(args as Record<string, unknown>);
+        code = await (await import('./render.js')).renderCommand(args as Record<string, unknown>);
       },
     )
     .command(
@@ -82,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
             'The first 5 input rows through render → tokenize → mask, with (id, label) per token',
           ),
       async (args) => {
-        code = await inspectCommand(args as Record<string, unknown>);
+        code = await (await import('./inspect.js')).inspectCommand(args as Record<string, unknown>);
       },
     )
     .command(
@@ -90,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
       'Re-read a dataset and check schema, lengths, padding, masks and labels',
       (y: Argv) => y.positional('dir', { type: 'string', demandOption: true }).example('$0 verify out/sample', ''),
       async (args) => {
-        code = await verifyCommand(String(args.dir));
+        code = await (await import('./tools.js')).verifyCommand(String(args.dir));
       },
     )
     .command(
@@ -103,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
           .option('overwrite', { type: 'boolean', default: false })
           .example('$0 merge out/part-0 out/part-1 --output out/all', ''),
       async (args) => {
+        const { mergeCommand } = await import('./tools.js');
         code = await mergeCommand((args.parts as string[]).map(String), String(args.output), Boolean(args.overwrite));
       },
     )
@@ -118,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
       if (!err && /^Did you mean/.test(msg)) throw new UsageError(`unknown command "${argv[0]}". ${msg}`);
       throw err ?? new UsageError(withSuggestions(msg, cli));
     });
+  skipHelpCache(cli);
   try {
     await cli.parseAsync();
   } catch (e) {

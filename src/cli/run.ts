@@ -1,17 +1,11 @@
-import type { Argv } from 'yargs';
 import { runPipeline, RowError, RunInterrupted } from '../pipeline/run.js';
 import { SetupError } from '../pipeline/setup.js';
 import { shardFromEnv } from '../pipeline/shard.js';
 import type { PipelineOptions } from '../pipeline/options.js';
 import { packOptionsOf } from '../pipeline/packing.js';
 import { buildOptions, cliWording, readPipelineFile, UsageError } from './config.js';
-import { addFlags, flagValues } from './flags.js';
+import { flagValues } from './flags.js';
 import { humanSummary, progressReporter } from './progress.js';
-
-/** Flags of `chatshard run`, generated from the option table. */
-export function runFlags<T>(y: Argv<T>): Argv<T> {
-  return addFlags(y, 'run');
-}
 
 /** Options from flags, a pipeline file and the environment (Kubernetes / Slurm shard variables). */
 export function optionsFromArgs(args: Record<string, unknown>): PipelineOptions {

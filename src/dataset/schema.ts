@@ -3,18 +3,9 @@
  * the Arrow schema written into every shard and the `datasets` Features dict.
  */
 import { Bool, Field, Float64, Int32, Int64, Int8, List, Schema, Utf8, type DataType } from 'apache-arrow';
+import { TOKEN_COLUMNS, type ColumnName } from './columns.js';
 
-/** Every token column chatshard may write; kept input columns may not take these names. */
-export const TOKEN_COLUMNS = [
-  'input_ids',
-  'attention_mask',
-  'assistant_masks',
-  'labels',
-  'position_ids',
-  'seq_lengths',
-] as const;
-
-export type ColumnName = (typeof TOKEN_COLUMNS)[number];
+export { TOKEN_COLUMNS, type ColumnName };
 
 /** `datasets` Value dtype of a kept input column (`--keep-columns`); nested values are stored as JSON text. */
 export type KeptDtype = 'string' | 'int64' | 'float64' | 'bool';

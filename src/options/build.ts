@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { TOKEN_COLUMNS } from '../dataset/schema.js';
+import { TOKEN_COLUMNS } from '../dataset/columns.js';
 import { parseRoleMap } from '../normalize/mapping.js';
 import { DEFAULTS, flagOf, keyOf, OPTIONS, type OptionSpec, type TableOptions } from './table.js';
 

@@ -15,7 +15,7 @@ import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
-import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
+import { defaultWorkers, inlineRenderer, WORKER_QUEUE, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
 import { rawRows, typeKeptColumns, type Replay } from './input.js';
 import { dtypeOf, KEEP_SNIFF_ROWS } from './keep.js';
@@ -24,6 +24,7 @@ import { checkInputs, setupRun, SetupError, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
 import { RunStats, type Summary } from './summary.js';
 import { VERSION } from '../version.js';
+import { BpeEngine } from '../tokenize/index.js';
 
 /** Batches between forced collections (see reclaimNativeMemory). */
 const RECLAIM_EVERY = 16;
@@ -189,7 +190,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       hooks.onNotice?.(`warning: ${w}`);
     }
   }
-  const workers = o.workers ?? defaultWorkers(setup.maskSource);
+
   if (setup.maskSource === 'infer') {
     hooks.onNotice?.(
       `template ${setup.templateName} has no {% generation %} blocks: inferring assistant masks from conversation prefixes`,
@@ -215,6 +216,12 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
   const totalBytes = files.includes(STDIN)
     ? undefined
     : (await Promise.all(files.map((f) => stat(f).then((st) => st.size)))).reduce((x, y) => x + y, 0);
+  const workers =
+    o.workers ??
+    defaultWorkers(setup.maskSource, {
+      ownEngine: setup.tokenizer.engine instanceof BpeEngine,
+      inputBytes: totalBytes,
+    });
   const run = await runIdentity(o, setup, files);
   const lock = await openOutputFolder(outDir);
   try {
@@ -272,7 +279,9 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
   }
   const resumePoint = o.resume ? await readResumePoint(outDir) : null;
   const skipBelow = resumePoint?.nextIndex ?? 0;
-  const batchSize = o.padding === 'longest' ? o.batchSize : 128;
+  // The own engine's workers tokenize: smaller batches spread a few long rows over the threads.
+  const ownEngine = setup.tokenizer.engine instanceof BpeEngine ? setup.tokenizer.engine : undefined;
+  const batchSize = o.padding === 'longest' ? o.batchSize : ownEngine && workers > 0 ? 64 : 128;
   // `padding: longest` pads per batch: a resumed run re-reads from the start of the batch the
   // resume point falls in, so every row is padded within the same batch as in an uninterrupted
   // run; the rows before the resume point are processed but neither counted nor written again.
@@ -312,7 +321,8 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         for (const r of rendered) if ('roles' in r && r.roles) for (const role of r.roles) stats.roles.add(role);
         return shapeRendered(batch, rendered, setup);
       },
-      workers + 2,
+      // Enough in flight to keep every worker's queue full, plus the batch being written.
+      workers > 0 ? WORKER_QUEUE * workers + 2 : 2,
     );
     let batchCount = 0;
     for await (const outcomes of processed) {
@@ -341,7 +351,10 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     }
   };
   const rctx = renderContextOf(setup);
-  const renderer = workers > 0 ? workerRenderer(rctx, workers) : inlineRenderer(rctx);
+  const renderer =
+    workers > 0
+      ? workerRenderer(rctx, workers, { engine: ownEngine?.share(), helpInline: ownEngine !== undefined })
+      : inlineRenderer(rctx);
 
   let result;
   try {

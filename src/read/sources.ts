@@ -6,8 +6,9 @@ import { createGunzip } from 'node:zlib';
 import { glob } from 'tinyglobby';
 import { zstdDecompress } from './zstd.js';
 
-/** Name used in error messages for standard input. */
-export const STDIN = '<stdin>';
+import { STDIN } from './stdin.js';
+
+export { STDIN };
 
 const FOLDER_PATTERN = '**/*.{jsonl,jsonl.gz,jsonl.zst,json.gz,ndjson,ndjson.gz,ndjson.zst,parquet}';
 

@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import { dirname, basename, resolve } from 'node:path';
 import type { EngineChoice, LoadedTokenizer, TokenizerEngine } from './engine.js';
 import { readTokenizerFiles, type TokenizerFiles } from './files.js';
-import { ensureHubSnapshot, looksLikeHubId } from './hub.js';
 import { NativeEngine } from './native.js';
 import { createBpeEngine } from './bpe/index.js';
 import { UnsupportedEngineError } from './errors.js';
@@ -30,7 +29,9 @@ async function resolveDir(source: string, revision?: string): Promise<string> {
   if (info?.isDirectory()) return resolve(source);
   if (info?.isFile() && /^tokenizer\.json(\.gz)?$/.test(basename(source))) return resolve(dirname(source));
   if (info) throw new Error(`tokenizer source ${source} is neither a folder nor a tokenizer.json file`);
-  if (looksLikeHubId(source)) return ensureHubSnapshot(source, revision);
+  // The Hub client (and its hashing wasm) loads only for sources that are not local paths.
+  const hub = await import('./hub.js');
+  if (hub.looksLikeHubId(source)) return hub.ensureHubSnapshot(source, revision);
   throw new Error(`tokenizer folder not found: ${source}`);
 }
 
