@@ -51,10 +51,9 @@ export class MergeTable {
     t[4 * i + 3] = merged;
   }
 
-  /** Call `fn` for every merge, in no particular order. */
-  forEach(fn: (left: number, right: number, rank: number, merged: number) => void): void {
-    const t = this.table;
-    for (let i = 0; i < t.length; i += 4) if (t[i] !== -1) fn(t[i]!, t[i + 1]!, t[i + 2]!, t[i + 3]!);
+  /** The slots, read-only: per slot left id (-1 when empty), right id, rank, merged id. */
+  entries(): Int32Array {
+    return this.table;
   }
 
   /**

@@ -5,14 +5,15 @@ import type { MergeTable } from './merges.js';
 const WHOLE = 1;
 const PIECE = 2;
 const OTHER = 3;
+/** Not text of the byte alphabet. */
+const NONE = 4;
 
 /**
  * Class of a UTF-8 byte string: WHOLE (one or more complete chars), PIECE (a proper piece of one
  * char: a lead byte and fewer continuation bytes than it announces, or continuation bytes only) or
  * OTHER (pieces of two chars, or a piece next to a whole char).
  */
-export function byteClass(bytes: ArrayLike<number>): number {
-  const n = bytes.length;
+export function byteClass(bytes: ArrayLike<number>, n = bytes.length): number {
   let i = 0;
   while (i < n) {
     const b = bytes[i]!;
@@ -33,17 +34,15 @@ export function byteClass(bytes: ArrayLike<number>): number {
   return WHOLE;
 }
 
-/** Bytes of a byte-alphabet string (into `into` when given, which must be long enough), or undefined. */
-function alphabetBytes(s: string, into: Uint8Array | undefined): Uint8Array | undefined {
-  if (s.length === 0) return undefined;
-  const out = into ? into.subarray(0, s.length) : new Uint8Array(s.length);
+/** Write the bytes of byte-alphabet string `s` to `into`; false if it has other chars (or is empty). */
+function alphabetBytes(s: string, into: Uint8Array): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const v = c < CHAR_BYTE.length ? CHAR_BYTE[c]! : -1;
-    if (v < 0) return undefined;
-    out[i] = v;
+    if (v < 0) return false;
+    into[i] = v;
   }
-  return out;
+  return s.length > 0;
 }
 
 /**
@@ -52,7 +51,7 @@ function alphabetBytes(s: string, into: Uint8Array | undefined): Uint8Array | un
  * merges Rust's byte-by-byte `Word::merge_all` gives.
  *
  * Why it is exact. Call a merge *crossing* if an operand is a piece of a char and the result is
- * not a piece of one char. While no crossing merge applies, the pieces of each char only merge
+ * neither a piece of one char nor that char whole. While no crossing merge applies, the pieces of each char only merge
  * with each other, exactly as when the char is merged alone; merges between whole-char symbols
  * do not see them. A char whose bytes merge alone into one token T at ranks ≤ M, with every merge
  * that uses T ranked above M, is then indistinguishable from starting as T: any merge with T
@@ -69,8 +68,14 @@ function alphabetBytes(s: string, into: Uint8Array | undefined): Uint8Array | un
 export class WholeChars {
   /** Per BMP code point: 0 not yet known, -1 no shortcut, else 2 × (its token id + 1) + (1 if it has partners). */
   private readonly tok = new Int32Array(0x10000);
-  /** Code points whose edge pieces have crossing partners: the partners' bytes. */
-  private readonly partners = new Map<number, { left: Uint8Array[]; right: Uint8Array[] }>();
+  /**
+   * Crossing partners of chars whose edge pieces have some (`tok` odd), flat (one array, no
+   * per-char objects to chase): left count, then each as length and bytes; the same for the right.
+   */
+  private partners = new Int32Array(1024);
+  private partnersEnd = 0;
+  /** Per BMP code point: where its partners start in `partners`. */
+  private readonly partnerAt = new Int32Array(0x10000);
   private ready = false;
   /** Per token id: lowest rank of a merge that uses it (left or right), else 2^31 - 1. */
   private minUse = new Int32Array(0);
@@ -88,33 +93,55 @@ export class WholeChars {
   private init(): void {
     this.ready = true;
     const tokens = this.tokens();
-    const cls = new Uint8Array(tokens.length);
-    const buf = new Uint8Array(64);
-    for (let id = 0; id < tokens.length; id++) {
+    const size = tokens.length;
+    // Byte class per token, computed when first needed (0: not yet; NONE: not byte-alphabet text,
+    // which never forms from bytes). Pieces are at most 3 bytes, so longer tokens are never one.
+    const cls = new Uint8Array(size);
+    let buf = new Uint8Array(64);
+    const classOf = (id: number): number => {
+      let c = cls[id]!;
+      if (c === 0) {
+        const t = tokens[id] ?? '';
+        if (t.length > buf.length) buf = new Uint8Array(2 * t.length);
+        c = cls[id] = alphabetBytes(t, buf) ? byteClass(buf, t.length) : NONE;
+      }
+      return c;
+    };
+    for (let id = 0; id < size; id++) {
       const t = tokens[id];
-      // Tokens outside the byte alphabet never form from bytes (class 0: ignored).
-      const b = t === undefined ? undefined : alphabetBytes(t, t.length <= buf.length ? buf : undefined);
-      if (b !== undefined) cls[id] = byteClass(b);
+      if (t !== undefined && t.length <= 3) classOf(id);
     }
-    const bytesOf = (id: number) => alphabetBytes(tokens[id]!, undefined)!;
-    const minUse = new Int32Array(tokens.length).fill(0x7fffffff);
+    const bytesOf = (id: number) => {
+      const b = new Uint8Array(tokens[id]!.length);
+      alphabetBytes(tokens[id]!, b);
+      return b;
+    };
+    const minUse = new Int32Array(size).fill(0x7fffffff);
     const add = (map: Map<number, Uint8Array[]>, id: number, partner: Uint8Array) => {
       const list = map.get(id);
       if (list) list.push(partner);
       else map.set(id, [partner]);
     };
-    this.merges.forEach((a, b, rank, merged) => {
+    const t = this.merges.entries();
+    for (let i = 0; i < t.length; i += 4) {
+      const a = t[i]!;
+      if (a === -1) continue;
+      const b = t[i + 1]!;
+      const rank = t[i + 2]!;
       if (rank < minUse[a]!) minUse[a] = rank;
       if (rank < minUse[b]!) minUse[b] = rank;
-      const ca = cls[a]!;
-      const cb = cls[b]!;
-      // Only merges of whole chars and pieces can start a crossing chain.
-      if (ca === 0 || cb === 0 || ca === OTHER || cb === OTHER) return;
-      if (ca === WHOLE && cb === WHOLE) return;
-      if (cls[merged] === PIECE) return;
-      if (cb === PIECE) add(this.leftOf, b, bytesOf(a));
-      if (ca === PIECE) add(this.rightOf, a, bytesOf(b));
-    });
+      const pa = cls[a] === PIECE;
+      const pb = cls[b] === PIECE;
+      if (!pa && !pb) continue;
+      // Two pieces of one char joining (into a piece, or into the whole char) do not cross.
+      if (pa && pb && classOf(t[i + 3]!) !== OTHER) continue;
+      // A crossing merge whose operands are whole chars or pieces (others need a crossing merge first).
+      const ca = classOf(a);
+      const cb = classOf(b);
+      if (ca === OTHER || ca === NONE || cb === OTHER || cb === NONE) continue;
+      if (pb) add(this.leftOf, b, bytesOf(a));
+      if (pa) add(this.rightOf, a, bytesOf(b));
+    }
     this.minUse = minUse;
   }
 
@@ -164,7 +191,25 @@ export class WholeChars {
     for (const p of left) for (const x of this.leftOf.get(p) ?? []) l.push(x);
     for (const p of right) for (const x of this.rightOf.get(p) ?? []) r.push(x);
     if (l.length === 0 && r.length === 0) return (t + 1) * 2;
-    this.partners.set(cp, { left: l, right: r });
+    let size = 2;
+    for (const x of [...l, ...r]) size += 1 + x.length;
+    if (this.partnersEnd + size > this.partners.length) {
+      const grown = new Int32Array(Math.max(2 * this.partners.length, this.partnersEnd + size));
+      grown.set(this.partners);
+      this.partners = grown;
+    }
+    this.partnerAt[cp] = this.partnersEnd;
+    const out = this.partners;
+    let o = this.partnersEnd;
+    for (const side of [l, r]) {
+      out[o++] = side.length;
+      for (const x of side) {
+        out[o++] = x.length;
+        out.set(x, o);
+        o += x.length;
+      }
+    }
+    this.partnersEnd = o;
     return (t + 1) * 2 + 1;
   }
 
@@ -212,22 +257,21 @@ export class WholeChars {
 
   /** Whether a crossing partner of char `cp` (bytes `[start, end)` of `n`) is written next to it. */
   private touches(cp: number, bytes: Uint8Array, start: number, end: number, n: number): boolean {
-    const p = this.partners.get(cp)!;
-    const left = p.left;
-    for (let q = 0; q < left.length; q++) {
-      const x = left[q]!;
-      if (x.length > start) continue;
-      let j = 0;
-      while (j < x.length && bytes[start - x.length + j] === x[j]) j++;
-      if (j === x.length) return true;
-    }
-    const right = p.right;
-    for (let q = 0; q < right.length; q++) {
-      const y = right[q]!;
-      if (end + y.length > n) continue;
-      let j = 0;
-      while (j < y.length && bytes[end + j] === y[j]) j++;
-      if (j === y.length) return true;
+    const p = this.partners;
+    let o = this.partnerAt[cp]!;
+    for (let side = 0; side < 2; side++) {
+      let count = p[o++]!;
+      for (; count > 0; count--) {
+        const len = p[o++]!;
+        // Left partners end just before the char, right partners start just after it.
+        const at = side === 0 ? start - len : end;
+        if (at >= 0 && at + len <= n) {
+          let j = 0;
+          while (j < len && bytes[at + j] === p[o + j]) j++;
+          if (j === len) return true;
+        }
+        o += len;
+      }
     }
     return false;
   }
