@@ -361,10 +361,10 @@ export const OPTIONS = {
   workers: {
     kind: 'number',
     integer: 'nonNegative',
-    defaultNote: '0 with generation tags, else cores - 1',
+    defaultNote: 'cores - 1 for mask inference or, with the js engine, inputs from 2 MiB; else 0',
     commands: RUN_ONLY,
     group: RUN,
-    describe: 'Render worker threads; 0 renders on the main thread',
+    describe: 'Worker threads that render (and, with the js engine, tokenize); 0 does all on the main thread',
   },
   numShards: {
     kind: 'number',

@@ -3,7 +3,7 @@ import { specialTokenIds, unmaskedTurnEnd } from '../mask/eot.js';
 import type { CompiledTemplate } from '../render/index.js';
 import { padRow, padTarget, truncationWindow, type ShapeOptions } from '../shape/index.js';
 import type { LoadedTokenizer } from '../tokenize/index.js';
-import type { Conversation, KeptCell, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
+import type { Conversation, Encoding, KeptCell, Outcome, RejectedRow, ShapedRow, SourceRef, Span } from '../types.js';
 import type { KeptColumn } from './keep.js';
 import type { PipelineOptions } from './options.js';
 import { truncatesBeforePacking } from './packing.js';
@@ -101,7 +101,7 @@ export async function shapeRendered(
   const special = specialIdsOf(ctx);
   const results: (Outcome<ShapedRow> | Encoded)[] = [];
   const texts: string[] = [];
-  const pending: { slot: number; spans: Span[] }[] = [];
+  const pending: { slot: number; spans: Span[]; enc?: Encoding }[] = [];
   /** Tokens truncation cut off, by slot. */
   const cut = new Map<number, number>();
   rendered.forEach((r, i) => {
@@ -115,14 +115,16 @@ export async function shapeRendered(
         reject: rejectOf(row, 'invalid_unicode', 'the conversation contains a lone UTF-16 surrogate (e.g. "\\ud800")'),
       });
     } else {
-      pending.push({ slot: results.length, spans: r.spans });
-      texts.push(r.text);
+      // A worker thread may have tokenized it already; the rest go to this thread's engine.
+      pending.push({ slot: results.length, spans: r.spans, enc: r.enc });
+      if (!r.enc) texts.push(r.text);
       results.push(undefined as unknown as Encoded);
     }
   });
-  const encodings = texts.length > 0 ? await ctx.tokenizer.engine.encodeBatch(texts) : [];
-  encodings.forEach((enc, k) => {
-    const { slot, spans } = pending[k]!;
+  const fresh = texts.length > 0 ? await ctx.tokenizer.engine.encodeBatch(texts) : [];
+  let next = 0;
+  pending.forEach(({ slot, spans, enc: given }) => {
+    const enc = given ?? fresh[next++]!;
     const conv = rows[slot]!;
     const [from, to] = truncationWindow(enc.ids.length, shape);
     if (to - from < enc.ids.length) cut.set(slot, enc.ids.length - (to - from));

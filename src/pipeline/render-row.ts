@@ -17,7 +17,14 @@ import type { PipelineOptions } from './options.js';
  * is classified where it is thrown, so the result crosses threads as plain data).
  */
 export type RenderResult =
-  | { text: string; spans: Span[]; roles?: string[]; kept?: KeptCell[] }
+  | {
+      text: string;
+      spans: Span[];
+      roles?: string[];
+      kept?: KeptCell[];
+      /** Ids and offsets of `text`, when a worker thread with the own engine tokenized it. */
+      enc?: { ids: Int32Array; offsets: Int32Array };
+    }
   | {
       reject: { reason: string; message: string };
       /** The plain render (no spans) of a row whose masks could not be inferred; `render` shows it. */

@@ -1,13 +1,15 @@
 /**
- * Worker thread body: parses, normalizes and renders rows (the JS-heavy stages) so several cores
- * render while the main thread reads, tokenizes (Rust threads), masks, shapes and writes.
+ * Worker thread body: parses, normalizes and renders rows (the JS-heavy stages), and with the own
+ * (pure JS) engine also tokenizes them, so several cores work while the main thread reads, masks,
+ * shapes and writes. Encodings come back as transferred buffers, not copies.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileTemplate } from '../render/index.js';
+import { bpeEngineFromShare, type SharedBpeEngine } from '../tokenize/bpe/index.js';
 import type { Conversation, RawRow } from '../types.js';
 import type { KeptColumn } from './keep.js';
 import type { PipelineOptions } from './options.js';
-import { renderOne, renderRawRow, type RenderContext } from './render-row.js';
+import { renderOne, renderRawRow, type RenderContext, type RenderResult } from './render-row.js';
 
 const init = workerData as {
   templateSource: string;
@@ -15,6 +17,8 @@ const init = workerData as {
   options: PipelineOptions;
   specialTokens: Record<string, unknown>;
   keep?: KeptColumn[];
+  /** The main thread's own engine (`BpeEngine.share`), when this worker also tokenizes. */
+  engine?: SharedBpeEngine;
 };
 // Rendering needs only the tokenizer's special tokens, not the tokenizer.
 const ctx: RenderContext = {
@@ -24,11 +28,26 @@ const ctx: RenderContext = {
   specialTokens: init.specialTokens,
   keep: init.keep,
 };
+const engine = init.engine === undefined ? undefined : bpeEngineFromShare(init.engine);
+
+/** Tokenize the rendered texts the own engine can do; the rest stay for the main thread's engine. */
+function tokenize(results: RenderResult[]): ArrayBuffer[] {
+  const transfer: ArrayBuffer[] = [];
+  if (!engine) return transfer;
+  for (const r of results) {
+    if ('reject' in r) continue;
+    const enc = engine.encodeSync(r.text);
+    if (!enc) continue;
+    r.enc = { ids: enc.ids, offsets: enc.offsets };
+    transfer.push(enc.ids.buffer as ArrayBuffer, enc.offsets.buffer as ArrayBuffer);
+  }
+  return transfer;
+}
 
 parentPort!.on('message', (msg: { id: number; kind: 'convs' | 'raw'; items: unknown[] }) => {
   const results =
     msg.kind === 'raw'
       ? (msg.items as RawRow[]).map((r) => renderRawRow(r, ctx))
       : (msg.items as Conversation[]).map((c) => renderOne(c, ctx));
-  parentPort!.postMessage({ id: msg.id, results });
+  parentPort!.postMessage({ id: msg.id, results }, tokenize(results));
 });

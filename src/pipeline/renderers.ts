@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { SharedBpeEngine } from '../tokenize/index.js';
 import type { Conversation, RawRow } from '../types.js';
 import { renderOne, renderRawRow, type RenderContext, type RenderResult } from './render-row.js';
 
@@ -23,20 +24,49 @@ export function inlineRenderer(ctx: RenderContext): Renderer {
   };
 }
 
+/** Input below this size is done sooner on the main thread than by starting workers (each loads the tokenizer). */
+export const TOKENIZE_WORKERS_MIN_BYTES = 2 << 20;
+/** Default cap on worker threads: each holds a template, and with the own engine a tokenizer copy (~40 MB). */
+const MAX_DEFAULT_WORKERS = 7;
+
 /**
- * Default worker count. With generation tags rendering is a few % of a row's cost and each worker
- * costs ~50 MB, so render inline; mask inference renders each conversation several times, so use
- * every core but the one the main thread (tokenizing, writing) needs.
+ * Default worker count. With the own (pure JS) engine tokenizing is most of a row's cost and runs
+ * on the calling thread, so once the input is large enough to repay their start, workers that
+ * render and tokenize take every core but one, and the main thread takes batches too when they
+ * are all busy. With the native engine tokenizing runs on Rust threads and, with generation tags,
+ * rendering is a few % of a row's cost: render inline. Mask inference renders each conversation
+ * several times: every core but the main thread's renders.
+ *
+ * @example
+ * defaultWorkers('generation', { ownEngine: true, inputBytes: 20e6 }); // 1 on a 2-core machine
  */
-export function defaultWorkers(maskSource: 'generation' | 'infer' | 'none'): number {
-  return maskSource === 'infer' ? Math.max(1, availableParallelism() - 1) : 0;
+export function defaultWorkers(
+  maskSource: 'generation' | 'infer' | 'none',
+  run: { ownEngine: boolean; inputBytes?: number } = { ownEngine: false },
+): number {
+  const others = Math.min(Math.max(1, availableParallelism() - 1), MAX_DEFAULT_WORKERS);
+  // Unknown size (stdin) counts as large: streams are how big inputs arrive.
+  if (run.ownEngine && (run.inputBytes === undefined || run.inputBytes >= TOKENIZE_WORKERS_MIN_BYTES)) return others;
+  return maskSource === 'infer' ? others : 0;
+}
+
+/** What workers do besides rendering. */
+export interface WorkerOptions {
+  /** The own engine (`BpeEngine.share`): each worker runs a copy over the same tables and tokenizes what it renders. */
+  engine?: SharedBpeEngine;
+  /**
+   * When every worker is busy, render (and so tokenize, on the main thread's engine) the batch
+   * on the calling thread instead of queueing it: the main thread is a worker too.
+   */
+  helpInline?: boolean;
 }
 
 /**
- * A pool of worker threads rendering batches round-robin. Each worker gets the template source
- * and options once; batches go out as structured clones and come back matched by id.
+ * A pool of worker threads rendering batches, each batch to the least busy worker. Each worker
+ * gets the template source and options once; batches go out as structured clones and come back
+ * matched by id (encodings as transferred buffers).
  */
-export function workerRenderer(ctx: RenderContext, workers: number): Renderer {
+export function workerRenderer(ctx: RenderContext, workers: number, opts: WorkerOptions = {}): Renderer {
   // Under a TypeScript runner (tests) this module is src/*.ts: use the compiled worker from dist/.
   const url = import.meta.url.endsWith('.ts')
     ? new URL('../../dist/pipeline/render-worker.js', import.meta.url)
@@ -51,18 +81,28 @@ export function workerRenderer(ctx: RenderContext, workers: number): Renderer {
           options: ctx.options,
           specialTokens: ctx.specialTokens,
           keep: ctx.keep,
+          engine: opts.engine,
         },
       }),
   );
-  const waiting = new Map<number, { resolve: (r: RenderResult[]) => void; reject: (e: Error) => void }>();
+  /** Batches sent to each worker and not yet back. */
+  const busy = new Int32Array(workers);
+  const inline = inlineRenderer(ctx);
+  const waiting = new Map<
+    number,
+    { worker: number; resolve: (r: RenderResult[]) => void; reject: (e: Error) => void }
+  >();
   const fail = (e: Error) => {
     for (const p of waiting.values()) p.reject(e);
     waiting.clear();
   };
   for (const w of pool) {
     w.on('message', (m: { id: number; results: RenderResult[] }) => {
-      waiting.get(m.id)?.resolve(m.results);
+      const p = waiting.get(m.id);
+      if (!p) return;
+      busy[p.worker]!--;
       waiting.delete(m.id);
+      p.resolve(m.results);
     });
     w.on('error', fail);
     w.on('exit', (code) => {
@@ -70,11 +110,17 @@ export function workerRenderer(ctx: RenderContext, workers: number): Renderer {
     });
   }
   let next = 0;
-  const send = (kind: 'convs' | 'raw', items: unknown[]) => {
+  const send = (kind: 'convs' | 'raw', items: unknown[]): Promise<RenderResult[]> => {
+    let worker = 0;
+    for (let k = 1; k < workers; k++) if (busy[k]! < busy[worker]!) worker = k;
+    if (opts.helpInline && busy[worker]! > 0) {
+      return kind === 'raw' ? inline.renderRaw(items as RawRow[]) : inline.render(items as Conversation[]);
+    }
     const id = next++;
+    busy[worker]!++;
     return new Promise<RenderResult[]>((resolve, reject) => {
-      waiting.set(id, { resolve, reject });
-      pool[id % pool.length]!.postMessage({ id, kind, items });
+      waiting.set(id, { worker, resolve, reject });
+      pool[worker]!.postMessage({ id, kind, items });
     });
   };
   return {

@@ -24,6 +24,7 @@ import { checkInputs, setupRun, SetupError, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
 import { RunStats, type Summary } from './summary.js';
 import { VERSION } from '../version.js';
+import { BpeEngine } from '../tokenize/index.js';
 
 /** Batches between forced collections (see reclaimNativeMemory). */
 const RECLAIM_EVERY = 16;
@@ -189,7 +190,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       hooks.onNotice?.(`warning: ${w}`);
     }
   }
-  const workers = o.workers ?? defaultWorkers(setup.maskSource);
+
   if (setup.maskSource === 'infer') {
     hooks.onNotice?.(
       `template ${setup.templateName} has no {% generation %} blocks: inferring assistant masks from conversation prefixes`,
@@ -215,6 +216,12 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
   const totalBytes = files.includes(STDIN)
     ? undefined
     : (await Promise.all(files.map((f) => stat(f).then((st) => st.size)))).reduce((x, y) => x + y, 0);
+  const workers =
+    o.workers ??
+    defaultWorkers(setup.maskSource, {
+      ownEngine: setup.tokenizer.engine instanceof BpeEngine,
+      inputBytes: totalBytes,
+    });
   const run = await runIdentity(o, setup, files);
   const lock = await openOutputFolder(outDir);
   try {
@@ -341,7 +348,12 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     }
   };
   const rctx = renderContextOf(setup);
-  const renderer = workers > 0 ? workerRenderer(rctx, workers) : inlineRenderer(rctx);
+  // The own engine tokenizes on the calling thread: workers tokenize what they render.
+  const ownEngine = setup.tokenizer.engine instanceof BpeEngine ? setup.tokenizer.engine : undefined;
+  const renderer =
+    workers > 0
+      ? workerRenderer(rctx, workers, { engine: ownEngine?.share(), helpInline: ownEngine !== undefined })
+      : inlineRenderer(rctx);
 
   let result;
   try {

@@ -4,4 +4,4 @@ export { UnsupportedEngineError } from './errors.js';
 export { readTokenizerFiles, type TokenizerFiles } from './files.js';
 export { NativeEngine } from './native.js';
 export { flattenOffsets, codePointToUtf16Table } from './offsets.js';
-export { BpeEngine, bpeUnsupported, createBpeEngine } from './bpe/index.js';
+export { BpeEngine, bpeEngineFromShare, type SharedBpeEngine, bpeUnsupported, createBpeEngine } from './bpe/index.js';

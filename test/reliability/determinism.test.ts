@@ -34,7 +34,7 @@ const variants: Record<string, string[]> = {
   'workers-1-again': ['--workers', '1'],
   'workers-0': ['--workers', '0'],
   'workers-2': ['--workers', '2'],
-  'engine-js': ['--workers', '1', '--engine', 'js'],
+  'engine-native': ['--workers', '1', '--engine', 'native'],
 };
 
 beforeAll(async () => {
@@ -73,8 +73,10 @@ describe('same input and options, same bytes', () => {
     }
   });
 
-  it('--engine native / js: identical shards, rejects and counts', () => {
-    const [a, b] = [out('workers-1'), out('engine-js')];
+  it('--engine native / js (the default here, tokenizing on the workers): identical shards, rejects and counts', () => {
+    const [a, b] = [out('workers-1'), out('engine-native')];
+    expect(summaryOf(a).tokenizer.engine).toBe('js');
+    expect(summaryOf(b).tokenizer.engine).toBe('native');
     expect(shardHashes(b)).toEqual(shardHashes(a));
     expect(rejectsOf(b)).toEqual(rejectsOf(a));
     const strip = (s: Record<string, any>) => {

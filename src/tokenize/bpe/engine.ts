@@ -1,7 +1,7 @@
 import type { Encoding } from '../../types.js';
 import type { TokenizerEngine } from '../engine.js';
 import { AddedMatcher, parseAddedTokens, type AddedToken, type Piece } from './added-tokens.js';
-import { BpeModel } from './model.js';
+import { BpeModel, type SharedBpeModel } from './model.js';
 import { compileNormalizer, endOf, startOf, type NormalizeFn, type Normalized } from './normalizer.js';
 import { planPreTokenizer, type Stage } from './pre-tokenizer.js';
 import { offsetTrims, trimCounts, trimOffsets, type OffsetTrim, type TrimCounts } from './post-processor.js';
@@ -21,6 +21,16 @@ export interface BpeEngineOptions {
   segmentCacheInts?: number;
   /** Engine used for texts (and decode) this one cannot mirror; created on first use. */
   fallback: () => TokenizerEngine;
+  /** Vocabulary and merges another thread's engine built (see `BpeEngine.share`). */
+  sharedModel?: SharedBpeModel;
+}
+
+/** What another thread needs to run the same engine (`BpeEngine.share`); posts cheaply to a worker. */
+export interface SharedBpeEngine {
+  /** tokenizer.json without the model's vocabulary and merges. */
+  json: Record<string, unknown>;
+  extraAdded: AddedToken[];
+  model: SharedBpeModel;
 }
 
 /**
@@ -47,6 +57,8 @@ export class BpeEngine implements TokenizerEngine {
   private readonly addedByContent = new Map<string, number>();
   private readonly addedById = new Map<number, string>();
   private readonly opts: BpeEngineOptions;
+  /** Constructor arguments minus the model's vocabulary and merges, for `share`. */
+  private readonly recipe: Omit<SharedBpeEngine, 'model'>;
   private vocabR: string[] | undefined;
   private fb: TokenizerEngine | undefined;
 
@@ -66,7 +78,9 @@ export class BpeEngine implements TokenizerEngine {
     this.opts = opts;
     const plan = planPreTokenizer(json.pre_tokenizer);
     if (typeof plan === 'string') throw new Error(`unsupported tokenizer.json: ${plan}`);
-    this.model = new BpeModel(json.model as Record<string, unknown>, plan.byteLevel);
+    const { vocab: _v, merges: _m, ...modelFlags } = json.model as Record<string, unknown>;
+    this.recipe = { json: { ...json, model: modelFlags }, extraAdded };
+    this.model = new BpeModel(json.model as Record<string, unknown>, plan.byteLevel, opts.sharedModel);
     this.normalize = compileNormalizer(json.normalizer);
     // Rust gives an added token whose content is in the vocabulary the vocabulary's id.
     const added = [...parseAddedTokens(json.added_tokens), ...extraAdded].map((t) => {
@@ -218,6 +232,15 @@ export class BpeEngine implements TokenizerEngine {
         sink.push(toks[j]!, base + startOf(n, s + toks[j + 1]!), base + endOf(n, s + toks[j + 2]! - 1));
       }
     }
+  }
+
+  /**
+   * What `new BpeEngine(s.json, { fallback, sharedModel: s.model }, s.extraAdded)` on a worker
+   * thread needs to tokenize exactly as this engine does. Its vocabulary and merge tables move to
+   * shared memory, so N threads hold one copy; the rest is a few kB.
+   */
+  share(): SharedBpeEngine {
+    return { ...this.recipe, model: this.model.share() };
   }
 
   private fallback(): TokenizerEngine {

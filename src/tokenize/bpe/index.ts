@@ -1,9 +1,9 @@
 import type { TokenizerEngine } from '../engine.js';
 import { bpeUnsupported } from './capability.js';
-import { BpeEngine, type BpeEngineOptions } from './engine.js';
+import { BpeEngine, type BpeEngineOptions, type SharedBpeEngine } from './engine.js';
 
 export { bpeUnsupported } from './capability.js';
-export { BpeEngine, type BpeEngineOptions } from './engine.js';
+export { BpeEngine, type BpeEngineOptions, type SharedBpeEngine } from './engine.js';
 
 /**
  * chatshard's own BPE engine for `json`, or the reason it cannot reproduce this tokenizer exactly.
@@ -15,4 +15,19 @@ export { BpeEngine, type BpeEngineOptions } from './engine.js';
 export function createBpeEngine(json: Record<string, unknown>, opts: BpeEngineOptions): TokenizerEngine | string {
   const why = bpeUnsupported(json);
   return why ?? new BpeEngine(json, opts);
+}
+
+/**
+ * A copy of an own engine on another thread, from its `share()`. It has no fallback: callers use
+ * `encodeSync` and hand the texts it returns undefined for back to the thread that has one.
+ *
+ * @example
+ * const copy = bpeEngineFromShare(engine.share()); // in a worker, from workerData
+ * copy.encodeSync('Hi') ?? 'ask the main thread';
+ */
+export function bpeEngineFromShare(shared: SharedBpeEngine): BpeEngine {
+  const fallback = () => {
+    throw new Error('this copy of the own engine has no fallback engine: use encodeSync');
+  };
+  return new BpeEngine(shared.json, { fallback, sharedModel: shared.model }, shared.extraAdded);
 }

@@ -1,3 +1,5 @@
+import { toShared } from './shared-memory.js';
+
 /**
  * BPE merges as an open-addressing hash table over id pairs: (left, right) → (rank, merged id).
  * One Int32Array holds the four fields of a slot side by side, so a lookup touches one cache line
@@ -7,9 +9,15 @@
 export class MergeTable {
   private readonly mask: number;
   /** Per slot: left id (-1 when empty), right id, rank, merged id. */
-  private readonly table: Int32Array;
+  private table: Int32Array;
 
-  constructor(capacityHint: number) {
+  /** An empty table for about `capacityHint` merges, or the table another thread shared (`share`). */
+  constructor(capacityHint: number | Int32Array) {
+    if (typeof capacityHint !== 'number') {
+      this.table = capacityHint;
+      this.mask = capacityHint.length / 4 - 1;
+      return;
+    }
     let cap = 1024;
     while (cap < capacityHint * 2) cap *= 2;
     this.mask = cap - 1;
@@ -18,6 +26,11 @@ export class MergeTable {
 
   private slot(a: number, b: number): number {
     return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x632be5ab, 0x85ebca77)) & this.mask;
+  }
+
+  /** The filled table for another thread's `new MergeTable(table)`, moved to shared memory. */
+  share(): Int32Array {
+    return (this.table = toShared(this.table));
   }
 
   /** Insert or overwrite: as in Rust's map built from the merges list, a repeated pair keeps its last rank. */

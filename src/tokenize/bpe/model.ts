@@ -1,6 +1,6 @@
 import { MergeTable } from './merges.js';
 import { BYTE_CHAR } from './byte-level.js';
-import { Vocab } from './vocab.js';
+import { Vocab, type SharedVocab } from './vocab.js';
 
 type Cfg = Record<string, unknown>;
 
@@ -16,6 +16,12 @@ export function modelUnsupported(m: Cfg): string | undefined {
 }
 
 const UTF8 = new TextEncoder();
+
+/** A built model's tables, as `BpeModel.share` hands them to another thread. */
+export interface SharedBpeModel {
+  vocab: SharedVocab;
+  merges: Int32Array;
+}
 
 /** Words longer than this (UTF-16 units) skip the word cache and the quadratic merge loop. */
 const CACHE_MAX_WORD = 256;
@@ -60,17 +66,25 @@ export class BpeModel {
   private hk = new Float64Array(3 * 1024);
   private hv = new Int32Array(3 * 1024);
 
-  constructor(m: Cfg, byteLevel: boolean) {
+  /**
+   * The model of tokenizer.json's `model` section `m`; with `shared` (another thread's `share()`),
+   * its vocabulary and merges come from there and `m` only gives the flags.
+   */
+  constructor(m: Cfg, byteLevel: boolean, shared?: SharedBpeModel) {
     this.byteLevel = byteLevel;
     this.ignoreMerges = m.ignore_merges === true;
     this.byteFallback = m.byte_fallback === true;
     this.fuseUnk = m.fuse_unk === true;
-    this.vocab = new Vocab(m.vocab as Record<string, number>);
+    this.vocab = new Vocab(shared ? shared.vocab : (m.vocab as Record<string, number>));
     const unk = typeof m.unk_token === 'string' ? this.vocab.get(m.unk_token) : undefined;
     this.unkId = unk ?? -1;
     for (let b = 0; b < 256; b++) {
       this.byteIds[b] = this.vocab.get(String.fromCharCode(BYTE_CHAR[b]!)) ?? -1;
       this.fallbackIds[b] = this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`) ?? -1;
+    }
+    if (shared) {
+      this.merges = new MergeTable(shared.merges);
+      return;
     }
     const merges = m.merges as (string | [string, string])[];
     this.merges = new MergeTable(merges.length);
@@ -337,6 +351,11 @@ export class BpeModel {
       m++;
     }
     return m;
+  }
+
+  /** Vocabulary and merge tables for a `new BpeModel(m, byteLevel, shared)` on another thread (no copy of the big arrays). */
+  share(): SharedBpeModel {
+    return { vocab: this.vocab.share(), merges: this.merges.share() };
   }
 
   /** Token string per id (vocab only). */

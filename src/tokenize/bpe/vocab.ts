@@ -1,3 +1,5 @@
+import { toShared } from './shared-memory.js';
+
 /**
  * A BPE vocabulary (token string → id) as an open-addressing hash table over UTF-16 code units.
  * Unlike a `Map<string, number>` it looks up a range of a larger string, or two ranges as if
@@ -15,12 +17,16 @@ export class Vocab {
   /** Token strings in the vocabulary object's key order. */
   private readonly keys: string[];
   /** Id of `keys[k]`. */
-  private readonly ids: Int32Array;
+  private ids: Int32Array;
   /** Hash slots holding key indexes, -1 when empty. */
-  private readonly slots: Int32Array;
+  private slots: Int32Array;
   private readonly mask: number;
 
-  constructor(vocab: Record<string, number>) {
+  constructor(vocab: Record<string, number> | SharedVocab) {
+    if (isShared(vocab)) {
+      ({ keys: this.keys, ids: this.ids, slots: this.slots, mask: this.mask } = vocab);
+      return;
+    }
     this.keys = Object.keys(vocab);
     const n = this.keys.length;
     this.ids = new Int32Array(n);
@@ -39,6 +45,16 @@ export class Vocab {
       while (this.slots[i] !== -1) i = (i + 1) & this.mask;
       this.slots[i] = k;
     }
+  }
+
+  /**
+   * The tables for another thread's `new Vocab(shared)`: the id and slot arrays move to shared
+   * memory (this vocabulary uses them from there too), the key strings are copied when posted.
+   */
+  share(): SharedVocab {
+    this.ids = toShared(this.ids);
+    this.slots = toShared(this.slots);
+    return { shared: true, keys: this.keys, ids: this.ids, slots: this.slots, mask: this.mask };
   }
 
   /** Number of token strings. */
@@ -94,4 +110,17 @@ function sameUnits(key: string, s: string, a0: number, a1: number, b0: number, b
   for (let i = a0; i < a1; i++, j++) if (key.charCodeAt(j) !== s.charCodeAt(i)) return false;
   for (let i = b0; i < b1; i++, j++) if (key.charCodeAt(j) !== s.charCodeAt(i)) return false;
   return true;
+}
+
+/** A vocabulary's tables as `Vocab.share` hands them to another thread. */
+export interface SharedVocab {
+  shared: true;
+  keys: string[];
+  ids: Int32Array;
+  slots: Int32Array;
+  mask: number;
+}
+
+function isShared(v: Record<string, number> | SharedVocab): v is SharedVocab {
+  return (v as SharedVocab).shared === true && Array.isArray((v as SharedVocab).keys);
 }
