@@ -16,7 +16,7 @@ export interface TokenizerFiles {
    * merged into `added_tokens` as transformers adds them (see config-added-tokens.ts). Decoded on
    * first access.
    */
-  readonly tokenizerText: string;
+  tokenizerText: string;
   /** Parsed tokenizer.json, parsed on first access (the native engine never needs it). */
   readonly tokenizerJson: Record<string, unknown>;
   /** sha256 of `tokenizerText` (the file's bytes when the config adds no tokens). */
@@ -117,6 +117,9 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
     tokenizerPath: path,
     get tokenizerText() {
       return tokenizerText();
+    },
+    set tokenizerText(value: string) {
+      text = value;
     },
     get tokenizerJson() {
       return parseTokenizer();

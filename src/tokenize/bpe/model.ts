@@ -1,13 +1,18 @@
 import { MergeTable } from './merges.js';
 import { BYTE_CHAR } from './byte-level.js';
 import { Vocab, type SharedVocab } from './vocab.js';
+import { mergesFromJson, vocabFromJson } from './model-json.js';
+import { unparsedText, valueKind } from '../json-outline.js';
 
 type Cfg = Record<string, unknown>;
 
 /** Reason a BPE model section is not supported, or undefined. */
 export function modelUnsupported(m: Cfg): string | undefined {
   if (m.type !== undefined && m.type !== 'BPE') return `model ${String(m.type)}`;
-  if (!m.vocab || typeof m.vocab !== 'object' || !Array.isArray(m.merges)) return 'BPE model without vocab/merges';
+  // valueKind: the type without parsing a vocab / merges still unparsed (see json-outline.ts).
+  const vocab = valueKind(m, 'vocab');
+  if ((vocab !== 'object' && vocab !== 'array') || valueKind(m, 'merges') !== 'array')
+    return 'BPE model without vocab/merges';
   if (m.dropout !== null && m.dropout !== undefined && m.dropout !== 0) return 'BPE dropout';
   if (typeof m.continuing_subword_prefix === 'string' && m.continuing_subword_prefix !== '')
     return 'continuing_subword_prefix';
@@ -75,7 +80,12 @@ export class BpeModel {
     this.ignoreMerges = m.ignore_merges === true;
     this.byteFallback = m.byte_fallback === true;
     this.fuseUnk = m.fuse_unk === true;
-    this.vocab = new Vocab(shared ? shared.vocab : (m.vocab as Record<string, number>));
+    // Read from tokenizer.json's text while the values are unparsed (much faster than JSON.parse objects).
+    const vocabText = shared ? undefined : unparsedText(m, 'vocab');
+    const mergesText = shared ? undefined : unparsedText(m, 'merges');
+    this.vocab =
+      (vocabText !== undefined ? vocabFromJson(vocabText) : undefined) ??
+      new Vocab(shared ? shared.vocab : (m.vocab as Record<string, number>));
     const unk = typeof m.unk_token === 'string' ? this.vocab.get(m.unk_token) : undefined;
     this.unkId = unk ?? -1;
     for (let b = 0; b < 256; b++) {
@@ -84,6 +94,11 @@ export class BpeModel {
     }
     if (shared) {
       this.merges = new MergeTable(shared.merges);
+      return;
+    }
+    const fromText = mergesText !== undefined ? mergesFromJson(mergesText, this.vocab) : undefined;
+    if (fromText) {
+      this.merges = fromText;
       return;
     }
     const merges = m.merges as (string | [string, string])[];
