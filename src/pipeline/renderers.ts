@@ -50,13 +50,19 @@ export function defaultWorkers(
   return maskSource === 'infer' ? others : 0;
 }
 
+/**
+ * Batches a worker may have queued before the main thread takes one itself (`helpInline`): one
+ * running and one waiting, so a worker never idles while the main thread renders.
+ */
+export const WORKER_QUEUE = 2;
+
 /** What workers do besides rendering. */
 export interface WorkerOptions {
   /** The own engine (`BpeEngine.share`): each worker runs a copy over the same tables and tokenizes what it renders. */
   engine?: SharedBpeEngine;
   /**
-   * When every worker is busy, render (and so tokenize, on the main thread's engine) the batch
-   * on the calling thread instead of queueing it: the main thread is a worker too.
+   * When every worker has `WORKER_QUEUE` batches, render the next (and so tokenize it, on the main
+   * thread's engine) on the calling thread instead: the main thread is a worker too.
    */
   helpInline?: boolean;
 }
@@ -113,7 +119,7 @@ export function workerRenderer(ctx: RenderContext, workers: number, opts: Worker
   const send = (kind: 'convs' | 'raw', items: unknown[]): Promise<RenderResult[]> => {
     let worker = 0;
     for (let k = 1; k < workers; k++) if (busy[k]! < busy[worker]!) worker = k;
-    if (opts.helpInline && busy[worker]! > 0) {
+    if (opts.helpInline && busy[worker]! >= WORKER_QUEUE) {
       return kind === 'raw' ? inline.renderRaw(items as RawRow[]) : inline.render(items as Conversation[]);
     }
     const id = next++;

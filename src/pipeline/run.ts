@@ -15,7 +15,7 @@ import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
-import { defaultWorkers, inlineRenderer, workerRenderer } from './renderers.js';
+import { defaultWorkers, inlineRenderer, WORKER_QUEUE, workerRenderer } from './renderers.js';
 import { reclaimNativeMemory } from './reclaim.js';
 import { rawRows, typeKeptColumns, type Replay } from './input.js';
 import { dtypeOf, KEEP_SNIFF_ROWS } from './keep.js';
@@ -279,7 +279,9 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
   }
   const resumePoint = o.resume ? await readResumePoint(outDir) : null;
   const skipBelow = resumePoint?.nextIndex ?? 0;
-  const batchSize = o.padding === 'longest' ? o.batchSize : 128;
+  // The own engine's workers tokenize: smaller batches spread a few long rows over the threads.
+  const ownEngine = setup.tokenizer.engine instanceof BpeEngine ? setup.tokenizer.engine : undefined;
+  const batchSize = o.padding === 'longest' ? o.batchSize : ownEngine && workers > 0 ? 64 : 128;
   // `padding: longest` pads per batch: a resumed run re-reads from the start of the batch the
   // resume point falls in, so every row is padded within the same batch as in an uninterrupted
   // run; the rows before the resume point are processed but neither counted nor written again.
@@ -319,7 +321,8 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         for (const r of rendered) if ('roles' in r && r.roles) for (const role of r.roles) stats.roles.add(role);
         return shapeRendered(batch, rendered, setup);
       },
-      workers + 2,
+      // Enough in flight to keep every worker's queue full, plus the batch being written.
+      workers > 0 ? WORKER_QUEUE * workers + 2 : 2,
     );
     let batchCount = 0;
     for await (const outcomes of processed) {
@@ -348,8 +351,6 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
     }
   };
   const rctx = renderContextOf(setup);
-  // The own engine tokenizes on the calling thread: workers tokenize what they render.
-  const ownEngine = setup.tokenizer.engine instanceof BpeEngine ? setup.tokenizer.engine : undefined;
   const renderer =
     workers > 0
       ? workerRenderer(rctx, workers, { engine: ownEngine?.share(), helpInline: ownEngine !== undefined })

@@ -139,6 +139,17 @@ export class Joined {
     return out;
   }
 
+  /**
+   * Read all offsets now and let go of Rust's encoding, the joined text and its tables: afterwards
+   * only `ids`, `from`/`to`, `bases` and `offsets()` answer (long batches, see SegmentedEncoder).
+   */
+  compact(): void {
+    this.offsets();
+    this.enc = undefined;
+    this.joined = '';
+    this.cpToU16 = this.u16ToCp = undefined;
+  }
+
   /** Drop the Rust encoding and tables once no row needs them. */
   release(): void {
     this.enc = undefined;

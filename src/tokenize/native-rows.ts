@@ -133,3 +133,8 @@ export function pieceEncoding(text: string, parts: Part[], n: number): Encoding 
   if (disjoint) enc.locator = partLocator(text, parts, n);
   return enc;
 }
+
+/** The Encoding of a text from its parts with ids and offsets read at once (no part may need Rust). */
+export function flatEncoding(parts: Part[], n: number): Encoding {
+  return { ids: idsOf(parts, n), offsets: offsetsOf(parts, n) };
+}

@@ -4,7 +4,7 @@ import type { Piece } from './bpe/added-tokens.js';
 import { SegmentCache } from './bpe/segment-cache.js';
 import { Joined } from './native-joined.js';
 import type { SegmentPlan } from './native-plan.js';
-import { pieceEncoding, type Part } from './native-rows.js';
+import { flatEncoding, pieceEncoding, type Part } from './native-rows.js';
 
 type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
 
@@ -14,6 +14,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const HAS_SURROGATE = /[\uD800-\uDFFF]/;
 /** Joined inputs stop growing past this many UTF-16 units, so long rows spread over Rust's threads. */
 const JOIN_CHARS = 1 << 15;
+
 /** Size of the table of pieces seen once (direct-mapped hashes). */
 const SEEN_BITS = 18;
 
@@ -28,6 +29,12 @@ function detached(s: string): string {
 export interface SegmentedOptions {
   /** Cache bound in Int32 entries (3 per token). */
   cacheInts?: number;
+  /**
+   * Batches with more new text than this (UTF-16 units, default 1M) go to Rust `groupChars` at a
+   * time (default 512K), and their rows get plain ids and offsets.
+   */
+  longChars?: number;
+  groupChars?: number;
 }
 
 /** A piece new to this batch: its Rust input and index there, and, once cached, its triples. */
@@ -51,8 +58,10 @@ interface Fresh {
 export class SegmentedEncoder {
   private readonly cache: SegmentCache;
   private readonly seen = new Int32Array(1 << SEEN_BITS);
-  /** Text pieces met, and how many of them came from the cache. */
-  readonly stats = { pieces: 0, hits: 0 };
+  /** Text pieces met, how many of them came from the cache, and batches encoded in groups. */
+  readonly stats = { pieces: 0, hits: 0, longBatches: 0 };
+  private readonly longChars: number;
+  private readonly groupChars: number;
 
   constructor(
     private readonly tk: NativeTokenizer,
@@ -60,6 +69,8 @@ export class SegmentedEncoder {
     opts: SegmentedOptions = {},
   ) {
     this.cache = new SegmentCache(opts.cacheInts ?? 1 << 19, 1 << 16, 1);
+    this.longChars = opts.longChars ?? 1 << 20;
+    this.groupChars = opts.groupChars ?? 1 << 19;
   }
 
   /** Encodings of `texts`, or undefined if Rust's output could not be split back (then encode whole texts). */
@@ -107,23 +118,35 @@ export class SegmentedEncoder {
     }
 
     const jobs = [...lazy, ...eager];
-    const encs =
-      jobs.length > 0
-        ? await this.tk.encodeBatch(
-            jobs.map((j) => j.text()),
-            NO_SPECIALS,
-          )
-        : [];
-    for (let j = 0; j < jobs.length; j++) {
-      if (!jobs[j]!.attach(encs[j]!, sepId, j >= lazy.length)) return undefined;
-    }
-    for (const job of eager) {
-      for (let k = 0; k < job.pieces.length; k++) {
-        const triples = job.triples(k);
-        cache.set(detached(job.pieces[k]!), triples);
-        fresh.get(job.pieces[k]!)!.triples = triples;
+    let chars = 0;
+    for (const job of jobs) chars += job.chars;
+    // A long batch (one long row, say) goes to Rust in groups, each read out as the next one is
+    // encoded, so Rust's encodings of the whole batch (~100 bytes per token) are never alive together.
+    const long = chars > this.longChars;
+    if (long) this.stats.longBatches++;
+    let g = 0;
+    const nextGroup = () => {
+      const start = g;
+      for (let size = 0; g < jobs.length && (g === start || !long || size < this.groupChars); g++)
+        size += jobs[g]!.chars;
+      const group = jobs.slice(start, g);
+      const texts = group.map((j) => j.text());
+      return this.tk.encodeBatch(texts, NO_SPECIALS).then((encs) => ({ start, group, encs }));
+    };
+    let pending = jobs.length > 0 ? nextGroup() : undefined;
+    while (pending) {
+      const { start, group, encs } = await pending;
+      pending = g < jobs.length ? nextGroup() : undefined;
+      for (let j = 0; j < group.length; j++) {
+        const job = group[j]!;
+        const isEager = start + j >= lazy.length;
+        if (!job.attach(encs[j]!, sepId, isEager)) {
+          pending?.catch(() => undefined);
+          return undefined;
+        }
+        if (isEager) this.keep(job, fresh);
+        else if (long) job.compact();
       }
-      job.release();
     }
 
     return rows.map(({ text, pieces, refs }) => {
@@ -144,8 +167,19 @@ export class SegmentedEncoder {
         }
         parts.push(part);
       }
-      return pieceEncoding(text, parts, first);
+      // Compacted jobs have no Rust encoding left to ask: long batches get plain ids and offsets.
+      return long ? flatEncoding(parts, first) : pieceEncoding(text, parts, first);
     });
+  }
+
+  /** Cache the pieces of a job met before (their triples), then let go of its Rust encoding. */
+  private keep(job: Joined, fresh: Map<string, Fresh>): void {
+    for (let k = 0; k < job.pieces.length; k++) {
+      const triples = job.triples(k);
+      this.cache.set(detached(job.pieces[k]!), triples);
+      fresh.get(job.pieces[k]!)!.triples = triples;
+    }
+    job.release();
   }
 
   /** Whether a piece with this text was probably met before (a false yes only caches a piece early). */

@@ -17,6 +17,9 @@ export interface NativeOptions {
   segments?: boolean;
   /** Segment cache bound in Int32 entries (3 per token). */
   cacheInts?: number;
+  /** Long-batch thresholds of the piece-wise encoder (see `SegmentedOptions`). */
+  longChars?: number;
+  groupChars?: number;
 }
 
 /**
@@ -33,15 +36,21 @@ export class NativeEngine implements TokenizerEngine {
   /** Piece-wise encoder, or null when whole texts go to Rust; decided on first use. */
   private segmented: SegmentedEncoder | null | undefined;
 
-  /** Ids of special added tokens, read from tokenizer.json on the first `skipSpecialTokens` decode. */
+  /** Ids of special added tokens, read from tokenizer.json with the segment plan. */
   private specialIds?: Set<number>;
+  /**
+   * Parsed tokenizer.json, until the plan and the special ids are read from it: the parsed file
+   * and the text behind it take ~30 MB of heap for a 150K-token vocabulary.
+   */
+  private json?: () => Record<string, unknown>;
 
   constructor(
     tokenizerJsonText: string,
     origin: string,
-    private readonly json?: () => Record<string, unknown>,
+    json?: () => Record<string, unknown>,
     private readonly opts: NativeOptions = {},
   ) {
+    this.json = json;
     try {
       this.tk = tokenizers.Tokenizer.fromString(tokenizerJsonText);
     } catch (err) {
@@ -68,12 +77,23 @@ export class NativeEngine implements TokenizerEngine {
 
   /** The piece-wise encoder (with its cache statistics), or null when whole texts go to Rust. */
   pieceWise(): SegmentedEncoder | null {
-    if (this.segmented !== undefined) return this.segmented;
-    const plan =
-      this.opts.segments !== false && this.json ? segmentPlan(this.json(), (c) => this.tokenToId(c)) : 'disabled';
-    this.segmented =
-      typeof plan === 'string' ? null : new SegmentedEncoder(this.tk, plan, { cacheInts: this.opts.cacheInts });
-    return this.segmented;
+    if (this.segmented === undefined) this.readJson();
+    return this.segmented!;
+  }
+
+  /** Take the segment plan and the special ids from tokenizer.json, then let go of it. */
+  private readJson(): void {
+    const json = this.json?.();
+    this.json = undefined;
+    const plan = this.opts.segments !== false && json ? segmentPlan(json, (c) => this.tokenToId(c)) : 'disabled';
+    this.segmented = typeof plan === 'string' ? null : new SegmentedEncoder(this.tk, plan, this.opts);
+    this.specialIds = new Set();
+    const added = json?.added_tokens;
+    if (Array.isArray(added)) {
+      for (const t of added as { id?: unknown; special?: unknown }[]) {
+        if (t.special === true && typeof t.id === 'number') this.specialIds.add(t.id);
+      }
+    }
   }
 
   tokenToId(token: string): number | undefined {
@@ -101,14 +121,7 @@ export class NativeEngine implements TokenizerEngine {
   }
 
   private special(): Set<number> {
-    if (this.specialIds) return this.specialIds;
-    const added = this.json?.().added_tokens;
-    const ids = new Set<number>();
-    if (Array.isArray(added)) {
-      for (const t of added as { id?: unknown; special?: unknown }[]) {
-        if (t.special === true && typeof t.id === 'number') ids.add(t.id);
-      }
-    }
-    return (this.specialIds = ids);
+    if (this.segmented === undefined) this.readJson();
+    return this.specialIds!;
   }
 }

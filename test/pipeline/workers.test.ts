@@ -1,7 +1,12 @@
 /** How many worker threads a run starts by default (`defaultWorkers`). */
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { defaultWorkers, TOKENIZE_WORKERS_MIN_BYTES, workerRenderer } from '../../src/pipeline/renderers.js';
+import {
+  defaultWorkers,
+  TOKENIZE_WORKERS_MIN_BYTES,
+  WORKER_QUEUE,
+  workerRenderer,
+} from '../../src/pipeline/renderers.js';
 import { compileTemplate } from '../../src/render/index.js';
 import { BpeEngine, loadTokenizer } from '../../src/tokenize/index.js';
 import { testOptions } from '../helpers.js';
@@ -50,9 +55,10 @@ describe('workerRenderer with the own engine', () => {
       }));
     const renderer = workerRenderer(ctx, 1, { engine: engine.share(), helpInline: true });
     try {
-      // Two batches at once: the first goes to the (only) worker, the second to the main thread.
-      const [a, b] = await Promise.all([renderer.renderRaw(rows(5, 0)), renderer.renderRaw(rows(5, 5))]);
-      for (const r of [...a, ...b]) {
+      // Three batches at once: the (only) worker queues WORKER_QUEUE of them, the main thread takes the next.
+      const batches = await Promise.all([0, 1, 2].map((k) => renderer.renderRaw(rows(4, 4 * k))));
+      expect(WORKER_QUEUE).toBe(2);
+      for (const r of batches.flat()) {
         if ('reject' in r) throw new Error(r.reject.message);
         if (r.enc) {
           const want = engine.encodeSync(r.text)!;
@@ -60,9 +66,9 @@ describe('workerRenderer with the own engine', () => {
           expect(Array.from(r.enc.offsets)).toEqual(Array.from(want.offsets));
         }
       }
-      expect(a.every((r) => 'enc' in r && r.enc !== undefined)).toBe(true);
-      // Rendered inline: the main thread's engine tokenizes them later, in shapeRendered.
-      expect(b.every((r) => !('enc' in r) || r.enc === undefined)).toBe(true);
+      const tokenized = batches.map((b) => b.every((r) => 'enc' in r && r.enc !== undefined));
+      // Rendered inline: the main thread's engine tokenizes that batch later, in shapeRendered.
+      expect(tokenized).toEqual([true, true, false]);
     } finally {
       await renderer.close();
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Encoding, TokenLocator } from '../../src/types.js';
 import { readTokenizerFiles } from '../../src/tokenize/files.js';
-import { NativeEngine } from '../../src/tokenize/native.js';
+import { NativeEngine, type NativeOptions } from '../../src/tokenize/native.js';
 import { segmentPlan, separatorOf } from '../../src/tokenize/native-plan.js';
 import { parseAddedTokens } from '../../src/tokenize/bpe/added-tokens.js';
 import { locatorOf } from '../../src/mask/locate.js';
@@ -32,7 +32,7 @@ function texts(added: string[]): string[] {
   return [...out, ...out.slice(0, 6)];
 }
 
-async function load(name: TokenizerName, edit?: (json: Json) => void) {
+async function load(name: TokenizerName, edit?: (json: Json) => void, opts: NativeOptions = {}) {
   const files = await readTokenizerFiles(tokenizerDir(name));
   const json = (edit ? structuredClone(files.tokenizerJson) : files.tokenizerJson) as Json;
   edit?.(json);
@@ -40,7 +40,7 @@ async function load(name: TokenizerName, edit?: (json: Json) => void) {
   return {
     json,
     plain: new NativeEngine(text, name, () => json, { segments: false }),
-    cached: new NativeEngine(text, name, () => json, { cacheInts: 1 << 12 }),
+    cached: new NativeEngine(text, name, () => json, { cacheInts: 1 << 12, ...opts }),
     added: json.added_tokens.map((t) => t.content as string),
   };
 }
@@ -102,6 +102,46 @@ describe('native engine with the segment cache equals plain Rust encoding', () =
       ),
     60_000,
   );
+});
+
+/** One long chat row: many turns, some repeated word for word, some unique, some long. */
+function longRow(a: string, b: string): string {
+  const words = ['alpha', 'béta', '中文', '½', '  ', '\n', 'x1234567', '😀', "don't", 'ab\u0301c'];
+  let row = `${a}system\nYou are a careful assistant.${b}\n`;
+  for (let t = 0; t < 600; t++) {
+    let say = '';
+    for (let w = 0; w < 5 + ((t * 7) % 40); w++) say += words[(t * 13 + w * w) % words.length]! + ' ';
+    if (t % 50 === 7) say = say.repeat(60);
+    row += `${a}${t % 2 ? 'assistant' : 'user'}\n${t % 3 ? say : 'Same again?'}${b}\n`;
+  }
+  return row;
+}
+
+describe('native engine: long batches encoded in groups', () => {
+  it('ids, offsets and boundaries equal one plain encode of the whole row (llama2)', async () => {
+    // Thresholds scaled down so a ~100K-unit row takes the long path in several groups.
+    const opts = { cacheInts: 1 << 16, longChars: 1 << 14, groupChars: 1 << 13 };
+    const { plain, cached, added } = await load('llama2', undefined, opts);
+    const [a = '<s>', b = '</s>'] = added;
+    const row = longRow(a, b);
+    expect(row.length).toBeGreaterThan(60_000);
+    const want = await plain.encode(row);
+    const seg = cached.pieceWise()!;
+    const got = await cached.encode(row);
+    expect(seg.stats.longBatches).toBe(1);
+    // Read out at once: no Rust encoding kept behind the row.
+    expect(got.locator).toBeUndefined();
+    expectSame(got, want, row);
+    // Next to short rows in one batch, twice: repeated pieces are cached, then served from the cache.
+    const batch = [row.slice(0, 5000), row, `${a}${b}`];
+    const wants = await plain.encodeBatch(batch);
+    for (let round = 0; round < 2; round++) {
+      const gots = await cached.encodeBatch(batch);
+      batch.forEach((t, i) => expectSame(gots[i]!, wants[i]!, t));
+    }
+    expect(seg.stats.longBatches).toBe(3);
+    expect(seg.stats.hits).toBeGreaterThan(100);
+  }, 60_000);
 });
 
 describe('segmentPlan: what makes a piece depend on its context', () => {
