@@ -1,6 +1,9 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
+/** Batches between forced collections. */
+export const RECLAIM_EVERY = 16;
+
 let gc: (() => void) | null | undefined;
 
 /**

@@ -9,6 +9,7 @@ import { bpeEngineFromShare, type SharedBpeEngine } from '../tokenize/bpe/index.
 import type { Conversation, RawRow } from '../types.js';
 import type { KeptColumn } from './keep.js';
 import type { PipelineOptions } from './options.js';
+import { RECLAIM_EVERY, reclaimNativeMemory } from './reclaim.js';
 import { renderOne, renderRawRow, type RenderContext, type RenderResult } from './render-row.js';
 
 const init = workerData as {
@@ -28,7 +29,8 @@ const ctx: RenderContext = {
   specialTokens: init.specialTokens,
   keep: init.keep,
 };
-const engine = init.engine === undefined ? undefined : bpeEngineFromShare(init.engine);
+// A third of the main thread's segment cache: every thread keeps its own, and they add up.
+const engine = init.engine === undefined ? undefined : bpeEngineFromShare(init.engine, { segmentCacheInts: 1 << 20 });
 
 /** Tokenize the rendered texts the own engine can do; the rest stay for the main thread's engine. */
 function tokenize(results: RenderResult[]): ArrayBuffer[] {
@@ -44,7 +46,10 @@ function tokenize(results: RenderResult[]): ArrayBuffer[] {
   return transfer;
 }
 
+let batches = 0;
 parentPort!.on('message', (msg: { id: number; kind: 'convs' | 'raw'; items: unknown[] }) => {
+  // As on the main thread: V8 collects this isolate lazily, and its heap (hence the peak RSS) grows.
+  if (++batches % RECLAIM_EVERY === 0) reclaimNativeMemory();
   const results =
     msg.kind === 'raw'
       ? (msg.items as RawRow[]).map((r) => renderRawRow(r, ctx))

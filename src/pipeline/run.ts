@@ -16,7 +16,7 @@ import type { PipelineOptions } from './options.js';
 import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
 import { defaultWorkers, inlineRenderer, WORKER_QUEUE, workerRenderer } from './renderers.js';
-import { reclaimNativeMemory } from './reclaim.js';
+import { RECLAIM_EVERY, reclaimNativeMemory } from './reclaim.js';
 import { rawRows, typeKeptColumns, type Replay } from './input.js';
 import { dtypeOf, KEEP_SNIFF_ROWS } from './keep.js';
 import { RejectsFile } from './rejects.js';
@@ -25,9 +25,6 @@ import { countRows, shardRange } from './shard.js';
 import { RunStats, type Summary } from './summary.js';
 import { VERSION } from '../version.js';
 import { BpeEngine } from '../tokenize/index.js';
-
-/** Batches between forced collections (see reclaimNativeMemory). */
-const RECLAIM_EVERY = 16;
 
 /** Raised under `--on-error fail` at the first bad row. */
 export class RowError extends Error {

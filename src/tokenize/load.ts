@@ -61,8 +61,11 @@ function maxLength(config: Record<string, unknown>): number | undefined {
  * createEngine(files, 'auto').kind; // 'js' for Qwen / Llama / Gemma / Mistral, 'native' for a Unigram model
  */
 export function createEngine(files: TokenizerFiles, kind: EngineChoice = 'auto'): TokenizerEngine {
-  const native = () => new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
-  if (kind === 'native') return native();
+  if (kind === 'native') return new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
+  // The own engine's fallback holds the text, not `files`: the parsed JSON (tens of MB of heap)
+  // is garbage once the engine is built, and a fallback that needs it parses it again.
+  const { tokenizerText, tokenizerPath } = files;
+  const native = () => new NativeEngine(tokenizerText, tokenizerPath, () => JSON.parse(tokenizerText));
   const own = createBpeEngine(files.tokenizerJson, { fallback: native });
   if (typeof own !== 'string') return own;
   if (kind !== 'js') return native();

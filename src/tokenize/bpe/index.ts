@@ -25,9 +25,12 @@ export function createBpeEngine(json: Record<string, unknown>, opts: BpeEngineOp
  * const copy = bpeEngineFromShare(engine.share()); // in a worker, from workerData
  * copy.encodeSync('Hi') ?? 'ask the main thread';
  */
-export function bpeEngineFromShare(shared: SharedBpeEngine): BpeEngine {
+export function bpeEngineFromShare(
+  shared: SharedBpeEngine,
+  opts: Pick<BpeEngineOptions, 'segmentCacheInts'> = {},
+): BpeEngine {
   const fallback = () => {
     throw new Error('this copy of the own engine has no fallback engine: use encodeSync');
   };
-  return new BpeEngine(shared.json, { fallback, sharedModel: shared.model }, shared.extraAdded);
+  return new BpeEngine(shared.json, { ...opts, fallback, sharedModel: shared.model }, shared.extraAdded);
 }
