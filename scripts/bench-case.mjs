@@ -30,7 +30,7 @@ const cpuSince = (from) => {
 let tokens = 0;
 let nrows = 0;
 
-if (kase === 'chatshard-native' || kase === 'chatshard-js') {
+if (kase === 'chatshard-native' || kase === 'chatshard-js' || kase === 'chatshard-js-main') {
   const out = join(tmpdir(), `chatshard-bench-${process.pid}`);
   let input = data;
   if (Number.isFinite(maxRows)) {
@@ -55,6 +55,7 @@ if (kase === 'chatshard-native' || kase === 'chatshard-js') {
         now: '2025-03-14T09:26:53',
         keepEmpty: true,
         progress: false,
+        ...(kase === 'chatshard-js-main' ? { workers: 0 } : {}),
         ...(process.env.CHATSHARD_WORKERS ? { workers: Number(process.env.CHATSHARD_WORKERS) } : {}),
       },
     ),

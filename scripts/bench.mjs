@@ -30,6 +30,8 @@ const datasets = existsSync(shared)
 const cases = [
   'chatshard-native',
   'chatshard-js',
+  // The js engine on the main thread only (--workers 0): what the worker threads add.
+  'chatshard-js-main',
   'transformersjs',
   'tokenizers-ceiling',
   'render-chatshard',
@@ -77,9 +79,9 @@ for (const data of datasets) {
   const tps = (c) => res[c] && res[c].tokens / res[c].seconds;
   const ratio = (a, b) => (tps(a) && tps(b) ? `${(tps(a) / tps(b)).toFixed(2)}x` : 'n/a');
   console.log(
-    `ratios: native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/ceiling ${ratio('chatshard-js', 'tokenizers-ceiling')}, native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}` +
+    `ratios: native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/ceiling ${ratio('chatshard-js', 'tokenizers-ceiling')}, native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}, js/js-main ${ratio('chatshard-js', 'chatshard-js-main')}` +
       (res['python-transformers']
-        ? `, native/python ${ratio('chatshard-native', 'python-transformers')}, js/python ${ratio('chatshard-js', 'python-transformers')}`
+        ? `, native/python ${ratio('chatshard-native', 'python-transformers')}, js/python ${ratio('chatshard-js', 'python-transformers')}, js-main/python ${ratio('chatshard-js-main', 'python-transformers')}`
         : ''),
   );
   if (res['render-chatshard'] && res['render-jinja']) {

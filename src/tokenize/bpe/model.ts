@@ -3,6 +3,7 @@ import { BYTE_CHAR } from './byte-level.js';
 import { Vocab, type SharedVocab } from './vocab.js';
 import { mergesFromJson, vocabFromJson } from './model-json.js';
 import { unparsedText, valueKind } from '../json-outline.js';
+import { WholeChars } from './whole-chars.js';
 
 type Cfg = Record<string, unknown>;
 
@@ -32,8 +33,6 @@ export interface SharedBpeModel {
 const CACHE_MAX_WORD = 256;
 const SIMPLE_MAX_SYMBOLS = 48;
 const WORD_CACHE_SIZE = 1 << 17;
-/** Heap key: rank in the high part, symbol position in the low 27 bits (words < 134M bytes). */
-const POS_SPAN = 2 ** 27;
 /** Rank of a pair that has no merge (ranks are merge-list indexes, far below this). */
 const NO_RANK = 0x7fffffff;
 
@@ -55,21 +54,28 @@ export class BpeModel {
   private readonly byteIds = new Int32Array(256).fill(-1);
   /** Byte fallback: id of `<0xXX>` per byte. */
   private readonly fallbackIds = new Int32Array(256).fill(-1);
+  /** Byte-level with all 256 byte chars in the vocabulary: no fallback or unknown symbols. */
+  private readonly plainBytes: boolean;
+  /** Plain byte-level: the one-token-per-char start, where exact (see WholeChars). */
+  private readonly wholeChars: WholeChars | undefined;
+  /** Whether the last `byteSymbols` word had a multi-byte char. */
+  private wide = false;
   private readonly cache = new Map<string, Int32Array>();
 
   // Scratch buffers, grown on demand: per byte of the word, the UTF-16 range of its char;
   // per symbol, id and byte length.
+  private bt = new Uint8Array(1024);
   private cs = new Int32Array(1024);
   private ce = new Int32Array(1024);
   private sid = new Int32Array(1024);
   private slen = new Int32Array(1024);
   private rk = new Int32Array(1024);
-  private slot = new Int32Array(1024);
+  private mid = new Int32Array(1024);
   private prev = new Int32Array(1024);
   private next = new Int32Array(1024);
   // Merge queue: at most one entry per initial pair plus two per merge, so 3 per symbol.
-  private hk = new Float64Array(3 * 1024);
-  private hv = new Int32Array(3 * 1024);
+  // Merge min-tree: leaves are pair positions, each node the least (rank, position) key below it.
+  private tree = new Float64Array(2048);
 
   /**
    * The model of tokenizer.json's `model` section `m`; with `shared` (another thread's `share()`),
@@ -92,41 +98,20 @@ export class BpeModel {
       this.byteIds[b] = this.vocab.get(String.fromCharCode(BYTE_CHAR[b]!)) ?? -1;
       this.fallbackIds[b] = this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`) ?? -1;
     }
+    this.plainBytes = byteLevel && this.byteIds.every((id) => id >= 0);
     if (shared) {
       this.merges = new MergeTable(shared.merges);
+      this.wholeChars = this.plainBytes
+        ? new WholeChars(() => this.vocab.tokens(), this.merges, this.byteIds)
+        : undefined;
       return;
     }
-    const fromText = mergesText !== undefined ? mergesFromJson(mergesText, this.vocab) : undefined;
-    if (fromText) {
-      this.merges = fromText;
-      return;
-    }
-    const merges = m.merges as (string | [string, string])[];
-    this.merges = new MergeTable(merges.length);
-    const v = this.vocab;
-    for (let rank = 0; rank < merges.length; rank++) {
-      const mg = merges[rank]!;
-      let ia: number;
-      let ib: number;
-      let im: number;
-      if (typeof mg === 'string') {
-        // Looked up in place: no substrings for 150k merges (see Vocab).
-        const sp = mg.indexOf(' ');
-        if (sp < 0 || mg.indexOf(' ', sp + 1) >= 0) throw new Error(`invalid merge ${JSON.stringify(mg)}`);
-        ia = v.range(mg, 0, sp);
-        ib = v.range(mg, sp + 1, mg.length);
-        im = v.pair(mg, 0, sp, sp + 1, mg.length);
-      } else {
-        const [a, b] = mg;
-        ia = v.get(a) ?? -1;
-        ib = v.get(b) ?? -1;
-        im = v.get(a + b) ?? -1;
-      }
-      if (ia < 0 || ib < 0 || im < 0) {
-        throw new Error(`merge ${JSON.stringify(mg)} uses a token missing from the vocabulary`);
-      }
-      this.merges.set(ia, ib, rank, im);
-    }
+    this.merges =
+      (mergesText !== undefined ? mergesFromJson(mergesText, this.vocab) : undefined) ??
+      mergeTableOf(m.merges as (string | [string, string])[], this.vocab);
+    this.wholeChars = this.plainBytes
+      ? new WholeChars(() => this.vocab.tokens(), this.merges, this.byteIds)
+      : undefined;
   }
 
   /** Tokens of `text[from, to)` as `[id, start, end]` triples relative to `from`. */
@@ -148,23 +133,106 @@ export class BpeModel {
   private grow(bytes: number): void {
     if (bytes <= this.cs.length) return;
     const n = Math.max(bytes, this.cs.length * 2);
+    this.bt = new Uint8Array(n);
     this.cs = new Int32Array(n);
     this.ce = new Int32Array(n);
     this.sid = new Int32Array(n);
     this.slen = new Int32Array(n);
     this.rk = new Int32Array(n);
-    this.slot = new Int32Array(n);
+    this.mid = new Int32Array(n);
     this.prev = new Int32Array(n);
     this.next = new Int32Array(n);
-    this.hk = new Float64Array(3 * n);
-    this.hv = new Int32Array(3 * n);
   }
 
   private compute(text: string, from: number, to: number): Int32Array {
-    this.grow(4 * (to - from) + 4);
+    if (this.ignoreMerges) {
+      const whole = this.vocab.get(this.byteLevel ? this.byteString(text, from, to) : text.slice(from, to));
+      if (whole !== undefined) return Int32Array.of(whole, 0, to - from);
+    }
+    // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 4 bytes for 2 units).
+    this.grow(3 * (to - from) + 4);
+    let n: number;
+    if (this.plainBytes) {
+      n = this.byteSymbols(text, from, to);
+      if (this.wide && n > 2) {
+        const k = this.wholeChars!.collapse(text, from, n, this.bt, this.sid, this.slen, this.cs);
+        if (k >= 0) n = k;
+      }
+    } else n = this.symbols(text, from, to);
+    n = n <= SIMPLE_MAX_SYMBOLS ? this.mergeSimple(n) : this.mergeTree(n);
     const { cs, ce, sid, slen } = this;
-    // UTF-8 bytes of the word, each tagged with its char's UTF-16 range (a token that ends or starts
-    // inside a char spans the whole char, as Rust's alignments do).
+    const out = new Int32Array(3 * n);
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      const end = pos + slen[i]!;
+      out[3 * i] = sid[i]!;
+      out[3 * i + 1] = cs[pos]!;
+      out[3 * i + 2] = ce[end - 1]!;
+      pos = end;
+    }
+    return out;
+  }
+
+  /**
+   * Initial symbols when every byte has its alphabet char in the vocabulary (all byte-level
+   * tokenizers shipped): one symbol per UTF-8 byte, tagged with its char's UTF-16 range (a token
+   * that ends or starts inside a char spans the whole char, as Rust's alignments do).
+   */
+  private byteSymbols(text: string, from: number, to: number): number {
+    const { bt, cs, ce, sid, slen, byteIds } = this;
+    let n = 0;
+    let wide = false;
+    for (let u = from; u < to;) {
+      const cp = text.charCodeAt(u);
+      const rs = u - from;
+      if (cp < 0x80) {
+        bt[n] = cp;
+        cs[n] = rs;
+        ce[n++] = rs + 1;
+        u++;
+        continue;
+      }
+      wide = true;
+      let k = 3;
+      let w = 1;
+      if (cp < 0x800) {
+        bt[n] = 0xc0 | (cp >> 6);
+        bt[n + 1] = 0x80 | (cp & 63);
+        k = 2;
+      } else if ((cp & 0xfc00) === 0xd800 && u + 1 < to && (text.charCodeAt(u + 1) & 0xfc00) === 0xdc00) {
+        const c = 0x10000 + ((cp - 0xd800) << 10) + (text.charCodeAt(u + 1) - 0xdc00);
+        bt[n] = 0xf0 | (c >> 18);
+        bt[n + 1] = 0x80 | ((c >> 12) & 63);
+        bt[n + 2] = 0x80 | ((c >> 6) & 63);
+        bt[n + 3] = 0x80 | (c & 63);
+        k = 4;
+        w = 2;
+      } else {
+        bt[n] = 0xe0 | (cp >> 12);
+        bt[n + 1] = 0x80 | ((cp >> 6) & 63);
+        bt[n + 2] = 0x80 | (cp & 63);
+      }
+      for (let j = n; j < n + k; j++) {
+        cs[j] = rs;
+        ce[j] = rs + w;
+      }
+      n += k;
+      u += w;
+    }
+    for (let i = 0; i < n; i++) {
+      sid[i] = byteIds[bt[i]!]!;
+      slen[i] = 1;
+    }
+    this.wide = wide;
+    return n;
+  }
+
+  /**
+   * Initial symbols in general: chars (or bytes through the byte alphabet), byte fallback, unknown
+   * runs (fused with `fuse_unk`). Per byte of the word, the UTF-16 range of its char.
+   */
+  private symbols(text: string, from: number, to: number): number {
+    const { cs, ce, sid, slen } = this;
     let nb = 0;
     let n = 0; // symbols
     let unkPending = -1; // byte length of a pending unknown run, or -1
@@ -237,22 +305,7 @@ export class BpeModel {
       u += w;
     }
     if (unkPending >= 0) pushSym(this.unkId, unkPending);
-
-    if (this.ignoreMerges) {
-      const whole = this.vocab.get(byteLevel ? this.byteString(text, from, to) : text.slice(from, to));
-      if (whole !== undefined) return Int32Array.of(whole, 0, to - from);
-    }
-    n = n <= SIMPLE_MAX_SYMBOLS ? this.mergeSimple(n) : this.mergeHeap(n);
-    const out = new Int32Array(3 * n);
-    let pos = 0;
-    for (let i = 0; i < n; i++) {
-      const end = pos + slen[i]!;
-      out[3 * i] = sid[i]!;
-      out[3 * i + 1] = cs[pos]!;
-      out[3 * i + 2] = ce[end - 1]!;
-      pos = end;
-    }
-    return out;
+    return n;
   }
 
   /** Byte fallback tokens for `bytes[a, b)`, pushed only if all exist. */
@@ -272,17 +325,17 @@ export class BpeModel {
   }
 
   /**
-   * Merge loop for short words: keep each adjacent pair's merge (its slot in the table, and its
-   * rank), merge the lowest rank (leftmost on ties), re-rank the two new neighbours. Same order as
-   * the priority queue of `mergeHeap`, with less bookkeeping while words are short.
+   * Merge loop for short words: keep each adjacent pair's merge (its rank, and the id it makes),
+   * merge the lowest rank (leftmost on ties), re-rank the two new neighbours. Same order as
+   * `mergeTree`, with less bookkeeping while words are short.
    */
   private mergeSimple(n: number): number {
-    const { sid, slen, rk, slot } = this;
+    const { sid, slen, rk, mid } = this;
     const mt = this.merges;
     for (let i = 0; i + 1 < n; i++) {
-      const s = mt.find(sid[i]!, sid[i + 1]!);
-      slot[i] = s;
-      rk[i] = s < 0 ? NO_RANK : mt.rank(s);
+      const r = mt.lookup(sid[i]!, sid[i + 1]!);
+      rk[i] = r < 0 ? NO_RANK : r;
+      mid[i] = mt.merged;
     }
     while (n > 1) {
       let best = -1;
@@ -295,67 +348,77 @@ export class BpeModel {
         }
       }
       if (best < 0) break;
-      sid[best] = mt.merged(slot[best]!);
+      sid[best] = mid[best]!;
       slen[best] = slen[best]! + slen[best + 1]!;
       n--;
-      sid.copyWithin(best + 1, best + 2, n + 1);
-      slen.copyWithin(best + 1, best + 2, n + 1);
-      rk.copyWithin(best + 1, best + 2, n);
-      slot.copyWithin(best + 1, best + 2, n);
+      for (let i = best + 1; i < n; i++) {
+        sid[i] = sid[i + 1]!;
+        slen[i] = slen[i + 1]!;
+        rk[i] = rk[i + 1]!;
+        mid[i] = mid[i + 1]!;
+      }
       if (best > 0) {
-        const s = mt.find(sid[best - 1]!, sid[best]!);
-        slot[best - 1] = s;
-        rk[best - 1] = s < 0 ? NO_RANK : mt.rank(s);
+        const r = mt.lookup(sid[best - 1]!, sid[best]!);
+        rk[best - 1] = r < 0 ? NO_RANK : r;
+        mid[best - 1] = mt.merged;
       }
       if (best + 1 < n) {
-        const s = mt.find(sid[best]!, sid[best + 1]!);
-        slot[best] = s;
-        rk[best] = s < 0 ? NO_RANK : mt.rank(s);
+        const r = mt.lookup(sid[best]!, sid[best + 1]!);
+        rk[best] = r < 0 ? NO_RANK : r;
+        mid[best] = mt.merged;
       }
     }
     return n;
   }
 
   /**
-   * Rust's `Word::merge_all`: a priority queue of (rank, position) with lazy invalidation, over a
-   * linked list of symbols. Keys pack the rank above the position so one number orders both.
+   * Rust's `Word::merge_all` for longer words. Rust pops (rank, position) from a priority queue and
+   * skips stale entries; here a min-tree over pair positions holds each live pair's current
+   * (rank, position) key, so the root is the pair Rust would merge next (a stale entry never
+   * matches: a pair's merged token would have to be a different, longer string). Merging updates
+   * three leaves in O(log n) each, and dead symbols are unlinked from a linked list.
    */
-  private mergeHeap(n: number): number {
-    const { sid, slen, prev, next, hk, hv } = this;
+  private mergeTree(n: number): number {
+    const { sid, slen, mid, prev, next } = this;
     const mt = this.merges;
-    let size = 0;
+    let p = 1;
+    while (p < n) p *= 2;
+    if (this.tree.length < 2 * p) this.tree = new Float64Array(2 * p);
+    const t = this.tree;
     for (let i = 0; i < n; i++) {
       prev[i] = i - 1;
       next[i] = i + 1 < n ? i + 1 : -1;
     }
     for (let i = 0; i + 1 < n; i++) {
-      const s = mt.find(sid[i]!, sid[i + 1]!);
-      if (s >= 0) size = heapPush(hk, hv, size, mt.rank(s) * POS_SPAN + i, mt.merged(s));
+      const r = mt.lookup(sid[i]!, sid[i + 1]!);
+      mid[i] = mt.merged;
+      t[p + i] = r < 0 ? Infinity : r * p + i;
     }
-    while (size > 0) {
-      const key = hk[0]!;
-      const newId = hv[0]!;
-      size = heapPop(hk, hv, size);
-      const pos = key % POS_SPAN;
-      if (slen[pos] === 0) continue;
+    for (let i = Math.max(0, n - 1); i < p; i++) t[p + i] = Infinity;
+    for (let j = p - 1; j >= 1; j--) t[j] = Math.min(t[2 * j]!, t[2 * j + 1]!);
+    for (;;) {
+      const top = t[1]!;
+      if (top === Infinity) break;
+      const pos = top - Math.floor(top / p) * p;
       const right = next[pos]!;
-      if (right < 0) continue;
-      const s = mt.find(sid[pos]!, sid[right]!);
-      if (s < 0 || mt.merged(s) !== newId) continue;
-      sid[pos] = newId;
+      const id = mid[pos]!;
+      sid[pos] = id;
       slen[pos] = slen[pos]! + slen[right]!;
       slen[right] = 0;
       const after = next[right]!;
       next[pos] = after;
-      if (after >= 0) prev[after] = pos;
+      treeSet(t, p, right, Infinity);
+      if (after >= 0) {
+        prev[after] = pos;
+        const r = mt.lookup(id, sid[after]!);
+        mid[pos] = mt.merged;
+        treeSet(t, p, pos, r < 0 ? Infinity : r * p + pos);
+      } else treeSet(t, p, pos, Infinity);
       const before = prev[pos]!;
       if (before >= 0) {
-        const t = mt.find(sid[before]!, newId);
-        if (t >= 0) size = heapPush(hk, hv, size, mt.rank(t) * POS_SPAN + before, mt.merged(t));
-      }
-      if (after >= 0) {
-        const t = mt.find(newId, sid[after]!);
-        if (t >= 0) size = heapPush(hk, hv, size, mt.rank(t) * POS_SPAN + pos, mt.merged(t));
+        const r = mt.lookup(sid[before]!, id);
+        mid[before] = mt.merged;
+        treeSet(t, p, before, r < 0 ? Infinity : r * p + before);
       }
     }
     let m = 0;
@@ -379,37 +442,43 @@ export class BpeModel {
   }
 }
 
-/** Push `(key, val)` on the binary min-heap `keys`/`vals` of `size` entries; returns the new size. */
-function heapPush(keys: Float64Array, vals: Int32Array, size: number, key: number, val: number): number {
-  let i = size;
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (keys[p]! <= key) break;
-    keys[i] = keys[p]!;
-    vals[i] = vals[p]!;
-    i = p;
+/** Set leaf `i` of the min-tree `t` (leaves at `p + i`) to `key` and update the minima above it. */
+function treeSet(t: Float64Array, p: number, i: number, key: number): void {
+  let j = p + i;
+  t[j] = key;
+  for (j >>= 1; j >= 1; j >>= 1) {
+    const m = Math.min(t[2 * j]!, t[2 * j + 1]!);
+    // Unchanged here means unchanged above.
+    if (t[j] === m) break;
+    t[j] = m;
   }
-  keys[i] = key;
-  vals[i] = val;
-  return size + 1;
 }
 
-/** Remove the top of the heap; returns the new size. */
-function heapPop(keys: Float64Array, vals: Int32Array, size: number): number {
-  const last = size - 1;
-  const key = keys[last]!;
-  const val = vals[last]!;
-  let i = 0;
-  for (;;) {
-    let c = 2 * i + 1;
-    if (c >= last) break;
-    if (c + 1 < last && keys[c + 1]! < keys[c]!) c++;
-    if (keys[c]! >= key) break;
-    keys[i] = keys[c]!;
-    vals[i] = vals[c]!;
-    i = c;
+/** The merge table of a parsed `merges` list (tokenizer.json's "a b" strings or ["a", "b"] pairs). */
+function mergeTableOf(merges: (string | [string, string])[], v: Vocab): MergeTable {
+  const table = new MergeTable(merges.length);
+  for (let rank = 0; rank < merges.length; rank++) {
+    const mg = merges[rank]!;
+    let ia: number;
+    let ib: number;
+    let im: number;
+    if (typeof mg === 'string') {
+      // Looked up in place: no substrings for 150k merges (see Vocab).
+      const sp = mg.indexOf(' ');
+      if (sp < 0 || mg.indexOf(' ', sp + 1) >= 0) throw new Error(`invalid merge ${JSON.stringify(mg)}`);
+      ia = v.range(mg, 0, sp);
+      ib = v.range(mg, sp + 1, mg.length);
+      im = v.pair(mg, 0, sp, sp + 1, mg.length);
+    } else {
+      const [a, b] = mg;
+      ia = v.get(a) ?? -1;
+      ib = v.get(b) ?? -1;
+      im = v.get(a + b) ?? -1;
+    }
+    if (ia < 0 || ib < 0 || im < 0) {
+      throw new Error(`merge ${JSON.stringify(mg)} uses a token missing from the vocabulary`);
+    }
+    table.set(ia, ib, rank, im);
   }
-  keys[i] = key;
-  vals[i] = val;
-  return last;
+  return table;
 }
