@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { STDIN } from '../read/index.js';
-import type { RejectedRow, ShapedRow } from '../types.js';
+import type { ShapedRow } from '../types.js';
 import { identityChanges, type RunIdentity } from '../write/fingerprint.js';
 import { openOutputFolder } from '../write/guard.js';
 import type { OutputLock } from '../write/lock.js';
@@ -34,13 +34,9 @@ import { RunStats, type Summary } from './summary.js';
 import { VERSION } from '../version.js';
 import { BpeEngine } from '../tokenize/index.js';
 
-/** Raised under `--on-error fail` at the first bad row. */
-export class RowError extends Error {
-  override name = 'RowError';
-  constructor(readonly reject: RejectedRow) {
-    super(`${reject.ref.file}:${reject.ref.line}: ${reject.reason}: ${reject.message}`);
-  }
-}
+import { RowError } from './row-error.js';
+
+export { RowError };
 
 /** The run was stopped by its AbortSignal (SIGINT/SIGTERM in the CLI); complete shards are kept for resume. */
 export class RunInterrupted extends Error {
