@@ -185,14 +185,18 @@ export function parseTokenizerOutline(bytes: Buffer, path: string): Record<strin
   return json;
 }
 
+/** Whether `obj[key]` is still unparsed, as `parseTokenizerOutline` left it (not read, not replaced). */
+export function isUnparsed(obj: object, key: string): boolean {
+  const lazy = LAZY.get(obj)?.get(key);
+  return lazy !== undefined && Object.getOwnPropertyDescriptor(obj, key)?.get === lazy.get;
+}
+
 /**
- * The JSON text of `obj[key]` while it is still unparsed (as `parseTokenizerOutline` left it), else
- * undefined: a value that was read, replaced or never lazy is the object's own business.
+ * The JSON text of `obj[key]` while it is still unparsed, else undefined: a value that was read,
+ * replaced or never lazy is the object's own business.
  */
 export function unparsedText(obj: object, key: string): string | undefined {
-  const lazy = LAZY.get(obj)?.get(key);
-  if (!lazy) return undefined;
-  return Object.getOwnPropertyDescriptor(obj, key)?.get === lazy.get ? lazy.text() : undefined;
+  return isUnparsed(obj, key) ? LAZY.get(obj)!.get(key)!.text() : undefined;
 }
 
 /**
@@ -202,10 +206,7 @@ export function unparsedText(obj: object, key: string): string | undefined {
  * valueKind({ merges: [] }, 'merges'); // 'array'
  */
 export function valueKind(obj: Record<string, unknown>, key: string): string {
-  const lazy = LAZY.get(obj)?.get(key);
-  if (lazy && Object.getOwnPropertyDescriptor(obj, key)?.get === lazy.get) {
-    return lazy.kind;
-  }
+  if (isUnparsed(obj, key)) return LAZY.get(obj)!.get(key)!.kind;
   const v = obj[key];
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
 }
