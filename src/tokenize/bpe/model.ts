@@ -3,7 +3,7 @@ import { BYTE_CHAR } from './byte-level.js';
 import { Vocab, type SharedVocab } from './vocab.js';
 import { mergesFromJson, vocabFromJson } from './model-json.js';
 import { unparsedText, valueKind } from '../json-outline.js';
-import { WholeChars } from './whole-chars.js';
+import { WholeChars, type SharedWholeChars } from './whole-chars.js';
 
 type Cfg = Record<string, unknown>;
 
@@ -27,6 +27,8 @@ const UTF8 = new TextEncoder();
 export interface SharedBpeModel {
   vocab: SharedVocab;
   merges: Int32Array;
+  /** The whole-char shortcut's tables, built once (a few hundred ms) rather than per thread. */
+  wholeChars?: SharedWholeChars;
 }
 
 /** Words longer than this (UTF-16 units) skip the word cache and the quadratic merge loop. */
@@ -102,7 +104,7 @@ export class BpeModel {
     if (shared) {
       this.merges = new MergeTable(shared.merges);
       this.wholeChars = this.plainBytes
-        ? new WholeChars(() => this.vocab.tokens(), this.merges, this.byteIds)
+        ? new WholeChars(() => this.vocab.tokens(), this.merges, this.byteIds, shared.wholeChars)
         : undefined;
       return;
     }
@@ -433,7 +435,8 @@ export class BpeModel {
 
   /** Vocabulary and merge tables for a `new BpeModel(m, byteLevel, shared)` on another thread (no copy of the big arrays). */
   share(): SharedBpeModel {
-    return { vocab: this.vocab.share(), merges: this.merges.share() };
+    const merges = this.merges.share();
+    return { vocab: this.vocab.share(), merges, wholeChars: this.wholeChars?.share() };
   }
 
   /** Token string per id (vocab only). */
