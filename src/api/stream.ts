@@ -44,6 +44,11 @@ export interface StreamOptions {
   /** Keep rows with no trainable token (default false: they are rejected as `empty_mask`). */
   keep_empty?: boolean;
   /**
+   * Worker threads that render and, with the own (`js`) engine, tokenize batches (like `datasets.map(num_proc=)`);
+   * default 0: everything on the calling thread. Rows and their order do not depend on it.
+   */
+  workers?: number;
+  /**
    * Called for a row that cannot be used (template error, empty mask, ...); the row is skipped. Without it, the
    * first such row throws.
    */
@@ -128,7 +133,10 @@ export async function* streamTrainingRows(
       else reject(c.reject);
     }
   })();
-  for await (const out of shapeConversations(convs, process)) {
+  const workers = options.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0)
+    throw new Error(`workers must be a non-negative integer, got ${workers}`);
+  for await (const out of shapeConversations(convs, process, workers)) {
     if (!out.ok) {
       reject(out.reject);
       continue;

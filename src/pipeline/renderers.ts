@@ -1,7 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { SharedBpeEngine } from '../tokenize/index.js';
+import type { SharedBpeEngine } from '../tokenize/bpe/index.js';
 import type { Conversation, RawRow } from '../types.js';
+import type { KeptColumn } from './keep.js';
+import type { PipelineOptions } from './options.js';
 import { renderOne, renderRawRow, type RenderContext, type RenderResult } from './render-row.js';
 
 export type { RenderContext, RenderResult } from './render-row.js';
@@ -44,10 +46,41 @@ export function defaultWorkers(
   maskSource: 'generation' | 'infer' | 'none',
   run: { ownEngine: boolean; inputBytes?: number } = { ownEngine: false },
 ): number {
-  const others = Math.min(Math.max(1, availableParallelism() - 1), MAX_DEFAULT_WORKERS);
-  // Unknown size (stdin) counts as large: streams are how big inputs arrive.
-  if (run.ownEngine && (run.inputBytes === undefined || run.inputBytes >= TOKENIZE_WORKERS_MIN_BYTES)) return others;
-  return maskSource === 'infer' ? others : 0;
+  if (run.ownEngine && isLarge(run.inputBytes)) return otherCores();
+  return maskSource === 'infer' ? otherCores() : 0;
+}
+
+/** Every core but the main thread's, at least 1 and at most the default cap. */
+function otherCores(): number {
+  return Math.min(Math.max(1, availableParallelism() - 1), MAX_DEFAULT_WORKERS);
+}
+
+/** Whether an input of this size repays starting workers; unknown size (stdin) counts as large, as big inputs stream. */
+function isLarge(inputBytes: number | undefined): boolean {
+  return inputBytes === undefined || inputBytes >= TOKENIZE_WORKERS_MIN_BYTES;
+}
+
+/**
+ * Workers a run will likely use, started before the tokenizer is loaded (its engine decides the
+ * count): they load their modules on other cores meanwhile. `adoptWorkers` fits them to the count.
+ */
+export function startLikelyWorkers(explicit: number | undefined, inputBytes: number | undefined): Worker[] {
+  return startWorkers(explicit ?? (isLarge(inputBytes) ? otherCores() : 0));
+}
+
+/** `pool` grown or cut (extra workers stopped) to `n` workers. */
+export function adoptWorkers(pool: Worker[], n: number): Worker[] {
+  for (const w of pool.slice(n)) void w.terminate();
+  return [...pool.slice(0, n), ...startWorkers(n - Math.min(n, pool.length))];
+}
+
+/** Worker threads running the render worker, waiting for their `init` message (see `workerRenderer`). */
+export function startWorkers(n: number): Worker[] {
+  // Under a TypeScript runner (tests) this module is src/*.ts: use the compiled worker from dist/.
+  const url = import.meta.url.endsWith('.ts')
+    ? new URL('../../dist/pipeline/render-worker.js', import.meta.url)
+    : new URL('./render-worker.js', import.meta.url);
+  return Array.from({ length: n }, () => new Worker(url));
 }
 
 /**
@@ -55,6 +88,17 @@ export function defaultWorkers(
  * running and one waiting, so a worker never idles while the main thread renders.
  */
 export const WORKER_QUEUE = 2;
+
+/** What a render worker is told before its first batch. */
+export interface WorkerInit {
+  templateSource: string;
+  toolTemplateSource?: string;
+  options: PipelineOptions;
+  specialTokens: Record<string, unknown>;
+  keep?: KeptColumn[];
+  /** The main thread's own engine (`BpeEngine.share`), when workers also tokenize. */
+  engine?: SharedBpeEngine;
+}
 
 /** What workers do besides rendering. */
 export interface WorkerOptions {
@@ -72,27 +116,19 @@ export interface WorkerOptions {
  * gets the template source and options once; batches go out as structured clones and come back
  * matched by id (encodings as transferred buffers).
  */
-export function workerRenderer(ctx: RenderContext, workers: number, opts: WorkerOptions = {}): Renderer {
-  // Under a TypeScript runner (tests) this module is src/*.ts: use the compiled worker from dist/.
-  const url = import.meta.url.endsWith('.ts')
-    ? new URL('../../dist/pipeline/render-worker.js', import.meta.url)
-    : new URL('./render-worker.js', import.meta.url);
-  const pool = Array.from(
-    { length: workers },
-    () =>
-      new Worker(url, {
-        workerData: {
-          templateSource: ctx.template.source,
-          toolTemplateSource: ctx.toolTemplate?.source,
-          options: ctx.options,
-          specialTokens: ctx.specialTokens,
-          keep: ctx.keep,
-          engine: opts.engine,
-        },
-      }),
-  );
+export function workerRenderer(ctx: RenderContext, workers: number | Worker[], opts: WorkerOptions = {}): Renderer {
+  const pool = typeof workers === 'number' ? startWorkers(workers) : workers;
+  const init: WorkerInit = {
+    templateSource: ctx.template.source,
+    toolTemplateSource: ctx.toolTemplate?.source,
+    options: ctx.options,
+    specialTokens: ctx.specialTokens,
+    keep: ctx.keep,
+    engine: opts.engine,
+  };
+  for (const w of pool) w.postMessage({ init });
   /** Batches sent to each worker and not yet back. */
-  const busy = new Int32Array(workers);
+  const busy = new Int32Array(pool.length);
   const inline = inlineRenderer(ctx);
   const waiting = new Map<
     number,
@@ -118,7 +154,7 @@ export function workerRenderer(ctx: RenderContext, workers: number, opts: Worker
   let next = 0;
   const send = (kind: 'convs' | 'raw', items: unknown[]): Promise<RenderResult[]> => {
     let worker = 0;
-    for (let k = 1; k < workers; k++) if (busy[k]! < busy[worker]!) worker = k;
+    for (let k = 1; k < pool.length; k++) if (busy[k]! < busy[worker]!) worker = k;
     if (opts.helpInline && busy[worker]! >= WORKER_QUEUE) {
       return kind === 'raw' ? inline.renderRaw(items as RawRow[]) : inline.render(items as Conversation[]);
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { STDIN } from '../read/index.js';
-import type { RejectedRow, ShapedRow } from '../types.js';
+import type { ShapedRow } from '../types.js';
 import { identityChanges, type RunIdentity } from '../write/fingerprint.js';
 import { openOutputFolder } from '../write/guard.js';
 import type { OutputLock } from '../write/lock.js';
@@ -15,7 +15,15 @@ import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
-import { defaultWorkers, inlineRenderer, WORKER_QUEUE, workerRenderer } from './renderers.js';
+import {
+  adoptWorkers,
+  defaultWorkers,
+  inlineRenderer,
+  startLikelyWorkers,
+  WORKER_QUEUE,
+  workerRenderer,
+} from './renderers.js';
+import type { Worker } from 'node:worker_threads';
 import { RECLAIM_EVERY, reclaimNativeMemory } from './reclaim.js';
 import { rawRows, typeKeptColumns, type Replay } from './input.js';
 import { dtypeOf, KEEP_SNIFF_ROWS } from './keep.js';
@@ -26,13 +34,9 @@ import { RunStats, type Summary } from './summary.js';
 import { VERSION } from '../version.js';
 import { BpeEngine } from '../tokenize/index.js';
 
-/** Raised under `--on-error fail` at the first bad row. */
-export class RowError extends Error {
-  override name = 'RowError';
-  constructor(readonly reject: RejectedRow) {
-    super(`${reject.ref.file}:${reject.ref.line}: ${reject.reason}: ${reject.message}`);
-  }
-}
+import { RowError } from './row-error.js';
+
+export { RowError };
 
 /** The run was stopped by its AbortSignal (SIGINT/SIGTERM in the CLI); complete shards are kept for resume. */
 export class RunInterrupted extends Error {
@@ -172,6 +176,40 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     throw new SetupError((e as Error).message);
   }
   const files = await checkInputs(o.input);
+  const totalBytes = files.includes(STDIN)
+    ? undefined
+    : (await Promise.all(files.map((f) => stat(f).then((st) => st.size)))).reduce((x, y) => x + y, 0);
+  // Started now, the workers load their modules on other cores while this thread loads the tokenizer.
+  let pool = startLikelyWorkers(o.workers, totalBytes);
+  try {
+    return await prepareAndRun(
+      o,
+      hooks,
+      tuning,
+      { started, outDir, pack, files, totalBytes },
+      (n) => (pool = adoptWorkers(pool, n)),
+    );
+  } finally {
+    // Normally closed by the run; this stops them when it failed before it started.
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+/** The part of `runPipeline` after the inputs are found: load, check, lock the output, run. */
+async function prepareAndRun(
+  o: PipelineOptions,
+  hooks: RunHooks,
+  tuning: RunTuning,
+  p: {
+    started: number;
+    outDir: string;
+    pack: ReturnType<typeof packOptionsOf>;
+    files: string[];
+    totalBytes: number | undefined;
+  },
+  workersFor: (n: number) => Worker[],
+): Promise<Summary> {
+  const { started, outDir, pack, files, totalBytes } = p;
   let setup: Setup = await setupRun(o);
   const keepWarnings: string[] = [];
   let replay: Replay | undefined;
@@ -210,9 +248,6 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
     total = await countRows(o.input);
     range = shardRange(total, o.numShards, o.shardIndex);
   }
-  const totalBytes = files.includes(STDIN)
-    ? undefined
-    : (await Promise.all(files.map((f) => stat(f).then((st) => st.size)))).reduce((x, y) => x + y, 0);
   const workers =
     o.workers ??
     defaultWorkers(setup.maskSource, {
@@ -226,7 +261,7 @@ export async function runPipeline(o: PipelineOptions, hooks: RunHooks = {}, tuni
       started,
       outDir,
       setup,
-      workers,
+      workers: workersFor(workers),
       range,
       total,
       totalBytes,
@@ -247,7 +282,8 @@ interface Prepared {
   started: number;
   outDir: string;
   setup: Setup;
-  workers: number;
+  /** Worker threads (started, not yet told their work); none renders on the main thread. */
+  workers: Worker[];
   range: [number, number];
   total?: number;
   totalBytes?: number;
@@ -278,7 +314,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
   const skipBelow = resumePoint?.nextIndex ?? 0;
   // The own engine's workers tokenize: smaller batches spread a few long rows over the threads.
   const ownEngine = setup.tokenizer.engine instanceof BpeEngine ? setup.tokenizer.engine : undefined;
-  const batchSize = o.padding === 'longest' ? o.batchSize : ownEngine && workers > 0 ? 64 : 128;
+  const batchSize = o.padding === 'longest' ? o.batchSize : ownEngine && workers.length > 0 ? 64 : 128;
   // `padding: longest` pads per batch: a resumed run re-reads from the start of the batch the
   // resume point falls in, so every row is padded within the same batch as in an uninterrupted
   // run; the rows before the resume point are processed but neither counted nor written again.
@@ -319,7 +355,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         return shapeRendered(batch, rendered, setup);
       },
       // Enough in flight to keep every worker's queue full, plus the batch being written.
-      workers > 0 ? WORKER_QUEUE * workers + 2 : 2,
+      workers.length > 0 ? WORKER_QUEUE * workers.length + 2 : 2,
     );
     let batchCount = 0;
     for await (const outcomes of processed) {
@@ -349,7 +385,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
   };
   const rctx = renderContextOf(setup);
   const renderer =
-    workers > 0
+    workers.length > 0
       ? workerRenderer(rctx, workers, { engine: ownEngine?.share(), helpInline: ownEngine !== undefined })
       : inlineRenderer(rctx);
 

@@ -1,18 +1,35 @@
+import { BpeEngine } from '../tokenize/index.js';
 import type { Conversation, Outcome, ShapedRow } from '../types.js';
 import { chunk, mapOrdered } from './batches.js';
-import { processBatch, type ProcessContext } from './process.js';
+import { processBatch, renderContextOf, type ProcessContext } from './process.js';
+import { inlineRenderer, WORKER_QUEUE, workerRenderer } from './renderers.js';
 
 /**
  * The render → tokenize → mask → shape stages as one streaming transform, for use inside training
  * code: conversations in, shaped rows (or rejections) out, in input order, with bounded look-ahead.
+ * With `workers` > 0, worker threads render (and, with the own engine, tokenize) batches, as in
+ * `chatshard run`; they stop when the stream ends or its consumer stops early.
  */
 export async function* shapeConversations(
   conversations: AsyncIterable<Conversation> | Iterable<Conversation>,
   ctx: ProcessContext,
+  workers = 0,
 ): AsyncGenerator<Outcome<ShapedRow>> {
   const size = ctx.options.padding === 'longest' ? ctx.options.batchSize : 256;
   const source = (async function* () {
     yield* conversations;
   })();
-  for await (const outcomes of mapOrdered(chunk(source, size), (b) => processBatch(b, ctx))) yield* outcomes;
+  const own = ctx.tokenizer.engine instanceof BpeEngine ? ctx.tokenizer.engine : undefined;
+  const rctx = renderContextOf(ctx);
+  const renderer =
+    workers > 0
+      ? workerRenderer(rctx, workers, { engine: own?.share(), helpInline: own !== undefined })
+      : inlineRenderer(rctx);
+  try {
+    const ahead = workers > 0 ? WORKER_QUEUE * workers + 2 : 2;
+    for await (const outcomes of mapOrdered(chunk(source, size), (b) => processBatch(b, ctx, renderer), ahead))
+      yield* outcomes;
+  } finally {
+    await renderer.close();
+  }
 }

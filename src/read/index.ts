@@ -1,12 +1,9 @@
 import type { RawRow } from '../types.js';
-import { batchRowsAsJson } from './arrow-rows.js';
 import { splitLines } from './lines.js';
 import { expandInputs, inputKind, openInput } from './sources.js';
-import { countTableRows, tableBatches } from './tables.js';
 
 export { splitLines } from './lines.js';
 export { expandInputs, inputKind, openInput, STDIN, type InputKind } from './sources.js';
-export { batchRowsAsJson } from './arrow-rows.js';
 export { checkInputFile, formatOf, InputFormatError, type InputFormat } from './sniff.js';
 
 export interface ReadOptions {
@@ -19,6 +16,12 @@ export interface ReadOptions {
   onBytes?: (n: number) => void;
   /** Rows before this input index are neither parsed nor yielded (Parquet row groups before it are not even decoded). */
   from?: number;
+}
+
+/** The Parquet / Arrow readers (Apache Arrow, parquet-wasm), loaded when a table input is met. */
+async function tableReaders() {
+  const [tables, rows] = await Promise.all([import('./tables.js'), import('./arrow-rows.js')]);
+  return { ...tables, ...rows };
 }
 
 function readErrorOf(e: unknown): string {
@@ -64,6 +67,7 @@ export async function* readRows(inputs: string[], opts: ReadOptions = {}): Async
         }
         continue;
       }
+      const { batchRowsAsJson, countTableRows, tableBatches } = await tableReaders();
       // Whole files before `from` are counted from their metadata, not read.
       if (index < from && kind === 'parquet') {
         const n = await countTableRows(file, kind);
@@ -107,7 +111,7 @@ export async function countInputRows(inputs: string[]): Promise<number> {
       for await (const _ of readRows([file], { parse: () => null })) n++;
     } else {
       try {
-        n += await countTableRows(file, kind);
+        n += await (await tableReaders()).countTableRows(file, kind);
       } catch {
         n++; // read as one error row
       }

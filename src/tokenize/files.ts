@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
+import { parseTokenizerOutline } from './json-outline.js';
 import { addedContents, configAddedTokens, withConfigAddedTokens } from './config-added-tokens.js';
 
 /** The raw files of a tokenizer folder, parsed but not interpreted. */
@@ -11,7 +13,8 @@ export interface TokenizerFiles {
   tokenizerPath: string;
   /**
    * tokenizer.json text (decompressed), with the added tokens that only tokenizer_config.json declares
-   * merged into `added_tokens` as transformers adds them (see config-added-tokens.ts).
+   * merged into `added_tokens` as transformers adds them (see config-added-tokens.ts). Decoded on
+   * first access.
    */
   tokenizerText: string;
   /** Parsed tokenizer.json, parsed on first access (the native engine never needs it). */
@@ -63,7 +66,8 @@ async function readTokenizerBytes(dir: string): Promise<{ path: string; bytes: B
     throw new Error(`no tokenizer.json (or tokenizer.json.gz) in ${dir}: only fast-tokenizer folders are supported`);
   }
   try {
-    return { path: gz, bytes: gunzipSync(packed) };
+    // On the thread pool: the main thread goes on meanwhile (e.g. loading modules or a template).
+    return { path: gz, bytes: await promisify(gunzip)(packed) };
   } catch (err) {
     throw new Error(`cannot decompress ${gz}: ${reason(err)}`);
   }
@@ -71,13 +75,16 @@ async function readTokenizerBytes(dir: string): Promise<{ path: string; bytes: B
 
 export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
   const { path, bytes } = await readTokenizerBytes(dir);
-  let tokenizerText = bytes.toString('utf8');
-  if (!/^\s*\{/.test(tokenizerText.slice(0, 64)))
+  if (!/^\s*\{/.test(bytes.toString('utf8', 0, 64)))
     throw new Error(`${path} is not valid JSON: it does not start with "{"`);
+  // Decoded on first use: the own engine reads the parts it needs from the bytes.
+  let text: string | undefined;
+  const tokenizerText = () => (text ??= bytes.toString('utf8'));
   let parsed: Record<string, unknown> | undefined;
   const parseTokenizer = (): Record<string, unknown> => {
     if (parsed) return parsed;
-    const json = parseObject(path, tokenizerText);
+    // The model's vocab and merges are parsed on first read: most readers never look at them.
+    const json = parseTokenizerOutline(bytes, path) ?? parseObject(path, tokenizerText());
     if (!json.model || typeof json.model !== 'object') {
       throw new Error(`${path} has no "model" section; is it really a Hugging Face tokenizer.json?`);
     }
@@ -100,15 +107,20 @@ export async function readTokenizerFiles(dir: string): Promise<TokenizerFiles> {
     const extra = configAddedTokens(config, specialTokensMap, addedContents(json));
     if (extra.length > 0) {
       parsed = withConfigAddedTokens(json, extra);
-      tokenizerText = JSON.stringify(parsed);
-      sha256 = createHash('sha256').update(tokenizerText).digest('hex');
+      text = JSON.stringify(parsed);
+      sha256 = createHash('sha256').update(text).digest('hex');
     }
   }
 
   return {
     dir,
     tokenizerPath: path,
-    tokenizerText,
+    get tokenizerText() {
+      return tokenizerText();
+    },
+    set tokenizerText(value: string) {
+      text = value;
+    },
     get tokenizerJson() {
       return parseTokenizer();
     },

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, basename, resolve } from 'node:path';
 import type { EngineChoice, LoadedTokenizer, TokenizerEngine } from './engine.js';
 import { readTokenizerFiles, type TokenizerFiles } from './files.js';
+import { isUnparsed } from './json-outline.js';
 import { NativeEngine } from './native.js';
 import { createBpeEngine } from './bpe/index.js';
 import { UnsupportedEngineError } from './errors.js';
@@ -62,11 +63,22 @@ function maxLength(config: Record<string, unknown>): number | undefined {
  */
 export function createEngine(files: TokenizerFiles, kind: EngineChoice = 'auto'): TokenizerEngine {
   if (kind === 'native') return new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
-  // The own engine's fallback holds the text, not `files`: the parsed JSON (tens of MB of heap)
-  // is garbage once the engine is built, and a fallback that needs it parses it again.
-  const { tokenizerText, tokenizerPath } = files;
-  const native = () => new NativeEngine(tokenizerText, tokenizerPath, () => JSON.parse(tokenizerText));
+  // The own engine's fallback must not keep a parsed vocabulary alive (tens of MB of heap). While the
+  // model's vocab and merges stay unparsed (the own engine read them from the text), `files` is
+  // small and keeps only the file's bytes: the text is decoded if the fallback is ever made.
+  // Otherwise the fallback holds the decoded text, and parses it again if it needs the JSON.
+  const { tokenizerPath } = files;
+  let source: TokenizerFiles | undefined = files;
+  let text: string | undefined;
+  const textOf = () => (text ??= source!.tokenizerText);
+  const native = () =>
+    new NativeEngine(textOf(), tokenizerPath, () => (source ? source.tokenizerJson : JSON.parse(textOf())));
   const own = createBpeEngine(files.tokenizerJson, { fallback: native });
+  const model = files.tokenizerJson.model as Record<string, unknown>;
+  if (!isUnparsed(model, 'vocab') || !isUnparsed(model, 'merges')) {
+    textOf();
+    source = undefined;
+  }
   if (typeof own !== 'string') return own;
   if (kind !== 'js') return native();
   // A file Rust cannot load either is broken, not unsupported: its own load error says why.

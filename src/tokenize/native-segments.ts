@@ -47,9 +47,9 @@ interface Fresh {
 /**
  * Native encoding with a segment cache in front of Rust. Each text is split at raw added tokens
  * exactly as Rust splits it (see `segmentPlan` for why each piece then tokenizes on its own);
- * pieces seen before come from a bounded cache, the rest go to Rust in one `encodeBatch` call,
- * joined per row by a separator token. A piece is cached the second time it is met, so one-off
- * text never pays for offsets it does not need.
+ * pieces seen before come from a bounded cache, the rest go to Rust in one `encodeBatch` call
+ * (in groups for a long batch), joined per row by a separator token. A piece is cached the second
+ * time it is met, so one-off text never pays for offsets it does not need.
  *
  * @example
  * const seg = new SegmentedEncoder(tk, plan);

@@ -148,4 +148,24 @@ describe('streamTrainingRows', () => {
       for await (const r of streamTrainingRows(qwen, chats(), { chat_template: TRAINING })) void r;
     }).rejects.toThrow(/^conversation 1: no_messages: /);
   });
+
+  it('workers: the same rows in the same order, batches tokenized on worker threads and on the caller', async () => {
+    // 600 rows of 256-row batches: the worker queues two, the calling thread takes the third.
+    const many = Array.from({ length: 600 }, (_, i): Chat => [
+      { role: 'user', content: `Question ${i}: what is ${i} squared?` },
+      { role: 'assistant', content: `${i * i}, 答案 ${i}` },
+    ]);
+    const collect = async (workers: number) => {
+      const rows = [];
+      for await (const r of streamTrainingRows(qwen, many, { chat_template: TRAINING, workers })) rows.push(r);
+      return rows;
+    };
+    const [inline, threaded] = [await collect(0), await collect(1)];
+    expect(threaded.map((r) => r.index)).toEqual(many.map((_, i) => i));
+    expect(threaded.map((r) => Array.from(r.input_ids))).toEqual(inline.map((r) => Array.from(r.input_ids)));
+    expect(threaded.map((r) => Array.from(r.labels))).toEqual(inline.map((r) => Array.from(r.labels)));
+    await expect(async () => {
+      for await (const r of streamTrainingRows(qwen, many, { workers: -1 })) void r;
+    }).rejects.toThrow(/workers must be a non-negative integer/);
+  });
 });

@@ -183,7 +183,18 @@ describe('chatshard run', () => {
   });
 
   it('reports a tokenizer that fails to load as one clear line, exit 1', async () => {
-    const r = await cli(['run', '-i', 'samples/data', '-t', join(tmp, 'no-such-tokenizer'), '-o', join(tmp, 'nt')]);
+    // Workers start before the tokenizer loads: they must not keep the failed run alive.
+    const r = await cli([
+      'run',
+      '-i',
+      'samples/data',
+      '-t',
+      join(tmp, 'no-such-tokenizer'),
+      '-o',
+      join(tmp, 'nt'),
+      '--workers',
+      '2',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/cannot load tokenizer/);
     expect(r.stderr).not.toMatch(/\n\s+at /);

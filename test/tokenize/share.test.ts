@@ -19,10 +19,18 @@ describe.each(['qwen2_5', 'llama2'] as const)('%s: an engine copy from share()',
     const shared = structuredClone(engine.share());
     expect(shared.model.merges.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(shared.model.vocab.ids.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // Plain byte-level BPE has the whole-char shortcut: its tables travel built, not rebuilt per thread.
+    if (name === 'qwen2_5') expect(shared.model.wholeChars?.minUse.buffer).toBeInstanceOf(SharedArrayBuffer);
+    else expect(shared.model.wholeChars).toBeUndefined();
     // No vocabulary or merges travel as JSON.
     expect(Object.keys(shared.json.model as object)).not.toContain('vocab');
     expect(Object.keys(shared.json.model as object)).not.toContain('merges');
     const copy = bpeEngineFromShare(shared);
+    // Chinese and Cyrillic words: multi-byte chars take the whole-char start on the copy too.
+    for (const t of ['你好世界，今天天气很好。我们去公园散步吧', 'Привет, как дела? Всё хорошо']) {
+      expect(Array.from(copy.encodeSync(t)!.ids), t).toEqual(Array.from(engine.encodeSync(t)!.ids));
+      expect(Array.from(copy.encodeSync(t)!.offsets), t).toEqual(Array.from(engine.encodeSync(t)!.offsets));
+    }
     let compared = 0;
     TEXTS.forEach((t, i) => {
       const want = before[i];

@@ -78,7 +78,13 @@ export class BpeEngine implements TokenizerEngine {
     this.opts = opts;
     const plan = planPreTokenizer(json.pre_tokenizer);
     if (typeof plan === 'string') throw new Error(`unsupported tokenizer.json: ${plan}`);
-    const { vocab: _v, merges: _m, ...modelFlags } = json.model as Record<string, unknown>;
+    // Keys picked, not destructured: reading vocab / merges would parse them (see json-outline.ts).
+    const m = json.model as Record<string, unknown>;
+    const modelFlags = Object.fromEntries(
+      Object.keys(m)
+        .filter((k) => k !== 'vocab' && k !== 'merges')
+        .map((k) => [k, m[k]]),
+    );
     this.recipe = { json: { ...json, model: modelFlags }, extraAdded };
     this.model = new BpeModel(json.model as Record<string, unknown>, plan.byteLevel, opts.sharedModel);
     this.normalize = compileNormalizer(json.normalizer);

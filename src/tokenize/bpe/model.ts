@@ -1,14 +1,19 @@
 import { MergeTable } from './merges.js';
 import { BYTE_CHAR } from './byte-level.js';
 import { Vocab, type SharedVocab } from './vocab.js';
-import { WholeChars } from './whole-chars.js';
+import { mergesFromJson, vocabFromJson } from './model-json.js';
+import { unparsedText, valueKind } from '../json-outline.js';
+import { WholeChars, type SharedWholeChars } from './whole-chars.js';
 
 type Cfg = Record<string, unknown>;
 
 /** Reason a BPE model section is not supported, or undefined. */
 export function modelUnsupported(m: Cfg): string | undefined {
   if (m.type !== undefined && m.type !== 'BPE') return `model ${String(m.type)}`;
-  if (!m.vocab || typeof m.vocab !== 'object' || !Array.isArray(m.merges)) return 'BPE model without vocab/merges';
+  // valueKind: the type without parsing a vocab / merges still unparsed (see json-outline.ts).
+  const vocab = valueKind(m, 'vocab');
+  if ((vocab !== 'object' && vocab !== 'array') || valueKind(m, 'merges') !== 'array')
+    return 'BPE model without vocab/merges';
   if (m.dropout !== null && m.dropout !== undefined && m.dropout !== 0) return 'BPE dropout';
   if (typeof m.continuing_subword_prefix === 'string' && m.continuing_subword_prefix !== '')
     return 'continuing_subword_prefix';
@@ -22,6 +27,8 @@ const UTF8 = new TextEncoder();
 export interface SharedBpeModel {
   vocab: SharedVocab;
   merges: Int32Array;
+  /** The whole-char shortcut's tables, built once (a few hundred ms) rather than per thread. */
+  wholeChars?: SharedWholeChars;
 }
 
 /** Words longer than this (UTF-16 units) skip the word cache and the quadratic merge loop. */
@@ -81,7 +88,12 @@ export class BpeModel {
     this.ignoreMerges = m.ignore_merges === true;
     this.byteFallback = m.byte_fallback === true;
     this.fuseUnk = m.fuse_unk === true;
-    this.vocab = new Vocab(shared ? shared.vocab : (m.vocab as Record<string, number>));
+    // Read from tokenizer.json's text while the values are unparsed (much faster than JSON.parse objects).
+    const vocabText = shared ? undefined : unparsedText(m, 'vocab');
+    const mergesText = shared ? undefined : unparsedText(m, 'merges');
+    this.vocab =
+      (vocabText !== undefined ? vocabFromJson(vocabText) : undefined) ??
+      new Vocab(shared ? shared.vocab : (m.vocab as Record<string, number>));
     const unk = typeof m.unk_token === 'string' ? this.vocab.get(m.unk_token) : undefined;
     this.unkId = unk ?? -1;
     for (let b = 0; b < 256; b++) {
@@ -92,36 +104,13 @@ export class BpeModel {
     if (shared) {
       this.merges = new MergeTable(shared.merges);
       this.wholeChars = this.plainBytes
-        ? new WholeChars(() => this.vocab.tokens(), this.merges, this.byteIds)
+        ? new WholeChars(() => this.vocab.tokens(), this.merges, this.byteIds, shared.wholeChars)
         : undefined;
       return;
     }
-    const merges = m.merges as (string | [string, string])[];
-    this.merges = new MergeTable(merges.length);
-    const v = this.vocab;
-    for (let rank = 0; rank < merges.length; rank++) {
-      const mg = merges[rank]!;
-      let ia: number;
-      let ib: number;
-      let im: number;
-      if (typeof mg === 'string') {
-        // Looked up in place: no substrings for 150k merges (see Vocab).
-        const sp = mg.indexOf(' ');
-        if (sp < 0 || mg.indexOf(' ', sp + 1) >= 0) throw new Error(`invalid merge ${JSON.stringify(mg)}`);
-        ia = v.range(mg, 0, sp);
-        ib = v.range(mg, sp + 1, mg.length);
-        im = v.pair(mg, 0, sp, sp + 1, mg.length);
-      } else {
-        const [a, b] = mg;
-        ia = v.get(a) ?? -1;
-        ib = v.get(b) ?? -1;
-        im = v.get(a + b) ?? -1;
-      }
-      if (ia < 0 || ib < 0 || im < 0) {
-        throw new Error(`merge ${JSON.stringify(mg)} uses a token missing from the vocabulary`);
-      }
-      this.merges.set(ia, ib, rank, im);
-    }
+    this.merges =
+      (mergesText !== undefined ? mergesFromJson(mergesText, this.vocab) : undefined) ??
+      mergeTableOf(m.merges as (string | [string, string])[], this.vocab);
     this.wholeChars = this.plainBytes
       ? new WholeChars(() => this.vocab.tokens(), this.merges, this.byteIds)
       : undefined;
@@ -446,7 +435,8 @@ export class BpeModel {
 
   /** Vocabulary and merge tables for a `new BpeModel(m, byteLevel, shared)` on another thread (no copy of the big arrays). */
   share(): SharedBpeModel {
-    return { vocab: this.vocab.share(), merges: this.merges.share() };
+    const merges = this.merges.share();
+    return { vocab: this.vocab.share(), merges, wholeChars: this.wholeChars?.share() };
   }
 
   /** Token string per id (vocab only). */
@@ -465,4 +455,33 @@ function treeSet(t: Float64Array, p: number, i: number, key: number): void {
     if (t[j] === m) break;
     t[j] = m;
   }
+}
+
+/** The merge table of a parsed `merges` list (tokenizer.json's "a b" strings or ["a", "b"] pairs). */
+function mergeTableOf(merges: (string | [string, string])[], v: Vocab): MergeTable {
+  const table = new MergeTable(merges.length);
+  for (let rank = 0; rank < merges.length; rank++) {
+    const mg = merges[rank]!;
+    let ia: number;
+    let ib: number;
+    let im: number;
+    if (typeof mg === 'string') {
+      // Looked up in place: no substrings for 150k merges (see Vocab).
+      const sp = mg.indexOf(' ');
+      if (sp < 0 || mg.indexOf(' ', sp + 1) >= 0) throw new Error(`invalid merge ${JSON.stringify(mg)}`);
+      ia = v.range(mg, 0, sp);
+      ib = v.range(mg, sp + 1, mg.length);
+      im = v.pair(mg, 0, sp, sp + 1, mg.length);
+    } else {
+      const [a, b] = mg;
+      ia = v.get(a) ?? -1;
+      ib = v.get(b) ?? -1;
+      im = v.get(a + b) ?? -1;
+    }
+    if (ia < 0 || ib < 0 || im < 0) {
+      throw new Error(`merge ${JSON.stringify(mg)} uses a token missing from the vocabulary`);
+    }
+    table.set(ia, ib, rank, im);
+  }
+  return table;
 }

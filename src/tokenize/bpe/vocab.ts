@@ -48,6 +48,41 @@ export class Vocab {
   }
 
   /**
+   * The vocabulary of parallel keys and ids, as read from a vocabulary object's JSON text
+   * (bpe/model-json.ts): a repeated key keeps its first position and takes its last id, as with
+   * `JSON.parse`. Ids must be non-negative integers. Takes ownership of both arrays.
+   */
+  static fromEntries(keys: string[], ids: Int32Array): Vocab {
+    const n = keys.length;
+    let cap = 16;
+    while (cap < n * 2) cap *= 2;
+    const mask = cap - 1;
+    const slots = new Int32Array(cap).fill(-1);
+    let kept = 0;
+    for (let k = 0; k < n; k++) {
+      const key = keys[k]!;
+      let i = hashRange(key, 0, key.length, 0, 0) & mask;
+      for (;;) {
+        const at = slots[i]!;
+        if (at === -1) {
+          slots[i] = kept;
+          keys[kept] = key;
+          ids[kept] = ids[k]!;
+          kept++;
+          break;
+        }
+        if (keys[at] === key) {
+          ids[at] = ids[k]!;
+          break;
+        }
+        i = (i + 1) & mask;
+      }
+    }
+    keys.length = kept;
+    return new Vocab({ shared: true, keys, ids: kept === n ? ids : ids.slice(0, kept), slots, mask });
+  }
+
+  /**
    * The tables for another thread's `new Vocab(shared)`: the id and slot arrays move to shared
    * memory (this vocabulary uses them from there too), the key strings are copied when posted.
    */
@@ -86,6 +121,36 @@ export class Vocab {
     }
   }
 
+  /**
+   * Ids of a merge's tokens `s[a0, a1)`, `s[b0, b1)` and their concatenation into `out[0..2]` (-1
+   * when absent), hashing each range once: what building a merge table does 150k times.
+   */
+  mergeIds(s: string, a0: number, a1: number, b0: number, b1: number, out: Int32Array): void {
+    let ha = 0x811c9dc5;
+    for (let i = a0; i < a1; i++) ha = Math.imul(ha ^ s.charCodeAt(i), 0x01000193);
+    let hb = 0x811c9dc5;
+    let hab = ha;
+    for (let i = b0; i < b1; i++) {
+      const c = s.charCodeAt(i);
+      hb = Math.imul(hb ^ c, 0x01000193);
+      hab = Math.imul(hab ^ c, 0x01000193);
+    }
+    out[0] = this.probe(mix(ha), s, a0, a1, 0, 0);
+    out[1] = this.probe(mix(hb), s, b0, b1, 0, 0);
+    out[2] = this.probe(mix(hab), s, a0, a1, b0, b1);
+  }
+
+  /** Id of `s[a0, a1) + s[b0, b1)` whose hash is `h`, or -1. */
+  private probe(h: number, s: string, a0: number, a1: number, b0: number, b1: number): number {
+    const len = a1 - a0 + (b1 - b0);
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const k = this.slots[i]!;
+      if (k === -1) return -1;
+      const key = this.keys[k]!;
+      if (key.length === len && sameUnits(key, s, a0, a1, b0, b1)) return this.ids[k]!;
+    }
+  }
+
   /** Token string per id (the last key wins when two keys share an id, as when iterating a Map). */
   tokens(): string[] {
     const out: string[] = [];
@@ -99,6 +164,11 @@ function hashRange(s: string, a0: number, a1: number, b0: number, b1: number): n
   let h = 0x811c9dc5;
   for (let i = a0; i < a1; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   for (let i = b0; i < b1; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return mix(h);
+}
+
+/** hashRange's final mix of an FNV-1a state. */
+function mix(h: number): number {
   h ^= h >>> 15;
   h = Math.imul(h, 0x2c1b3c6d);
   return h ^ (h >>> 13);

@@ -1,5 +1,13 @@
 import { CHAR_BYTE } from './byte-level.js';
 import type { MergeTable } from './merges.js';
+import { toShared } from './shared-memory.js';
+
+/** `WholeChars` tables as `share()` hands them to another thread's copy. */
+export interface SharedWholeChars {
+  minUse: Int32Array;
+  leftOf: Map<number, Uint8Array[]>;
+  rightOf: Map<number, Uint8Array[]>;
+}
 
 /** Byte-string classes: whole UTF-8 chars, a piece of one char, or anything else. */
 const WHOLE = 1;
@@ -78,7 +86,7 @@ export class WholeChars {
   private readonly partnerAt = new Int32Array(0x10000);
   private ready = false;
   /** Per token id: lowest rank of a merge that uses it (left or right), else 2^31 - 1. */
-  private minUse = new Int32Array(0);
+  private minUse: Int32Array = new Int32Array(0);
   /** Per piece id: bytes of the tokens a crossing merge joins on its left / right. */
   private leftOf = new Map<number, Uint8Array[]>();
   private rightOf = new Map<number, Uint8Array[]>();
@@ -87,7 +95,24 @@ export class WholeChars {
     private readonly tokens: () => string[],
     private readonly merges: MergeTable,
     private readonly byteIds: Int32Array,
-  ) {}
+    /** Tables another thread's `share()` built over the same merges. */
+    shared?: SharedWholeChars,
+  ) {
+    if (shared) {
+      ({ minUse: this.minUse, leftOf: this.leftOf, rightOf: this.rightOf } = shared);
+      this.ready = true;
+    }
+  }
+
+  /**
+   * The merge-derived tables (built now if not yet), for a copy on another thread. The per-char
+   * results stay per thread: they are cheap, and each thread's partner map must match them.
+   */
+  share(): SharedWholeChars {
+    if (!this.ready) this.init();
+    this.minUse = toShared(this.minUse);
+    return { minUse: this.minUse, leftOf: this.leftOf, rightOf: this.rightOf };
+  }
 
   /** The merge table's uses per token and the crossing merges' partners, once. */
   private init(): void {
