@@ -361,7 +361,8 @@ export const OPTIONS = {
   workers: {
     kind: 'number',
     integer: 'nonNegative',
-    defaultNote: 'cores - 1 for mask inference or, with the js engine, inputs from 2 MiB; else 0',
+    defaultNote:
+      'cores - 1 for mask inference; with the js engine on inputs from 2 MiB, cores - 2 from 4 cores; else 0',
     commands: RUN_ONLY,
     group: RUN,
     describe: 'Worker threads that render (and, with the js engine, tokenize); 0 does all on the main thread',

@@ -34,20 +34,32 @@ const MAX_DEFAULT_WORKERS = 7;
 /**
  * Default worker count. With the own (pure JS) engine tokenizing is most of a row's cost and runs
  * on the calling thread, so once the input is large enough to repay their start, workers that
- * render and tokenize take every core but one, and the main thread takes batches too when they
- * are all busy. With the native engine tokenizing runs on Rust threads and, with generation tags,
- * rendering is a few % of a row's cost: render inline. Mask inference renders each conversation
- * several times: every core but the main thread's renders.
+ * render and tokenize take every core but two (none below 4 cores, see `tokenizingWorkers`), and
+ * the main thread takes batches too when they are all busy. With the native engine tokenizing
+ * runs on Rust threads and, with generation tags, rendering is a few % of a row's cost: render
+ * inline. Mask inference renders each conversation several times: every core but the main
+ * thread's renders.
  *
  * @example
- * defaultWorkers('generation', { ownEngine: true, inputBytes: 20e6 }); // 1 on a 2-core machine
+ * defaultWorkers('generation', { ownEngine: true, inputBytes: 20e6 }); // 6 on 8 cores, 0 on 2
  */
 export function defaultWorkers(
   maskSource: 'generation' | 'infer' | 'none',
   run: { ownEngine: boolean; inputBytes?: number } = { ownEngine: false },
 ): number {
-  if (run.ownEngine && isLarge(run.inputBytes)) return otherCores();
-  return maskSource === 'infer' ? otherCores() : 0;
+  const render = maskSource === 'infer' ? otherCores() : 0;
+  const tokenize = run.ownEngine && isLarge(run.inputBytes) ? tokenizingWorkers() : 0;
+  return Math.max(render, tokenize);
+}
+
+/**
+ * Tokenizing workers for the own engine: every core but two (the main thread's, and one for V8's
+ * collector threads and file I/O). Measured on 2 cores: a worker brought no wall-clock gain
+ * (0.94-1.06x, one more core of CPU), as V8's GC threads already use the second core; so none there.
+ */
+function tokenizingWorkers(): number {
+  const cores = availableParallelism();
+  return cores >= 4 ? Math.min(cores - 2, MAX_DEFAULT_WORKERS) : 0;
 }
 
 /** Every core but the main thread's, at least 1 and at most the default cap. */
@@ -65,7 +77,7 @@ function isLarge(inputBytes: number | undefined): boolean {
  * count): they load their modules on other cores meanwhile. `adoptWorkers` fits them to the count.
  */
 export function startLikelyWorkers(explicit: number | undefined, inputBytes: number | undefined): Worker[] {
-  return startWorkers(explicit ?? (isLarge(inputBytes) ? otherCores() : 0));
+  return startWorkers(explicit ?? (isLarge(inputBytes) ? tokenizingWorkers() : 0));
 }
 
 /** `pool` grown or cut (extra workers stopped) to `n` workers. */

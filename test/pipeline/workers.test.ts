@@ -13,18 +13,21 @@ import { testOptions } from '../helpers.js';
 import { tokenizerDir } from '../tokenize/fixtures.js';
 
 const others = Math.min(Math.max(1, availableParallelism() - 1), 7);
+// Tokenizing workers leave a core to the main thread and one to V8's collector: none below 4 cores.
+const tokenizing = availableParallelism() >= 4 ? Math.min(availableParallelism() - 2, 7) : 0;
 
 describe('defaultWorkers', () => {
-  it('own engine: every core but the main thread once the input repays starting them', () => {
-    expect(defaultWorkers('generation', { ownEngine: true, inputBytes: TOKENIZE_WORKERS_MIN_BYTES })).toBe(others);
-    expect(defaultWorkers('none', { ownEngine: true, inputBytes: 1e9 })).toBe(others);
+  it('own engine: every core but two once the input repays starting them', () => {
+    expect(defaultWorkers('generation', { ownEngine: true, inputBytes: TOKENIZE_WORKERS_MIN_BYTES })).toBe(tokenizing);
+    expect(defaultWorkers('none', { ownEngine: true, inputBytes: 1e9 })).toBe(tokenizing);
     // stdin: size unknown, counted as large.
-    expect(defaultWorkers('generation', { ownEngine: true })).toBe(others);
+    expect(defaultWorkers('generation', { ownEngine: true })).toBe(tokenizing);
   });
 
   it('own engine on a small input: the main thread alone (tags), or render workers (inference)', () => {
     expect(defaultWorkers('generation', { ownEngine: true, inputBytes: TOKENIZE_WORKERS_MIN_BYTES - 1 })).toBe(0);
     expect(defaultWorkers('infer', { ownEngine: true, inputBytes: 1000 })).toBe(others);
+    expect(defaultWorkers('infer', { ownEngine: true, inputBytes: 1e9 })).toBe(Math.max(others, tokenizing));
   });
 
   it('native engine: Rust threads tokenize, so workers only render, and only for inference', () => {
