@@ -13,6 +13,9 @@ import { OUTSIDE_SHARED_UNICODE } from './unicode-age.js';
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const HAS_SURROGATE = /[\uD800-\uDFFF]/;
 
+/** Tokens a reused sink may keep room for between texts. */
+const SINK_KEEP = 1 << 20;
+
 /** A text our mirror cannot normalize: the whole text goes to the Rust binding instead. */
 class NeedsFallback extends Error {}
 
@@ -63,7 +66,7 @@ export class BpeEngine implements TokenizerEngine {
   private fb: TokenizerEngine | undefined;
 
   // Per-segment state read by the word callback (set before the pre-tokenizer runs).
-  private sink = new TokenSink(16);
+  private sink = new TokenSink(1024);
   private norm: Normalized = { text: '', prefix: 0, firstEnd: 0 };
   private base = 0;
   // Set by a prefixing pre-tokenizer step while words index its derived piece (see PrefixHooks).
@@ -148,7 +151,9 @@ export class BpeEngine implements TokenizerEngine {
   encodeSync(raw: string): Encoding | undefined {
     const text = HAS_SURROGATE.test(raw) ? raw.replace(LONE_SURROGATE, '\uFFFD') : raw;
     if (OUTSIDE_SHARED_UNICODE.test(text)) return undefined;
-    const sink = (this.sink = new TokenSink(Math.ceil(text.length / 3) + 16));
+    // One sink for all texts: a fresh one per text was the engine's largest allocation.
+    const sink = this.sink;
+    sink.length = 0;
     const pieces: Piece[] = [];
     this.raw.split(text, 0, text.length, pieces);
     try {
@@ -160,7 +165,8 @@ export class BpeEngine implements TokenizerEngine {
       if (err instanceof NeedsFallback) return undefined;
       throw err;
     } finally {
-      this.sink = new TokenSink(16);
+      // Keep it unless one huge text grew it (more than 1M tokens): that memory goes back.
+      if (sink.ids.length > SINK_KEEP) this.sink = new TokenSink(1024);
     }
     const n = sink.length;
     const offsets = sink.offsets.slice(0, 2 * n);
