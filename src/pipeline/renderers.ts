@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { SharedBpeEngine } from '../tokenize/bpe/index.js';
+import { BpeEngine, type SharedBpeEngine } from '../tokenize/bpe/index.js';
+import type { TokenizerEngine } from '../tokenize/engine.js';
 import type { Conversation, RawRow } from '../types.js';
 import type { KeptColumn } from './keep.js';
 import type { PipelineOptions } from './options.js';
@@ -100,6 +101,23 @@ export function startWorkers(n: number): Worker[] {
  * running and one waiting, so a worker never idles while the main thread renders.
  */
 export const WORKER_QUEUE = 2;
+
+/**
+ * The renderer of a run or stream, and how many batches to keep in flight for it: inline with no
+ * workers; else `workers` threads, which also tokenize when `engine` is the own (pure JS) one, and
+ * enough batches to keep every worker's queue full plus the one being consumed.
+ */
+export function pipelineRenderer(
+  ctx: RenderContext,
+  engine: TokenizerEngine,
+  workers: number | Worker[],
+): { renderer: Renderer; ahead: number } {
+  const n = typeof workers === 'number' ? workers : workers.length;
+  if (n === 0) return { renderer: inlineRenderer(ctx), ahead: 2 };
+  const own = engine instanceof BpeEngine ? engine : undefined;
+  const renderer = workerRenderer(ctx, workers, { engine: own?.share(), helpInline: own !== undefined });
+  return { renderer, ahead: WORKER_QUEUE * n + 2 };
+}
 
 /** What a render worker is told before its first batch. */
 export interface WorkerInit {

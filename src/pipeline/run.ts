@@ -15,14 +15,7 @@ import { chunk, mapOrdered } from './batches.js';
 import type { PipelineOptions } from './options.js';
 import { packOptionsOf } from './packing.js';
 import { renderContextOf, shapeOptionsOf, shapeRendered } from './process.js';
-import {
-  adoptWorkers,
-  defaultWorkers,
-  inlineRenderer,
-  startLikelyWorkers,
-  WORKER_QUEUE,
-  workerRenderer,
-} from './renderers.js';
+import { adoptWorkers, defaultWorkers, pipelineRenderer, startLikelyWorkers } from './renderers.js';
 import type { Worker } from 'node:worker_threads';
 import { RECLAIM_EVERY, reclaimNativeMemory } from './reclaim.js';
 import { rawRows, typeKeptColumns, type Replay } from './input.js';
@@ -313,8 +306,8 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
   const resumePoint = o.resume ? await readResumePoint(outDir) : null;
   const skipBelow = resumePoint?.nextIndex ?? 0;
   // The own engine's workers tokenize: smaller batches spread a few long rows over the threads.
-  const ownEngine = setup.tokenizer.engine instanceof BpeEngine ? setup.tokenizer.engine : undefined;
-  const batchSize = o.padding === 'longest' ? o.batchSize : ownEngine && workers.length > 0 ? 64 : 128;
+  const tokenizingWorkers = setup.tokenizer.engine instanceof BpeEngine && workers.length > 0;
+  const batchSize = o.padding === 'longest' ? o.batchSize : tokenizingWorkers ? 64 : 128;
   // `padding: longest` pads per batch: a resumed run re-reads from the start of the batch the
   // resume point falls in, so every row is padded within the same batch as in an uninterrupted
   // run; the rows before the resume point are processed but neither counted nor written again.
@@ -354,8 +347,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         for (const r of rendered) if ('roles' in r && r.roles) for (const role of r.roles) stats.roles.add(role);
         return shapeRendered(batch, rendered, setup);
       },
-      // Enough in flight to keep every worker's queue full, plus the batch being written.
-      workers.length > 0 ? WORKER_QUEUE * workers.length + 2 : 2,
+      ahead,
     );
     let batchCount = 0;
     for await (const outcomes of processed) {
@@ -383,11 +375,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
       if (++batchCount % RECLAIM_EVERY === 0) reclaimNativeMemory();
     }
   };
-  const rctx = renderContextOf(setup);
-  const renderer =
-    workers.length > 0
-      ? workerRenderer(rctx, workers, { engine: ownEngine?.share(), helpInline: ownEngine !== undefined })
-      : inlineRenderer(rctx);
+  const { renderer, ahead } = pipelineRenderer(renderContextOf(setup), setup.tokenizer.engine, workers);
 
   let result;
   try {

@@ -1,8 +1,7 @@
-import { BpeEngine } from '../tokenize/index.js';
 import type { Conversation, Outcome, ShapedRow } from '../types.js';
 import { chunk, mapOrdered } from './batches.js';
 import { processBatch, renderContextOf, type ProcessContext } from './process.js';
-import { inlineRenderer, WORKER_QUEUE, workerRenderer } from './renderers.js';
+import { pipelineRenderer } from './renderers.js';
 
 /**
  * The render → tokenize → mask → shape stages as one streaming transform, for use inside training
@@ -19,14 +18,8 @@ export async function* shapeConversations(
   const source = (async function* () {
     yield* conversations;
   })();
-  const own = ctx.tokenizer.engine instanceof BpeEngine ? ctx.tokenizer.engine : undefined;
-  const rctx = renderContextOf(ctx);
-  const renderer =
-    workers > 0
-      ? workerRenderer(rctx, workers, { engine: own?.share(), helpInline: own !== undefined })
-      : inlineRenderer(rctx);
+  const { renderer, ahead } = pipelineRenderer(renderContextOf(ctx), ctx.tokenizer.engine, workers);
   try {
-    const ahead = workers > 0 ? WORKER_QUEUE * workers + 2 : 2;
     for await (const outcomes of mapOrdered(chunk(source, size), (b) => processBatch(b, ctx, renderer), ahead))
       yield* outcomes;
   } finally {
