@@ -2,7 +2,9 @@
 // Data: ../shared/data (sgd_train + sharegpt_zh_1k) when present, else the embedded samples.
 // Flags: --rows N (limit rows per dataset), --only case1,case2, --no-python, --infer-ratio (own mode, see bench-infer.mjs). Python transformers + datasets
 // (num_proc=2, see scripts/bench_python.py) runs when $CHATSHARD_PYTHON or .venv-ref/bin/python exists.
-// Per case: wall seconds, CPU seconds of all its threads/processes, tokens/s, tokens/s per CPU second ("per core").
+// Per case: wall seconds of the timed region (after the imports: tokenizer load, reading, work, writing), the whole
+// process's wall seconds (start-up and imports too, timed by this script), CPU seconds of all its threads/processes in
+// the timed region, tokens/s, tokens/s per CPU second ("per core"). Ratios to Python are given for both walls.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -39,7 +41,19 @@ const cases = [
 ];
 
 const python = process.env.CHATSHARD_PYTHON ?? join(root, '.venv-ref/bin/python');
+// Whole-process wall time, timed from here: interpreter or Node start-up and imports included.
+function timed(fn) {
+  const t = performance.now();
+  const r = fn();
+  r.processSeconds = (performance.now() - t) / 1000;
+  return r;
+}
+
 function runPython(data) {
+  return timed(() => runPythonCase(data));
+}
+
+function runPythonCase(data) {
   const out = execFileSync(python, [join(root, 'scripts/bench_python.py'), data, tok, template, '2', rows], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -49,6 +63,10 @@ function runPython(data) {
 }
 
 function run(kase, data) {
+  return timed(() => runCase(kase, data));
+}
+
+function runCase(kase, data) {
   const out = execFileSync(process.execPath, [join(root, 'scripts/bench-case.mjs'), kase, data, tok, template, rows], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -62,7 +80,7 @@ function line(name, r, note = '') {
   const rate = r.tokens ? `${fmt(r.tokens / r.seconds / 1e6, 3)}M tok/s` : `${fmt(r.rows / r.seconds)} rows/s`;
   const perCore = r.tokens && r.cpuSeconds ? `${fmt(r.tokens / r.cpuSeconds / 1e6, 3)}M tok/cpu-s` : '';
   console.log(
-    `${name.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s  cpu ${fmt(r.cpuSeconds ?? 0, 2).padStart(6)} s  ${rate.padStart(14)}  ${perCore.padStart(17)}  peak RSS ${fmt(r.rssMB)} MB${note}`,
+    `${name.padEnd(20)} ${fmt(r.rows).padStart(7)} rows ${fmt(r.seconds, 2).padStart(7)} s  process ${fmt(r.processSeconds, 2).padStart(6)} s  cpu ${fmt(r.cpuSeconds ?? 0, 2).padStart(6)} s  ${rate.padStart(14)}  ${perCore.padStart(17)}  peak RSS ${fmt(r.rssMB)} MB${note}`,
   );
 }
 for (const data of datasets) {
@@ -77,11 +95,16 @@ for (const data of datasets) {
     line('python-transformers', (res['python-transformers'] = runPython(data)), ' (parent + largest child)');
   }
   const tps = (c) => res[c] && res[c].tokens / res[c].seconds;
+  const processRatio = (a) => {
+    const p = res['python-transformers'];
+    return res[a] && p ? `${(p.processSeconds / res[a].processSeconds).toFixed(2)}x` : 'n/a';
+  };
   const ratio = (a, b) => (tps(a) && tps(b) ? `${(tps(a) / tps(b)).toFixed(2)}x` : 'n/a');
   console.log(
     `ratios: native/ceiling ${ratio('chatshard-native', 'tokenizers-ceiling')}, js/ceiling ${ratio('chatshard-js', 'tokenizers-ceiling')}, native/transformers.js ${ratio('chatshard-native', 'transformersjs')}, js/transformers.js ${ratio('chatshard-js', 'transformersjs')}, js/js-main ${ratio('chatshard-js', 'chatshard-js-main')}` +
       (res['python-transformers']
-        ? `, native/python ${ratio('chatshard-native', 'python-transformers')}, js/python ${ratio('chatshard-js', 'python-transformers')}, js-main/python ${ratio('chatshard-js-main', 'python-transformers')}`
+        ? `, native/python ${ratio('chatshard-native', 'python-transformers')}, js/python ${ratio('chatshard-js', 'python-transformers')}, js-main/python ${ratio('chatshard-js-main', 'python-transformers')}` +
+          `; whole process: native/python ${processRatio('chatshard-native')}, js/python ${processRatio('chatshard-js')}, js-main/python ${processRatio('chatshard-js-main')}`
         : ''),
   );
   if (res['render-chatshard'] && res['render-jinja']) {

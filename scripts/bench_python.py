@@ -2,7 +2,8 @@
 and template as chatshard's bench (masks on, max_length 4096), num_proc as given, then save_to_disk.
 
 Usage: .venv-ref/bin/python scripts/bench_python.py DATA.jsonl TOKENIZER_DIR TEMPLATE.jinja [NUM_PROC] [MAX_ROWS]
-Prints one JSON line like scripts/bench-case.mjs.
+Prints one JSON line like scripts/bench-case.mjs. The timed region starts after the imports, like chatshard's
+(tokenizer load, reading, map and save_to_disk); scripts/bench.mjs also times the whole process from outside.
 """
 import gzip
 import json
@@ -20,6 +21,14 @@ data, tok_dir, template_path = sys.argv[1:4]
 num_proc = int(sys.argv[4]) if len(sys.argv) > 4 else 2
 max_rows = int(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[5] else None
 
+
+def cpu():
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+cpu0 = cpu()
+start = time.perf_counter()
 tmp = tempfile.mkdtemp(prefix="chatshard-bench-py-")
 tok_json = os.path.join(tok_dir, "tokenizer.json")
 if not os.path.exists(tok_json):
@@ -38,13 +47,6 @@ with open(data, encoding="utf-8") as f:
             if max_rows and len(rows) >= max_rows:
                 break
 
-def cpu():
-    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
-
-
-cpu0 = cpu()
-start = time.perf_counter()
 ds = Dataset.from_list([{"messages": r["messages"]} for r in rows])
 
 
