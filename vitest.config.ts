@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -29,6 +30,8 @@ const cores = availableParallelism();
 export default defineConfig({
   test: {
     testTimeout: 120_000,
+    // The own engine's table cache (and the CLIs the tests spawn): not the user's ~/.cache.
+    env: { CHATSHARD_CACHE_DIR: join(tmpdir(), 'chatshard-test-cache') },
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: cores,

@@ -23,7 +23,7 @@ import type * as Run from './pipeline/run.js';
 import type * as Write from './write/index.js';
 import type * as Verify from './verify/index.js';
 
-// The pipeline, the dataset writer and the reader (with Apache Arrow: about 200 modules) load on
+// The pipeline, the dataset writer and the reader (about 100 modules, and Apache Arrow) load on
 // first call, so importing the package for `ChatTokenizer` alone stays quick.
 
 /** `chatshard run` as a function: read, render, tokenize, mask, shape and write (pipeline/run.ts). */

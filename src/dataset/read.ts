@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Message, RecordBatchReader, type Data, type RecordBatch, type Schema } from 'apache-arrow';
+import { Message, RecordBatchReader, type Data, type RecordBatch, type Schema } from '../arrow.js';
 import { openParquet } from '../parquet/index.js';
 import { formatOfFile, PARQUET_DIR, PARQUET_RE, STATE_JSON, type OutputFormat } from './layout.js';
 

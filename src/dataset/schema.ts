@@ -2,7 +2,7 @@
  * Column layout of a chatshard dataset and its two descriptions:
  * the Arrow schema written into every shard and the `datasets` Features dict.
  */
-import { Bool, Field, Float64, Int32, Int64, Int8, List, Schema, Utf8, type DataType } from 'apache-arrow';
+import { Bool, Field, Float64, Int32, Int64, Int8, List, Schema, Utf8, type DataType } from '../arrow.js';
 import { TOKEN_COLUMNS, type ColumnName } from './columns.js';
 
 export { TOKEN_COLUMNS, type ColumnName };

@@ -4,7 +4,7 @@
  * use, so runs that never touch Parquet don't pay for compiling the 5 MB WebAssembly binary.
  */
 import { openAsBlob } from 'node:fs';
-import { RecordBatchStreamWriter, tableFromIPC, type RecordBatch, type Schema } from 'apache-arrow';
+import { RecordBatchStreamWriter, tableFromIPC, type RecordBatch, type Schema } from '../arrow.js';
 
 type ParquetWasm = typeof import('parquet-wasm');
 

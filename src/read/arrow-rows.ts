@@ -7,7 +7,7 @@
  * message did not have (Arrow stores the union of all messages' keys), is `null` → the template's
  * `None`; integral floats keep their `.0`; int64 stays exact in the text.
  */
-import { DataType, type Field, type RecordBatch, type Vector } from 'apache-arrow';
+import { DataType, type Field, type RecordBatch, type Vector } from '../arrow.js';
 
 type Conv = (v: unknown) => string;
 

@@ -3,7 +3,7 @@
  * files (`save_to_disk` shards) one batch at a time. Memory holds one row group / batch.
  */
 import { createReadStream } from 'node:fs';
-import { RecordBatchReader, type RecordBatch } from 'apache-arrow';
+import { RecordBatchReader, type RecordBatch } from '../arrow.js';
 import { errorText, openParquet } from '../parquet/index.js';
 import type { InputKind } from './sources.js';
 

@@ -15,6 +15,7 @@ const LAZY = new WeakMap<object, Map<string, Lazy>>();
 
 interface Lazy {
   text: () => string;
+  bytes: () => Uint8Array;
   get: () => unknown;
   kind: 'object' | 'array';
 }
@@ -179,7 +180,8 @@ export function parseTokenizerOutline(bytes: Buffer, path: string): Record<strin
       return value;
     };
     Object.defineProperty(model, sp.key, { get, set: settle, enumerable: true, configurable: true });
-    lazy.set(sp.key, { text, get, kind: bytes[sp.from] === 91 ? 'array' : 'object' });
+    const raw = () => bytes.subarray(sp.from, sp.to);
+    lazy.set(sp.key, { text, bytes: raw, get, kind: bytes[sp.from] === 91 ? 'array' : 'object' });
   }
   LAZY.set(model, lazy);
   return json;
@@ -197,6 +199,11 @@ export function isUnparsed(obj: object, key: string): boolean {
  */
 export function unparsedText(obj: object, key: string): string | undefined {
   return isUnparsed(obj, key) ? LAZY.get(obj)!.get(key)!.text() : undefined;
+}
+
+/** The UTF-8 bytes of `obj[key]`'s JSON text while it is still unparsed, else undefined (see `unparsedText`). */
+export function unparsedBytes(obj: object, key: string): Uint8Array | undefined {
+  return isUnparsed(obj, key) ? LAZY.get(obj)!.get(key)!.bytes() : undefined;
 }
 
 /**

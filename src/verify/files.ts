@@ -1,8 +1,8 @@
 /** Consistency of state.json, dataset_info.json and the shard schemas. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Schema } from 'apache-arrow';
-import { DataType } from 'apache-arrow';
+import type { Schema } from '../arrow.js';
+import { DataType } from '../arrow.js';
 import { featuresDict, keptSpecs, keptType, layoutOfFeatures, type Layout } from '../dataset/schema.js';
 import { PARQUET_DIR, parquetShardName, shardName } from '../dataset/layout.js';
 import { datasetFormat, openShard, shardFiles } from '../dataset/read.js';

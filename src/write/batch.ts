@@ -2,7 +2,7 @@
  * Accumulates shaped rows and turns them into one Arrow RecordBatch built from flat typed
  * arrays plus offsets (per-element builders are far slower).
  */
-import { Bool, Float64, Int64, makeData, RecordBatch, Struct, Utf8, type Data, type Schema } from 'apache-arrow';
+import { Bool, Float64, Int64, makeData, RecordBatch, Struct, Utf8, type Data, type Schema } from '../arrow.js';
 import type { KeptCell, ShapedRow } from '../types.js';
 import {
   columnSpecs,

@@ -6,7 +6,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import { DataType, makeData, RecordBatch, Struct, util, type List, type Schema } from 'apache-arrow';
+import { DataType, makeData, RecordBatch, Struct, util, type List, type Schema } from '../arrow.js';
 import { batchToIpc, errorText, parquetWasm, writerProperties } from '../parquet/index.js';
 import { fsError } from './fsutil.js';
 import { sealShard, writeFully, type ShardInfo, type ShardSink } from './shard.js';

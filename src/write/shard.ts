@@ -6,7 +6,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { AsyncByteQueue, RecordBatchStreamWriter, util, type RecordBatch, type Schema } from 'apache-arrow';
+import { AsyncByteQueue, RecordBatchStreamWriter, util, type RecordBatch, type Schema } from '../arrow.js';
 import { fsError } from './fsutil.js';
 
 /** Sink that just collects the writer's chunks so we can write them with backpressure. */

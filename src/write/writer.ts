@@ -4,7 +4,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { ShapedRow } from '../types.js';
 import { BATCH_OVERHEAD, BatchBuilder, EOS_BYTES, checkRow, rowBytes } from './batch.js';
-import { Schema } from 'apache-arrow';
+import { Schema } from '../arrow.js';
 import { finalizeDataset, freshTmpDir, refuseFinished } from './finalize.js';
 import { identityChanges, makeFingerprint, RUN_METADATA_KEY, type RunIdentity } from './fingerprint.js';
 import { openOutputFolder } from './guard.js';

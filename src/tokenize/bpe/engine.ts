@@ -6,6 +6,7 @@ import { compileNormalizer, endOf, startOf, type NormalizeFn, type Normalized } 
 import { planPreTokenizer, type Stage } from './pre-tokenizer.js';
 import { offsetTrims, trimCounts, trimOffsets, type OffsetTrim, type TrimCounts } from './post-processor.js';
 import { SegmentCache } from './segment-cache.js';
+import { readTables, tableKey, writeTables } from './table-cache.js';
 import { TokenSink } from './sink.js';
 import { OUTSIDE_SHARED_UNICODE } from './unicode-age.js';
 
@@ -26,6 +27,11 @@ export interface BpeEngineOptions {
   fallback: () => TokenizerEngine;
   /** Vocabulary and merges another thread's engine built (see `BpeEngine.share`). */
   sharedModel?: SharedBpeModel;
+  /**
+   * Folder caching built vocabulary and merge tables (see table-cache.ts): read instead of building
+   * them from tokenizer.json when present, written after building them otherwise.
+   */
+  tableCacheDir?: string;
 }
 
 /** What another thread needs to run the same engine (`BpeEngine.share`); posts cheaply to a worker. */
@@ -89,7 +95,11 @@ export class BpeEngine implements TokenizerEngine {
         .map((k) => [k, m[k]]),
     );
     this.recipe = { json: { ...json, model: modelFlags }, extraAdded };
-    this.model = new BpeModel(json.model as Record<string, unknown>, plan.byteLevel, opts.sharedModel);
+    const key = !opts.sharedModel && opts.tableCacheDir ? tableKey(m) : undefined;
+    const cache = key ? { dir: opts.tableCacheDir!, key } : undefined;
+    const cached = cache && readTables(cache);
+    this.model = new BpeModel(m, plan.byteLevel, opts.sharedModel ?? cached);
+    if (cache && !cached) writeTables(cache, this.model.tables());
     this.normalize = compileNormalizer(json.normalizer);
     // Rust gives an added token whose content is in the vocabulary the vocabulary's id.
     const added = [...parseAddedTokens(json.added_tokens), ...extraAdded].map((t) => {

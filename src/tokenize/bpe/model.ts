@@ -439,6 +439,11 @@ export class BpeModel {
     return { vocab: this.vocab.share(), merges, wholeChars: this.wholeChars?.share() };
   }
 
+  /** The vocabulary and merge tables as they are, for a cache file (see table-cache.ts). */
+  tables(): { vocab: SharedVocab; merges: Int32Array } {
+    return { vocab: this.vocab.tables(), merges: this.merges.entries() };
+  }
+
   /** Token string per id (vocab only). */
   tokens(): string[] {
     return this.vocab.tokens();

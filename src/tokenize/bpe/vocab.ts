@@ -89,6 +89,11 @@ export class Vocab {
   share(): SharedVocab {
     this.ids = toShared(this.ids);
     this.slots = toShared(this.slots);
+    return this.tables();
+  }
+
+  /** The tables as they are (for `new Vocab(tables)` from a cache file, see table-cache.ts). */
+  tables(): SharedVocab {
     return { shared: true, keys: this.keys, ids: this.ids, slots: this.slots, mask: this.mask };
   }
 

@@ -1,0 +1,234 @@
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { endianness, homedir } from 'node:os';
+import { join } from 'node:path';
+import { unparsedBytes } from '../json-outline.js';
+import { MergeTable } from './merges.js';
+import { Vocab, type SharedVocab } from './vocab.js';
+
+/**
+ * Layout version of the cache files. Bump it whenever the bytes a tokenizer.json gives change: the
+ * layout below, `Vocab`'s or `MergeTable`'s hashing, or how they are built (test/tokenize/
+ * table-cache.test.ts pins the bytes of a small tokenizer's tables to catch a change made without a bump).
+ */
+export const TABLE_FORMAT = 1;
+const MAGIC = 0x54425343; // "CSBT" little-endian
+const HEADER_INTS = 8;
+/** Cache files kept per folder (each ~10 MB for a 150K-token vocabulary); the least recently used go first. */
+const KEEP_FILES = 16;
+const FILE_NAME = /^bpe-f\d+-[0-9a-f]{64}\.bin$/;
+/** A writer's temporary file; one left by a killed process is removed after an hour. */
+const TMP_NAME = /^bpe-f\d+-[0-9a-f]{64}\.bin\.\d+\.tmp$/;
+const STALE_TMP_MS = 3_600_000;
+
+/** A built vocabulary and merge table, as stored (see `BpeModel.tables`). */
+export interface ModelTables {
+  vocab: SharedVocab;
+  merges: Int32Array;
+}
+
+/** Where and under which key to cache one tokenizer.json's tables. */
+export interface TableCache {
+  dir: string;
+  /** sha256 (hex) of the text the tables are built from (see `tableKey`). */
+  key: string;
+}
+
+/**
+ * The cache key of a tokenizer.json `model` section: sha256 of its vocab and merges JSON text,
+ * which is all the tables are built from (~5 ms for Qwen's 7 MB). Undefined when either was
+ * already parsed or replaced (an edited tokenizer): such tables are built, not cached.
+ *
+ * @example
+ * tableKey(parseTokenizerOutline(bytes, path)!.model); // '9f2c…'
+ */
+export function tableKey(model: object): string | undefined {
+  const vocab = unparsedBytes(model, 'vocab');
+  const merges = unparsedBytes(model, 'merges');
+  if (!vocab || !merges) return undefined;
+  return createHash('sha256').update(vocab).update('\0').update(merges).digest('hex');
+}
+
+/**
+ * The cache folder: `$CHATSHARD_CACHE_DIR`, else `$XDG_CACHE_HOME/chatshard`, else
+ * `~/.cache/chatshard`; undefined when `CHATSHARD_NO_CACHE` is set (to anything but "" or "0").
+ *
+ * @example
+ * tableCacheDir({ HOME: '/home/me' }); // '/home/me/.cache/chatshard'
+ */
+export function tableCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const off = env.CHATSHARD_NO_CACHE;
+  if (off !== undefined && off !== '' && off !== '0') return undefined;
+  if (env.CHATSHARD_CACHE_DIR) return env.CHATSHARD_CACHE_DIR;
+  const home = env.HOME || homedir();
+  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'chatshard');
+}
+
+function fileOf(cache: TableCache): string {
+  return join(cache.dir, `bpe-f${TABLE_FORMAT}-${cache.key}.bin`);
+}
+
+/** The tables as one file: header, ids, key lengths, hash slots, merge slots (Int32), key text (UTF-16). */
+export function encodeTables(t: ModelTables): Uint8Array {
+  const { keys, ids, slots, mask } = t.vocab;
+  const n = keys.length;
+  let units = 0;
+  for (const k of keys) units += k.length;
+  const ints = HEADER_INTS + 2 * n + slots.length + t.merges.length;
+  const out = new Uint8Array(4 * ints + 2 * units);
+  const i32 = new Int32Array(out.buffer, 0, ints);
+  i32.set([MAGIC, TABLE_FORMAT, n, units, slots.length, t.merges.length, mask, 0]);
+  let at = HEADER_INTS;
+  i32.set(ids, at);
+  at += n;
+  for (let k = 0; k < n; k++) i32[at + k] = keys[k]!.length;
+  at += n;
+  i32.set(slots, at);
+  at += slots.length;
+  i32.set(t.merges, at);
+  Buffer.from(out.buffer, 4 * ints).write(keys.join(''), 'utf16le');
+  return out;
+}
+
+/**
+ * Tables from a cache file's bytes, or undefined when they are not a complete, consistent file of
+ * this format. Besides the sizes, sampled entries must be found through this build's hashing, so a
+ * file whose layout is right but whose hashing is another build's is refused, not misread.
+ */
+export function decodeTables(bytes: Uint8Array): ModelTables | undefined {
+  if (bytes.byteOffset % 4 !== 0 || bytes.length < 4 * HEADER_INTS) return undefined;
+  const head = new Int32Array(bytes.buffer, bytes.byteOffset, HEADER_INTS);
+  const [magic, format, n, units, nSlots, nMerges, mask] = head as unknown as number[];
+  if (magic !== MAGIC || format !== TABLE_FORMAT) return undefined;
+  if (!(n! >= 0 && units! >= 0 && nSlots! > n! && nMerges! >= 4 && mask === nSlots! - 1)) return undefined;
+  if ((nSlots! & mask!) !== 0 || ((nMerges! / 4) & (nMerges! / 4 - 1)) !== 0) return undefined;
+  const ints = HEADER_INTS + 2 * n! + nSlots! + nMerges!;
+  if (bytes.length !== 4 * ints + 2 * units!) return undefined;
+  const all = new Int32Array(bytes.buffer, bytes.byteOffset, ints);
+  let at = HEADER_INTS;
+  const ids = all.subarray(at, (at += n!));
+  const lens = all.subarray(at, (at += n!));
+  const slots = all.subarray(at, (at += nSlots!));
+  const merges = all.subarray(at, (at += nMerges!));
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + 4 * ints, 2 * units!).toString('utf16le');
+  const keys: string[] = new Array<string>(n!);
+  let pos = 0;
+  for (let k = 0; k < n!; k++) {
+    const len = lens[k]!;
+    if (len < 0 || pos + len > units! || ids[k]! < 0) return undefined;
+    keys[k] = text.slice(pos, pos + len);
+    pos += len;
+  }
+  if (pos !== units) return undefined;
+  const tables: ModelTables = { vocab: { shared: true, keys, ids, slots, mask: mask! }, merges };
+  return sampledEntriesFound(tables) ? tables : undefined;
+}
+
+/** Whether ~64 spread keys and filled merge slots are found where this build's hashing looks. */
+function sampledEntriesFound(t: ModelTables): boolean {
+  const vocab = new Vocab(t.vocab);
+  const n = t.vocab.keys.length;
+  const step = Math.max(1, Math.floor(n / 64));
+  for (let k = 0; k < n; k += step) if (vocab.get(t.vocab.keys[k]!) !== t.vocab.ids[k]) return false;
+  const table = new MergeTable(t.merges);
+  const slotsN = t.merges.length / 4;
+  const mStep = Math.max(1, Math.floor(slotsN / 256));
+  for (let s = 0; s < slotsN; s += mStep) {
+    const a = t.merges[4 * s]!;
+    if (a === -1) continue;
+    const b = t.merges[4 * s + 1]!;
+    if (table.lookup(a, b) !== t.merges[4 * s + 2] || table.merged !== t.merges[4 * s + 3]) return false;
+  }
+  return true;
+}
+
+/**
+ * The cached tables of `cache.key`, or undefined (no file, unreadable, or not a valid file of this
+ * format: the caller builds them from tokenizer.json as without a cache).
+ *
+ * @example
+ * const cache = { dir: tableCacheDir()!, key: files.sha256 };
+ * const tables = readTables(cache) ?? build();
+ */
+export function readTables(cache: TableCache): ModelTables | undefined {
+  if (endianness() !== 'LE') return undefined;
+  const file = fileOf(cache);
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    // One fresh buffer, so the Int32 views are aligned and own their memory.
+    const bytes = new Uint8Array(size);
+    for (let got = 0; got < size;) {
+      const r = readSync(fd, bytes, got, size - got, got);
+      if (r === 0) return undefined;
+      got += r;
+    }
+    const tables = decodeTables(bytes);
+    if (tables) {
+      const now = new Date();
+      try {
+        utimesSync(file, now, now);
+      } catch {
+        // Read-only cache: still usable.
+      }
+    }
+    return tables;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Store `tables` under `cache.key`, written to a temporary file and renamed, so readers only ever
+ * see whole files. Best effort: a cache that cannot be written (read-only home, full disk) is
+ * skipped. Only this folder's own cache files are ever deleted (the least recently used beyond 16).
+ */
+export function writeTables(cache: TableCache, tables: ModelTables): void {
+  if (endianness() !== 'LE') return;
+  const file = fileOf(cache);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(cache.dir, { recursive: true });
+    writeFileSync(tmp, encodeTables(tables));
+    renameSync(tmp, file);
+    prune(cache.dir);
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Never created.
+    }
+  }
+}
+
+function prune(dir: string): void {
+  const files = readdirSync(dir)
+    .filter((f) => FILE_NAME.test(f) || TMP_NAME.test(f))
+    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  const now = Date.now();
+  let kept = 0;
+  for (const { f, t } of files) {
+    const tmp = TMP_NAME.test(f);
+    if (tmp ? now - t > STALE_TMP_MS : ++kept > KEEP_FILES) unlinkSync(join(dir, f));
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The own engine's table cache: a tokenizer's built vocabulary and merge tables are stored once per
+ * tokenizer.json and read back on later loads. An engine over cached tables tokenizes exactly as
+ * one that built them; a file that is incomplete, of another format, or hashed by another build is
+ * refused (the engine then builds as without a cache), and a cache that cannot be written is skipped.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BpeModel } from '../../src/tokenize/bpe/model.js';
+import {
+  decodeTables,
+  encodeTables,
+  readTables,
+  TABLE_FORMAT,
+  tableKey,
+  tableCacheDir,
+  writeTables,
+} from '../../src/tokenize/bpe/table-cache.js';
+import { BpeEngine, createEngine, loadTokenizer, readTokenizerFiles } from '../../src/tokenize/index.js';
+import { TEXTS, tokenizerDir } from './fixtures.js';
+
+const made: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'chatshard-table-cache-'));
+  made.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
+const EXTRA = ['你好世界，今天天气很好。我们去公园散步吧', 'Привет, как дела? Всё хорошо', '  x\n\n\t 12345 😀'];
+
+describe.each(['qwen2_5', 'llama2'] as const)('%s: tables from the cache', (name) => {
+  it('are written on the first load and give the same ids and offsets on the next', async () => {
+    const dir = tempDir();
+    const built = await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir });
+    const files = readdirSync(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(new RegExp(`^bpe-f${TABLE_FORMAT}-[0-9a-f]{64}\\.bin$`));
+    const key = files[0]!.slice(`bpe-f${TABLE_FORMAT}-`.length, -'.bin'.length);
+    expect(readTables({ dir, key })).toBeDefined();
+
+    const cached = await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir });
+    const a = built.engine as BpeEngine;
+    const b = cached.engine as BpeEngine;
+    expect(b).toBeInstanceOf(BpeEngine);
+    let compared = 0;
+    for (const t of [...TEXTS, ...EXTRA]) {
+      const want = a.encodeSync(t);
+      const got = b.encodeSync(t);
+      expect(got === undefined, t).toBe(want === undefined);
+      if (!want || !got) continue;
+      expect(Array.from(got.ids), t).toEqual(Array.from(want.ids));
+      expect(Array.from(got.offsets), t).toEqual(Array.from(want.offsets));
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(TEXTS.length / 2);
+    expect(b.tokenToId(a.idToToken(100)!)).toBe(100);
+    for (const id of [0, 1, 259, 5000, 31999]) {
+      expect(a.idToToken(id)).toBeDefined();
+      expect(b.idToToken(id), `token ${id}`).toBe(a.idToToken(id));
+    }
+    // Nothing new was written by the second load.
+    expect(readdirSync(dir)).toEqual(files);
+
+    // A damaged file is refused: the next load builds the tables again and replaces it.
+    const file = join(dir, files[0]!);
+    writeFileSync(file, readFileSync(file).subarray(0, 1000));
+    expect(readTables({ dir, key })).toBeUndefined();
+    const rebuilt = (await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir })).engine as BpeEngine;
+    expect(Array.from(rebuilt.encodeSync(EXTRA[0]!)!.ids)).toEqual(Array.from(a.encodeSync(EXTRA[0]!)!.ids));
+    expect(readTables({ dir, key })).toBeDefined();
+  });
+});
+
+describe('the cache key', () => {
+  it('is the vocab and merges text: an edited (parsed) vocabulary is built, never cached', async () => {
+    const dir = tempDir();
+    const files = await readTokenizerFiles(tokenizerDir('qwen2_5'));
+    const model = files.tokenizerJson.model as Record<string, unknown>;
+    const key = tableKey(model);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    // Another file with the same vocab and merges (e.g. an edited normalizer) shares the key.
+    const again = await readTokenizerFiles(tokenizerDir('qwen2_5'));
+    (again.tokenizerJson as Record<string, unknown>).normalizer = null;
+    expect(tableKey(again.tokenizerJson.model as object)).toBe(key);
+    // Reading the vocabulary parses it: from then on the object is the caller's, so no key.
+    (model.vocab as Record<string, number>)['Ġextra'] = 999_999;
+    expect(tableKey(model)).toBeUndefined();
+    createEngine(files, 'js', dir);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('cache files', () => {
+  // A repeated merge (the last rank wins), a quote, a NUL and a non-BMP char in keys.
+  const model = () =>
+    new BpeModel(
+      {
+        type: 'BPE',
+        vocab: { a: 0, b: 1, ab: 2, c: 3, abc: 4, 'x"y': 5, '😀': 6, b2: 9, 'b\u0000': 7, b3: 8 },
+        merges: ['a b', 'ab c', 'a b'],
+      },
+      false,
+    );
+
+  it('pins the bytes of a small tokenizer: a change to them needs a TABLE_FORMAT bump', () => {
+    const bytes = encodeTables(model().tables());
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    // If this fails because the layout, hashing or building changed on purpose, bump TABLE_FORMAT
+    // in src/tokenize/bpe/table-cache.ts (old cache files are then ignored) and update both lines.
+    expect(TABLE_FORMAT).toBe(1);
+    expect(digest).toBe('35632b0c99f03fec76b6c4fb0ff316b24b16c6f8c073df41a358ed6dd985e299');
+  });
+
+  it('round-trips through encode / decode', () => {
+    const t = model().tables();
+    const back = decodeTables(encodeTables(t))!;
+    expect(back.vocab.keys).toEqual(t.vocab.keys);
+    expect(Array.from(back.vocab.ids)).toEqual(Array.from(t.vocab.ids));
+    expect(Array.from(back.vocab.slots)).toEqual(Array.from(t.vocab.slots));
+    expect(Array.from(back.merges)).toEqual(Array.from(t.merges));
+    const m = new BpeModel({ type: 'BPE' }, false, back);
+    expect(m.vocab.get('x"y')).toBe(5);
+    expect(m.vocab.get('😀')).toBe(6);
+    expect(m.vocab.get('b\u0000')).toBe(7);
+  });
+
+  it('refuses files that are cut, of another format or hashed differently', () => {
+    const good = encodeTables(model().tables());
+    expect(decodeTables(good)).toBeDefined();
+    const variants: [string, (b: Uint8Array) => Uint8Array][] = [
+      ['cut short', (b) => b.slice(0, b.length - 2)],
+      ['one byte more', (b) => Uint8Array.of(...b, 0, 0)],
+      ['empty', () => new Uint8Array(0)],
+      ['other magic', (b) => withInt(b, 0, 0x12345678)],
+      ['other format', (b) => withInt(b, 1, TABLE_FORMAT + 1)],
+      ['key lengths past the text', (b) => withInt(b, 8 + 10, 1000)],
+      ['slots not a power of two', (b) => withInt(b, 4, new Int32Array(b.buffer, 0, 8)[4]! + 1)],
+      // Every vocabulary slot emptied: the layout is right, but no key is where hashing looks.
+      ['slots hashed by another build', (b) => emptySlots(b)],
+    ];
+    for (const [what, change] of variants) expect(decodeTables(change(good.slice())), what).toBeUndefined();
+  });
+
+  it('are skipped, never thrown, when the folder cannot be written; stale ones are pruned', () => {
+    const dir = tempDir();
+    const blocker = join(dir, 'file');
+    writeFileSync(blocker, 'x');
+    const tables = model().tables();
+    // A folder under a regular file cannot exist.
+    expect(() => writeTables({ dir: join(blocker, 'cache'), key: 'a'.repeat(64) }, tables)).not.toThrow();
+    expect(readTables({ dir: join(blocker, 'cache'), key: 'a'.repeat(64) })).toBeUndefined();
+
+    // 17 files: the least recently used goes, files that are not the cache's stay.
+    for (let i = 0; i < 17; i++) {
+      const key = i.toString(16).padStart(64, '0');
+      writeTables({ dir, key }, tables);
+      const t = new Date(Date.now() - (20 - i) * 60_000);
+      utimesSync(join(dir, `bpe-f${TABLE_FORMAT}-${key}.bin`), t, t);
+    }
+    writeTables({ dir, key: 'f'.repeat(64) }, tables);
+    const left = readdirSync(dir);
+    expect(left).toContain('file');
+    expect(left.filter((f) => f.endsWith('.bin'))).toHaveLength(16);
+    expect(left).not.toContain(`bpe-f${TABLE_FORMAT}-${'0'.repeat(64)}.bin`);
+    expect(left).not.toContain(`bpe-f${TABLE_FORMAT}-${'1'.padStart(64, '0')}.bin`);
+    expect(readFileSync(blocker, 'utf8')).toBe('x');
+  });
+
+  it('live in CHATSHARD_CACHE_DIR, else the XDG cache, and CHATSHARD_NO_CACHE turns them off', () => {
+    expect(tableCacheDir({ HOME: '/home/me' })).toBe('/home/me/.cache/chatshard');
+    expect(tableCacheDir({ HOME: '/home/me', XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/chatshard');
+    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_CACHE_DIR: '/c' })).toBe('/c');
+    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '1' })).toBeUndefined();
+    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '0' })).toBe('/home/me/.cache/chatshard');
+  });
+});
+
+function withInt(b: Uint8Array, index: number, value: number): Uint8Array {
+  new Int32Array(b.buffer, b.byteOffset, index + 1)[index] = value;
+  return b;
+}
+
+function emptySlots(b: Uint8Array): Uint8Array {
+  const head = new Int32Array(b.buffer, b.byteOffset, 8);
+  const n = head[2]!;
+  const slots = new Int32Array(b.buffer, b.byteOffset + 4 * (8 + 2 * n), head[4]!);
+  slots.fill(-1);
+  return b;
+}
