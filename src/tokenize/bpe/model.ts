@@ -496,8 +496,8 @@ export class BpeModel {
   }
 
   /** The vocabulary and merge tables as they are, for a cache file (see table-cache.ts). */
-  tables(): { vocab: SharedVocab; merges: Int32Array } {
-    return { vocab: this.vocab.tables(), merges: this.merges.entries() };
+  tables(): SharedBpeModel {
+    return { vocab: this.vocab.tables(), merges: this.merges.entries(), wholeChars: this.wholeChars?.tables() };
   }
 
   /** Token string per id (vocab only). */

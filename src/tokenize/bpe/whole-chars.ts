@@ -14,7 +14,7 @@ export interface SharedWholeChars {
  * Pairs of BMP chars (a, b) that some merge of two whole-char tokens joins, the left ending in a
  * and the right starting with b: an open-addressing set of `a << 16 | b` (as Int32).
  */
-interface JoinSet {
+export interface JoinSet {
   keys: Int32Array;
   /** Whether (U+FFFF, U+FFFF), the key that marks empty slots, is in the set. */
   ffff: boolean;
@@ -24,6 +24,18 @@ const EMPTY_KEY = -1;
 
 function joinSlot(key: number, mask: number): number {
   return (Math.imul(key, 0x9e3779b1) >>> 16) & mask;
+}
+
+/** Whether `set` holds `key` (`a << 16 | b`). */
+export function joinSetHas(set: JoinSet, key: number): boolean {
+  const { keys, ffff } = set;
+  if (key === EMPTY_KEY) return ffff;
+  const mask = keys.length - 1;
+  for (let i = joinSlot(key, mask); ; i = (i + 1) & mask) {
+    const k = keys[i]!;
+    if (k === key) return true;
+    if (k === EMPTY_KEY) return false;
+  }
 }
 
 function joinSetOf(keys: number[]): JoinSet {
@@ -161,6 +173,12 @@ export class WholeChars {
     if (!this.ready) this.init();
     this.minUse = toShared(this.minUse);
     this.joinSet = { ...this.joinSet, keys: toShared(this.joinSet.keys) };
+    return this.tables();
+  }
+
+  /** The merge-derived tables as they are (built now if not yet), for a cache file (see table-cache.ts). */
+  tables(): SharedWholeChars {
+    if (!this.ready) this.init();
     return { minUse: this.minUse, leftOf: this.leftOf, rightOf: this.rightOf, joins: this.joinSet };
   }
 
@@ -239,15 +257,7 @@ export class WholeChars {
    * starting with `b`. Where it is false, no symbol of a collapsed word ever spans `a` `b`.
    */
   joins(a: number, b: number): boolean {
-    const key = (a << 16) | b;
-    const { keys, ffff } = this.joinSet;
-    if (key === EMPTY_KEY) return ffff;
-    const mask = keys.length - 1;
-    for (let i = joinSlot(key, mask); ; i = (i + 1) & mask) {
-      const k = keys[i]!;
-      if (k === key) return true;
-      if (k === EMPTY_KEY) return false;
-    }
+    return joinSetHas(this.joinSet, (a << 16) | b);
   }
 
   /** The `tok` entry of BMP char `cp` (2 or 3 UTF-8 bytes). */
