@@ -172,8 +172,11 @@ describe('cache files', () => {
       const t = new Date(Date.now() - (20 - i) * 60_000);
       utimesSync(join(dir, `bpe-f${TABLE_FORMAT}-${key}.bin`), t, t);
     }
+    const otherFormat = `bpe-f${TABLE_FORMAT + 1}-${'e'.repeat(64)}.bin`;
+    writeFileSync(join(dir, otherFormat), 'x');
     writeTables({ dir, key: 'f'.repeat(64) }, tables);
     const left = readdirSync(dir);
+    expect(left).not.toContain(otherFormat);
     expect(left).toContain('file');
     expect(left.filter((f) => f.endsWith('.bin'))).toHaveLength(16);
     expect(left).not.toContain(`bpe-f${TABLE_FORMAT}-${'0'.repeat(64)}.bin`);

@@ -270,7 +270,8 @@ export function readTables(cache: TableCache): ModelTables | undefined {
 /**
  * Store `tables` under `cache.key`, written to a temporary file and renamed, so readers only ever
  * see whole files. Best effort: a cache that cannot be written (read-only home, full disk) is
- * skipped. Only this folder's own cache files are ever deleted (the least recently used beyond 16).
+ * skipped. Only this folder's own cache files are ever deleted: the least recently used beyond 16,
+ * those of another format, and temporary files a killed writer left.
  */
 export function writeTables(cache: TableCache, tables: ModelTables): void {
   if (endianness() !== 'LE') return;
@@ -297,8 +298,10 @@ function prune(dir: string): void {
     .sort((a, b) => b.t - a.t);
   const now = Date.now();
   let kept = 0;
+  const current = `bpe-f${TABLE_FORMAT}-`;
   for (const { f, t } of files) {
-    const tmp = TMP_NAME.test(f);
-    if (tmp ? now - t > STALE_TMP_MS : ++kept > KEEP_FILES) unlinkSync(join(dir, f));
+    // Files of another format are never read again.
+    const drop = TMP_NAME.test(f) ? now - t > STALE_TMP_MS : !f.startsWith(current) || ++kept > KEEP_FILES;
+    if (drop) unlinkSync(join(dir, f));
   }
 }
