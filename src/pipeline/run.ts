@@ -25,7 +25,7 @@ import { checkInputs, setupRun, SetupError, type Setup } from './setup.js';
 import { countRows, shardRange } from './shard.js';
 import { RunStats, type Summary } from './summary.js';
 import { VERSION } from '../version.js';
-import { BpeEngine } from '../tokenize/index.js';
+import { BpeEngine, NativeEngine } from '../tokenize/index.js';
 
 import { RowError } from './row-error.js';
 
@@ -350,6 +350,8 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
       ahead,
     );
     let batchCount = 0;
+    // The native engine collects by the Rust tokens it produced; a collection per batch count on top would only add pauses.
+    const paced = setup.tokenizer.engine instanceof NativeEngine;
     for await (const outcomes of processed) {
       if (hooks.signal?.aborted) throw new RunInterrupted(outDir, 0);
       for (let r of outcomes) {
@@ -372,7 +374,7 @@ async function runLocked(o: PipelineOptions, hooks: RunHooks, tuning: RunTuning,
         }
       }
       hooks.onProgress?.(stats, progressTotal);
-      if (++batchCount % RECLAIM_EVERY === 0) reclaimNativeMemory();
+      if (++batchCount % RECLAIM_EVERY === 0 && !paced) reclaimNativeMemory();
     }
   };
   const { renderer, ahead } = pipelineRenderer(renderContextOf(setup), setup.tokenizer.engine, workers);

@@ -4,6 +4,7 @@ import type { Piece } from './bpe/added-tokens.js';
 import { SegmentCache } from './bpe/segment-cache.js';
 import { Joined } from './native-joined.js';
 import type { SegmentPlan } from './native-plan.js';
+import { rustEncoded } from './native-reclaim.js';
 import { flatEncoding, pieceEncoding, type Part } from './native-rows.js';
 
 type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
@@ -137,6 +138,7 @@ export class SegmentedEncoder {
     while (pending) {
       const { start, group, encs } = await pending;
       pending = g < jobs.length ? nextGroup() : undefined;
+      let tokens = 0;
       for (let j = 0; j < group.length; j++) {
         const job = group[j]!;
         const isEager = start + j >= lazy.length;
@@ -144,9 +146,11 @@ export class SegmentedEncoder {
           pending?.catch(() => undefined);
           return undefined;
         }
+        tokens += job.ids.length;
         if (isEager) this.keep(job, fresh);
         else if (long) job.compact();
       }
+      rustEncoded(tokens);
     }
 
     return rows.map(({ text, pieces, refs }) => {

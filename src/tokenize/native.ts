@@ -3,6 +3,7 @@ import type { Encoding } from '../types.js';
 import type { TokenizerEngine } from './engine.js';
 import { nativeEncoding } from './native-encoding.js';
 import { segmentPlan } from './native-plan.js';
+import { rustEncoded } from './native-reclaim.js';
 import { SegmentedEncoder } from './native-segments.js';
 
 type NativeTokenizer = InstanceType<typeof tokenizers.Tokenizer>;
@@ -63,7 +64,9 @@ export class NativeEngine implements TokenizerEngine {
 
   async encode(text: string): Promise<Encoding> {
     if (this.pieceWise()) return (await this.encodeBatch([text]))[0]!;
-    return nativeEncoding(text, await this.tk.encode(text, null, NO_SPECIALS));
+    const enc = nativeEncoding(text, await this.tk.encode(text, null, NO_SPECIALS));
+    rustEncoded(enc.ids.length);
+    return enc;
   }
 
   async encodeBatch(texts: string[]): Promise<Encoding[]> {
@@ -71,8 +74,9 @@ export class NativeEngine implements TokenizerEngine {
     const seg = this.pieceWise();
     const done = seg && (await seg.encodeBatch(texts));
     if (done) return done;
-    const encs = await this.tk.encodeBatch(texts, NO_SPECIALS);
-    return encs.map((e, i) => nativeEncoding(texts[i]!, e));
+    const encs = (await this.tk.encodeBatch(texts, NO_SPECIALS)).map((e, i) => nativeEncoding(texts[i]!, e));
+    rustEncoded(encs.reduce((n, e) => n + e.ids.length, 0));
+    return encs;
   }
 
   /** The piece-wise encoder (with its cache statistics), or null when whole texts go to Rust. */
@@ -105,7 +109,9 @@ export class NativeEngine implements TokenizerEngine {
   }
 
   async encodeIds(text: string, addSpecialTokens: boolean): Promise<number[]> {
-    return (await this.tk.encode(text, null, { addSpecialTokens })).getIds();
+    const ids = (await this.tk.encode(text, null, { addSpecialTokens })).getIds();
+    rustEncoded(ids.length);
+    return ids;
   }
 
   decode(ids: ArrayLike<number>, skipSpecialTokens = false): string {
