@@ -17,9 +17,9 @@ import {
   readTables,
   TABLE_FORMAT,
   tableKey,
-  tableCacheDir,
   writeTables,
 } from '../../src/tokenize/bpe/table-cache.js';
+import { cacheDir } from '../../src/tokenize/cache-files.js';
 import { BpeEngine, createEngine, loadTokenizer, readTokenizerFiles } from '../../src/tokenize/index.js';
 import { TEXTS, tokenizerDir } from './fixtures.js';
 
@@ -38,14 +38,18 @@ const EXTRA = ['你好世界，今天天气很好。我们去公园散步吧', '
 describe.each(['qwen2_5', 'llama2'] as const)('%s: tables from the cache', (name) => {
   it('are written on the first load and give the same ids and offsets on the next', async () => {
     const dir = tempDir();
-    const built = await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir });
-    const files = readdirSync(dir);
+    const built = await loadTokenizer(tokenizerDir(name), { engine: 'js', cacheDir: dir });
+    // The tables, and where vocab and merges lie in tokenizer.json.
+    const files = readdirSync(dir).filter((f) => f.endsWith('.bin'));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(new RegExp(`^bpe-f${TABLE_FORMAT}-[0-9a-f]{64}\\.bin$`));
+    const outline = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(outline).toHaveLength(1);
+    expect(outline[0]).toMatch(/^outline-f1-[0-9a-f]{64}\.json$/);
     const key = files[0]!.slice(`bpe-f${TABLE_FORMAT}-`.length, -'.bin'.length);
     expect(readTables({ dir, key })).toBeDefined();
 
-    const cached = await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir });
+    const cached = await loadTokenizer(tokenizerDir(name), { engine: 'js', cacheDir: dir });
     const a = built.engine as BpeEngine;
     const b = cached.engine as BpeEngine;
     expect(b).toBeInstanceOf(BpeEngine);
@@ -66,15 +70,17 @@ describe.each(['qwen2_5', 'llama2'] as const)('%s: tables from the cache', (name
       expect(b.idToToken(id), `token ${id}`).toBe(a.idToToken(id));
     }
     // Nothing new was written by the second load.
-    expect(readdirSync(dir)).toEqual(files);
+    expect(readdirSync(dir).sort()).toEqual([...files, ...outline].sort());
 
-    // A damaged file is refused: the next load builds the tables again and replaces it.
+    // Damaged files are refused: the next load scans and builds again, and replaces them.
     const file = join(dir, files[0]!);
     writeFileSync(file, readFileSync(file).subarray(0, 1000));
+    writeFileSync(join(dir, outline[0]!), JSON.stringify([{ key: 'vocab', from: 1, to: 5 }]));
     expect(readTables({ dir, key })).toBeUndefined();
-    const rebuilt = (await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir })).engine as BpeEngine;
+    const rebuilt = (await loadTokenizer(tokenizerDir(name), { engine: 'js', cacheDir: dir })).engine as BpeEngine;
     expect(Array.from(rebuilt.encodeSync(EXTRA[0]!)!.ids)).toEqual(Array.from(a.encodeSync(EXTRA[0]!)!.ids));
     expect(readTables({ dir, key })).toBeDefined();
+    expect(JSON.parse(readFileSync(join(dir, outline[0]!), 'utf8'))).toHaveLength(2);
   });
 });
 
@@ -185,11 +191,11 @@ describe('cache files', () => {
   });
 
   it('live in CHATSHARD_CACHE_DIR, else the XDG cache, and CHATSHARD_NO_CACHE turns them off', () => {
-    expect(tableCacheDir({ HOME: '/home/me' })).toBe('/home/me/.cache/chatshard');
-    expect(tableCacheDir({ HOME: '/home/me', XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/chatshard');
-    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_CACHE_DIR: '/c' })).toBe('/c');
-    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '1' })).toBeUndefined();
-    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '0' })).toBe('/home/me/.cache/chatshard');
+    expect(cacheDir({ HOME: '/home/me' })).toBe('/home/me/.cache/chatshard');
+    expect(cacheDir({ HOME: '/home/me', XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/chatshard');
+    expect(cacheDir({ HOME: '/home/me', CHATSHARD_CACHE_DIR: '/c' })).toBe('/c');
+    expect(cacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '1' })).toBeUndefined();
+    expect(cacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '0' })).toBe('/home/me/.cache/chatshard');
   });
 });
 

@@ -1,19 +1,6 @@
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
 import { createHash } from 'node:crypto';
-import { endianness, homedir } from 'node:os';
-import { join } from 'node:path';
+import { endianness } from 'node:os';
+import { readCacheFile, writeCacheFile, type CacheKind } from '../cache-files.js';
 import { unparsedBytes } from '../json-outline.js';
 import { MergeTable } from './merges.js';
 import { Vocab, type SharedVocab } from './vocab.js';
@@ -27,12 +14,8 @@ import { joinSetHas, type SharedWholeChars } from './whole-chars.js';
 export const TABLE_FORMAT = 2;
 const MAGIC = 0x54425343; // "CSBT" little-endian
 const HEADER_INTS = 8;
-/** Cache files kept per folder (each ~10 MB for a 150K-token vocabulary); the least recently used go first. */
-const KEEP_FILES = 16;
-const FILE_NAME = /^bpe-f\d+-[0-9a-f]{64}\.bin$/;
-/** A writer's temporary file; one left by a killed process is removed after an hour. */
-const TMP_NAME = /^bpe-f\d+-[0-9a-f]{64}\.bin\.\d+\.tmp$/;
-const STALE_TMP_MS = 3_600_000;
+/** 16 files kept (~13 MB each for a 150K-token vocabulary). */
+const KIND: CacheKind = { family: 'bpe', format: TABLE_FORMAT, ext: 'bin', keep: 16 };
 
 /** A built vocabulary and merge table, and the whole-char tables if any, as stored (see `BpeModel.tables`). */
 export interface ModelTables {
@@ -61,25 +44,6 @@ export function tableKey(model: object): string | undefined {
   const merges = unparsedBytes(model, 'merges');
   if (!vocab || !merges) return undefined;
   return createHash('sha256').update(vocab).update('\0').update(merges).digest('hex');
-}
-
-/**
- * The cache folder: `$CHATSHARD_CACHE_DIR`, else `$XDG_CACHE_HOME/chatshard`, else
- * `~/.cache/chatshard`; undefined when `CHATSHARD_NO_CACHE` is set (to anything but "" or "0").
- *
- * @example
- * tableCacheDir({ HOME: '/home/me' }); // '/home/me/.cache/chatshard'
- */
-export function tableCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const off = env.CHATSHARD_NO_CACHE;
-  if (off !== undefined && off !== '' && off !== '0') return undefined;
-  if (env.CHATSHARD_CACHE_DIR) return env.CHATSHARD_CACHE_DIR;
-  const home = env.HOME || homedir();
-  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'chatshard');
-}
-
-function fileOf(cache: TableCache): string {
-  return join(cache.dir, `bpe-f${TABLE_FORMAT}-${cache.key}.bin`);
 }
 
 /**
@@ -229,79 +193,16 @@ function sampledEntriesFound(t: ModelTables): boolean {
  * format: the caller builds them from tokenizer.json as without a cache).
  *
  * @example
- * const cache = { dir: tableCacheDir()!, key: files.sha256 };
+ * const cache = { dir: cacheDir()!, key: tableKey(json.model)! };
  * const tables = readTables(cache) ?? build();
  */
 export function readTables(cache: TableCache): ModelTables | undefined {
   if (endianness() !== 'LE') return undefined;
-  const file = fileOf(cache);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    // One fresh buffer, so the Int32 views are aligned and own their memory.
-    const bytes = new Uint8Array(size);
-    for (let got = 0; got < size;) {
-      const r = readSync(fd, bytes, got, size - got, got);
-      if (r === 0) return undefined;
-      got += r;
-    }
-    const tables = decodeTables(bytes);
-    if (tables) {
-      const now = new Date();
-      try {
-        utimesSync(file, now, now);
-      } catch {
-        // Read-only cache: still usable.
-      }
-    }
-    return tables;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const bytes = readCacheFile(cache.dir, KIND, cache.key);
+  return bytes && decodeTables(bytes);
 }
 
-/**
- * Store `tables` under `cache.key`, written to a temporary file and renamed, so readers only ever
- * see whole files. Best effort: a cache that cannot be written (read-only home, full disk) is
- * skipped. Only this folder's own cache files are ever deleted: the least recently used beyond 16,
- * those of another format, and temporary files a killed writer left.
- */
+/** Store `tables` under `cache.key` (best effort, see `writeCacheFile`). */
 export function writeTables(cache: TableCache, tables: ModelTables): void {
-  if (endianness() !== 'LE') return;
-  const file = fileOf(cache);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(cache.dir, { recursive: true });
-    writeFileSync(tmp, encodeTables(tables));
-    renameSync(tmp, file);
-    prune(cache.dir);
-  } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Never created.
-    }
-  }
-}
-
-function prune(dir: string): void {
-  const files = readdirSync(dir)
-    .filter((f) => FILE_NAME.test(f) || TMP_NAME.test(f))
-    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
-  const now = Date.now();
-  let kept = 0;
-  const current = `bpe-f${TABLE_FORMAT}-`;
-  for (const { f, t } of files) {
-    // Files of another format are never read again.
-    const drop = TMP_NAME.test(f) ? now - t > STALE_TMP_MS : !f.startsWith(current) || ++kept > KEEP_FILES;
-    if (drop) unlinkSync(join(dir, f));
-  }
+  if (endianness() === 'LE') writeCacheFile(cache.dir, KIND, cache.key, encodeTables(tables));
 }
