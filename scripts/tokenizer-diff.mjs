@@ -9,8 +9,8 @@
 //          [--data dir] [--jobs N]
 // CI runs it bounded: `--rows 150 --adversarial 200` (first rows of every data file).
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -350,7 +350,12 @@ for (const name of only) {
     longChars: 1 << 12,
     groupChars: 1 << 14,
   });
-  const own = createEngine(files, 'js');
+  // The own engine twice: built from tokenizer.json (writing the table cache), and over the tables read back
+  // from that cache; batches alternate between them.
+  const tableDir = mkdtempSync(join(tmpdir(), 'chatshard-diff-tables-'));
+  const ownBuilt = createEngine(files, 'js', tableDir);
+  const ownCached = createEngine(files, 'js', tableDir);
+  let own = ownBuilt;
   const tk = await lib.loadTokenizer(dir, { engine: 'native' });
   const added = files.tokenizerJson.added_tokens.map((t) => t.content);
   const sets = [{ label: 'adversarial', texts: adversarial(added) }];
@@ -377,6 +382,7 @@ for (const name of only) {
     for (let i = 0; i < texts.length; i += 256) {
       const batch = texts.slice(i, i + 256);
       const want = await native.encodeBatch(batch);
+      own = batches % 2 ? ownCached : ownBuilt;
       const viaCache = await (batches++ % 2 ? grouped : cached).encodeBatch(batch);
       batch.forEach((text, k) => {
         cases++;
@@ -415,6 +421,7 @@ for (const name of only) {
     }
     bad += setBad;
   }
+  rmSync(tableDir, { recursive: true, force: true });
   totalBad += bad;
   console.log(
     `${name}: ${cases} texts (${sets.length} sets), ${tokens.toLocaleString('en-US')} tokens, ` +

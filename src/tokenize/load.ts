@@ -5,7 +5,7 @@ import { readTokenizerFiles, type TokenizerFiles } from './files.js';
 import { isUnparsed } from './json-outline.js';
 import { NativeEngine } from './native.js';
 import { createBpeEngine } from './bpe/index.js';
-import { tableCacheDir } from './bpe/table-cache.js';
+import { cacheDir } from './cache-files.js';
 import { UnsupportedEngineError } from './errors.js';
 import { collectSpecialTokens, tokenContent } from './special-tokens.js';
 import { classDefaults } from './class-defaults.js';
@@ -19,12 +19,12 @@ export interface LoadOptions {
   /** Hub revision (branch, tag or commit) when `source` is a Hub id; default `main`. */
   revision?: string;
   /**
-   * Folder caching the own engine's built vocabulary and merge tables per tokenizer.json (loads
-   * then skip building them: ~0.4 s for a 150K-token vocabulary), or false for none. Default
-   * `tableCacheDir()`: `$CHATSHARD_CACHE_DIR`, else `$XDG_CACHE_HOME/chatshard` or `~/.cache/chatshard`;
-   * `CHATSHARD_NO_CACHE=1` turns it off.
+   * Folder caching what loads derive from a tokenizer.json: the own engine's built vocabulary,
+   * merge and whole-char tables (~0.4 s for a 150K-token vocabulary) and where vocab / merges lie
+   * in the file; or false for none. Default `cacheDir()`: `$CHATSHARD_CACHE_DIR`, else
+   * `$XDG_CACHE_HOME/chatshard` or `~/.cache/chatshard`; `CHATSHARD_NO_CACHE=1` turns it off.
    */
-  tableCache?: string | false;
+  cacheDir?: string | false;
 }
 
 /** Local folder for `source`: a folder, a path to tokenizer.json(.gz), or a downloaded hub id. */
@@ -72,7 +72,7 @@ function maxLength(config: Record<string, unknown>): number | undefined {
 export function createEngine(
   files: TokenizerFiles,
   kind: EngineChoice = 'auto',
-  cacheDir: string | false | undefined = tableCacheDir(),
+  cache: string | false | undefined = cacheDir(),
 ): TokenizerEngine {
   if (kind === 'native') return new NativeEngine(files.tokenizerText, files.tokenizerPath, () => files.tokenizerJson);
   // The own engine's fallback must not keep a parsed vocabulary alive (tens of MB of heap). While the
@@ -85,7 +85,7 @@ export function createEngine(
   const textOf = () => (text ??= source!.tokenizerText);
   const native = () =>
     new NativeEngine(textOf(), tokenizerPath, () => (source ? source.tokenizerJson : JSON.parse(textOf())));
-  const own = createBpeEngine(files.tokenizerJson, { fallback: native, tableCacheDir: cacheDir || undefined });
+  const own = createBpeEngine(files.tokenizerJson, { fallback: native, tableCacheDir: cache || undefined });
   const model = files.tokenizerJson.model as Record<string, unknown>;
   if (!isUnparsed(model, 'vocab') || !isUnparsed(model, 'merges')) {
     textOf();
@@ -100,8 +100,9 @@ export function createEngine(
 
 export async function loadTokenizer(source: string, opts: LoadOptions = {}): Promise<LoadedTokenizer> {
   const dir = await resolveDir(source, opts.revision);
-  const files = await readTokenizerFiles(dir);
-  const engine = createEngine(files, opts.engine ?? 'auto', opts.tableCache ?? tableCacheDir());
+  const cache = opts.cacheDir ?? cacheDir();
+  const files = await readTokenizerFiles(dir, cache || undefined);
+  const engine = createEngine(files, opts.engine ?? 'auto', cache);
   const defaults = classDefaults(files.config);
   const specialTokens = collectSpecialTokens(files.config, files.specialTokensMap, defaults.specialTokens);
   const configPath = `${dir}/tokenizer_config.json`;

@@ -187,3 +187,32 @@ describe('one-token-per-char start on a made-up tokenizer', () => {
     check(['Ã©', '©a', 'Ã©a'], ['© a', 'Ã ©', 'Ã ©a'], 'éa');
   });
 });
+
+describe('parts of a collapsed word', () => {
+  // é ü ñ are two-byte chars (Ã© Ã¼ Ã±); "éü" then "éü ñ" join whole-char tokens.
+  const vocabOf = (extra: string[]) => {
+    const vocab = Object.fromEntries([...BYTE_CHAR].map((c, i) => [String.fromCharCode(c), i]));
+    for (const t of extra) vocab[t] = Object.keys(vocab).length;
+    return vocab;
+  };
+  const extra = ['Ã©', 'Ã¼', 'Ã±', 'Ã©Ã¼', 'Ã©Ã¼Ã±'];
+  const merges = ['Ã ©', 'Ã ¼', 'Ã ±', 'Ã© Ã¼', 'Ã©Ã¼ Ã±'];
+  const json: ModelJson = { vocab: vocabOf(extra), merges };
+  const ranks = new Map(merges.map((m, r) => [m, r]));
+
+  it('meet only where no merge joins the two chars: the last char of the left token counts', () => {
+    const model = new BpeModel(json as unknown as Record<string, unknown>, true);
+    const wc = (model as unknown as { wholeChars: WholeChars }).wholeChars;
+    // Merging needs the tables: the first word builds them.
+    model.word('éü', 0, 2);
+    const [e, u, n] = ['é', 'ü', 'ñ'].map((c) => c.charCodeAt(0)) as [number, number, number];
+    expect(wc.joins(e, u)).toBe(true);
+    // "éü" + "ñ" joins ü (its last char) to ñ, not é to ñ.
+    expect(wc.joins(u, n)).toBe(true);
+    expect(wc.joins(e, n)).toBe(false);
+    expect(wc.joins(u, e)).toBe(false);
+    for (const word of ['éüñ', 'éüéü', 'üñéüñ', 'ñéüéüñüé', 'éüñ'.repeat(20), 'éü'.repeat(30)]) {
+      expect(Array.from(model.word(word, 0, word.length)), word).toEqual(reference(json, ranks, word));
+    }
+  });
+});

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BYTE_CHAR } from '../../src/tokenize/bpe/byte-level.js';
 import { BpeModel } from '../../src/tokenize/bpe/model.js';
 import {
   decodeTables,
@@ -16,9 +17,9 @@ import {
   readTables,
   TABLE_FORMAT,
   tableKey,
-  tableCacheDir,
   writeTables,
 } from '../../src/tokenize/bpe/table-cache.js';
+import { cacheDir } from '../../src/tokenize/cache-files.js';
 import { BpeEngine, createEngine, loadTokenizer, readTokenizerFiles } from '../../src/tokenize/index.js';
 import { TEXTS, tokenizerDir } from './fixtures.js';
 
@@ -37,14 +38,18 @@ const EXTRA = ['你好世界，今天天气很好。我们去公园散步吧', '
 describe.each(['qwen2_5', 'llama2'] as const)('%s: tables from the cache', (name) => {
   it('are written on the first load and give the same ids and offsets on the next', async () => {
     const dir = tempDir();
-    const built = await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir });
-    const files = readdirSync(dir);
+    const built = await loadTokenizer(tokenizerDir(name), { engine: 'js', cacheDir: dir });
+    // The tables, and where vocab and merges lie in tokenizer.json.
+    const files = readdirSync(dir).filter((f) => f.endsWith('.bin'));
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(new RegExp(`^bpe-f${TABLE_FORMAT}-[0-9a-f]{64}\\.bin$`));
+    const outline = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(outline).toHaveLength(1);
+    expect(outline[0]).toMatch(/^outline-f1-[0-9a-f]{64}\.json$/);
     const key = files[0]!.slice(`bpe-f${TABLE_FORMAT}-`.length, -'.bin'.length);
     expect(readTables({ dir, key })).toBeDefined();
 
-    const cached = await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir });
+    const cached = await loadTokenizer(tokenizerDir(name), { engine: 'js', cacheDir: dir });
     const a = built.engine as BpeEngine;
     const b = cached.engine as BpeEngine;
     expect(b).toBeInstanceOf(BpeEngine);
@@ -65,15 +70,17 @@ describe.each(['qwen2_5', 'llama2'] as const)('%s: tables from the cache', (name
       expect(b.idToToken(id), `token ${id}`).toBe(a.idToToken(id));
     }
     // Nothing new was written by the second load.
-    expect(readdirSync(dir)).toEqual(files);
+    expect(readdirSync(dir).sort()).toEqual([...files, ...outline].sort());
 
-    // A damaged file is refused: the next load builds the tables again and replaces it.
+    // Damaged files are refused: the next load scans and builds again, and replaces them.
     const file = join(dir, files[0]!);
     writeFileSync(file, readFileSync(file).subarray(0, 1000));
+    writeFileSync(join(dir, outline[0]!), JSON.stringify([{ key: 'vocab', from: 1, to: 5 }]));
     expect(readTables({ dir, key })).toBeUndefined();
-    const rebuilt = (await loadTokenizer(tokenizerDir(name), { engine: 'js', tableCache: dir })).engine as BpeEngine;
+    const rebuilt = (await loadTokenizer(tokenizerDir(name), { engine: 'js', cacheDir: dir })).engine as BpeEngine;
     expect(Array.from(rebuilt.encodeSync(EXTRA[0]!)!.ids)).toEqual(Array.from(a.encodeSync(EXTRA[0]!)!.ids));
     expect(readTables({ dir, key })).toBeDefined();
+    expect(JSON.parse(readFileSync(join(dir, outline[0]!), 'utf8'))).toHaveLength(2);
   });
 });
 
@@ -97,37 +104,44 @@ describe('the cache key', () => {
 });
 
 describe('cache files', () => {
-  // A repeated merge (the last rank wins), a quote, a NUL and a non-BMP char in keys.
-  const model = () =>
-    new BpeModel(
-      {
-        type: 'BPE',
-        vocab: { a: 0, b: 1, ab: 2, c: 3, abc: 4, 'x"y': 5, '😀': 6, b2: 9, 'b\u0000': 7, b3: 8 },
-        merges: ['a b', 'ab c', 'a b'],
-      },
-      false,
-    );
+  // Byte-level (so the whole-char tables are stored too): the 256 byte chars, é ü ñ (Ã© Ã¼ Ã±)
+  // and tokens joining them, a merge repeated (the last rank wins), a quote and a NUL in keys.
+  const model = () => {
+    const vocab: Record<string, number> = Object.fromEntries([...BYTE_CHAR].map((c, i) => [String.fromCharCode(c), i]));
+    for (const t of ['Ã©', 'Ã¼', 'Ã±', 'Ã©Ã¼', 'Ã©Ã¼Ã±', 'x"y', 'b\u0000']) vocab[t] = Object.keys(vocab).length;
+    const merges = ['Ã ©', 'Ã ¼', 'Ã ±', 'Ã© Ã¼', 'Ã©Ã¼ Ã±', 'Ã ©'];
+    const m = new BpeModel({ type: 'BPE', vocab, merges }, true);
+    m.word('éüñ', 0, 3);
+    return m;
+  };
 
   it('pins the bytes of a small tokenizer: a change to them needs a TABLE_FORMAT bump', () => {
     const bytes = encodeTables(model().tables());
     const digest = createHash('sha256').update(bytes).digest('hex');
     // If this fails because the layout, hashing or building changed on purpose, bump TABLE_FORMAT
     // in src/tokenize/bpe/table-cache.ts (old cache files are then ignored) and update both lines.
-    expect(TABLE_FORMAT).toBe(1);
-    expect(digest).toBe('35632b0c99f03fec76b6c4fb0ff316b24b16c6f8c073df41a358ed6dd985e299');
+    expect(TABLE_FORMAT).toBe(2);
+    expect(digest).toBe('78e0f41e83ee19012b3c38e8c2638390b768978efbe2eda56bf0194a7b5f0dd9');
   });
 
-  it('round-trips through encode / decode', () => {
+  it('round-trips through encode / decode, whole-char tables included', () => {
     const t = model().tables();
+    expect(t.wholeChars).toBeDefined();
     const back = decodeTables(encodeTables(t))!;
     expect(back.vocab.keys).toEqual(t.vocab.keys);
     expect(Array.from(back.vocab.ids)).toEqual(Array.from(t.vocab.ids));
     expect(Array.from(back.vocab.slots)).toEqual(Array.from(t.vocab.slots));
     expect(Array.from(back.merges)).toEqual(Array.from(t.merges));
-    const m = new BpeModel({ type: 'BPE' }, false, back);
-    expect(m.vocab.get('x"y')).toBe(5);
-    expect(m.vocab.get('😀')).toBe(6);
-    expect(m.vocab.get('b\u0000')).toBe(7);
+    expect(Array.from(back.wholeChars!.minUse)).toEqual(Array.from(t.wholeChars!.minUse));
+    expect(Array.from(back.wholeChars!.joins.keys)).toEqual(Array.from(t.wholeChars!.joins.keys));
+    expect(back.wholeChars!.leftOf).toEqual(t.wholeChars!.leftOf);
+    expect(back.wholeChars!.rightOf).toEqual(t.wholeChars!.rightOf);
+    const m = new BpeModel({ type: 'BPE' }, true, back);
+    expect(m.vocab.get('x"y')).toBe(261);
+    expect(m.vocab.get('b\u0000')).toBe(262);
+    // The merges and the whole-char start work from the read-back tables.
+    expect(Array.from(m.word('éüñéü', 0, 5))).toEqual(Array.from(model().word('éüñéü', 0, 5)));
+    expect(Array.from(m.word('éüñéü', 0, 5))).toEqual([260, 0, 3, 259, 3, 5]);
   });
 
   it('refuses files that are cut, of another format or hashed differently', () => {
@@ -139,7 +153,8 @@ describe('cache files', () => {
       ['empty', () => new Uint8Array(0)],
       ['other magic', (b) => withInt(b, 0, 0x12345678)],
       ['other format', (b) => withInt(b, 1, TABLE_FORMAT + 1)],
-      ['key lengths past the text', (b) => withInt(b, 8 + 10, 1000)],
+      ['key lengths past the text', (b) => withInt(b, 8 + new Int32Array(b.buffer, 0, 8)[2]!, 1 << 20)],
+      ['whole-char section cut short', (b) => withInt(b, 7, new Int32Array(b.buffer, 0, 8)[7]! - 1)],
       ['slots not a power of two', (b) => withInt(b, 4, new Int32Array(b.buffer, 0, 8)[4]! + 1)],
       // Every vocabulary slot emptied: the layout is right, but no key is where hashing looks.
       ['slots hashed by another build', (b) => emptySlots(b)],
@@ -163,8 +178,11 @@ describe('cache files', () => {
       const t = new Date(Date.now() - (20 - i) * 60_000);
       utimesSync(join(dir, `bpe-f${TABLE_FORMAT}-${key}.bin`), t, t);
     }
+    const otherFormat = `bpe-f${TABLE_FORMAT + 1}-${'e'.repeat(64)}.bin`;
+    writeFileSync(join(dir, otherFormat), 'x');
     writeTables({ dir, key: 'f'.repeat(64) }, tables);
     const left = readdirSync(dir);
+    expect(left).not.toContain(otherFormat);
     expect(left).toContain('file');
     expect(left.filter((f) => f.endsWith('.bin'))).toHaveLength(16);
     expect(left).not.toContain(`bpe-f${TABLE_FORMAT}-${'0'.repeat(64)}.bin`);
@@ -173,11 +191,11 @@ describe('cache files', () => {
   });
 
   it('live in CHATSHARD_CACHE_DIR, else the XDG cache, and CHATSHARD_NO_CACHE turns them off', () => {
-    expect(tableCacheDir({ HOME: '/home/me' })).toBe('/home/me/.cache/chatshard');
-    expect(tableCacheDir({ HOME: '/home/me', XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/chatshard');
-    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_CACHE_DIR: '/c' })).toBe('/c');
-    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '1' })).toBeUndefined();
-    expect(tableCacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '0' })).toBe('/home/me/.cache/chatshard');
+    expect(cacheDir({ HOME: '/home/me' })).toBe('/home/me/.cache/chatshard');
+    expect(cacheDir({ HOME: '/home/me', XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/chatshard');
+    expect(cacheDir({ HOME: '/home/me', CHATSHARD_CACHE_DIR: '/c' })).toBe('/c');
+    expect(cacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '1' })).toBeUndefined();
+    expect(cacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '0' })).toBe('/home/me/.cache/chatshard');
   });
 });
 

@@ -153,15 +153,18 @@ export class BpeModel {
     }
     // A UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 4 bytes for 2 units).
     this.grow(3 * (to - from) + 4);
-    let n: number;
+    let n = -1;
     if (this.plainBytes) {
-      n = this.byteSymbols(text, from, to);
-      if (this.wide && n > 2) {
-        const k = this.wholeChars!.collapse(text, from, n, this.bt, this.sid, this.slen, this.cs);
-        if (k >= 0) n = k;
+      const bytes = this.byteSymbols(text, from, to);
+      if (this.wide && bytes > 2) {
+        const k = this.wholeChars!.collapse(text, from, bytes, this.bt, this.sid, this.slen, this.cs);
+        if (k >= 0) n = this.mergeParts(text, from, k);
       }
-    } else n = this.symbols(text, from, to);
-    n = n <= SIMPLE_MAX_SYMBOLS ? this.mergeSimple(n) : this.mergeTree(n);
+      if (n < 0) n = bytes <= SIMPLE_MAX_SYMBOLS ? this.mergeSimple(bytes) : this.mergeTree(bytes);
+    } else {
+      n = this.symbols(text, from, to);
+      n = n <= SIMPLE_MAX_SYMBOLS ? this.mergeSimple(n) : this.mergeTree(n);
+    }
     const { cs, ce, sid, slen } = this;
     const out = new Int32Array(3 * n);
     let pos = 0;
@@ -332,17 +335,24 @@ export class BpeModel {
    * `mergeTree`, with less bookkeeping while words are short.
    */
   private mergeSimple(n: number): number {
+    return this.mergeSimpleAt(0, n);
+  }
+
+  /** `mergeSimple` on the `n` symbols from index `base`; the result stays from `base`. */
+  private mergeSimpleAt(base: number, n: number): number {
     const { sid, slen, rk, mid } = this;
     const mt = this.merges;
-    for (let i = 0; i + 1 < n; i++) {
+    const last = base + n;
+    for (let i = base; i + 1 < last; i++) {
       const r = mt.lookup(sid[i]!, sid[i + 1]!);
       rk[i] = r < 0 ? NO_RANK : r;
       mid[i] = mt.merged;
     }
-    while (n > 1) {
+    let end = last;
+    while (end - base > 1) {
       let best = -1;
       let bestRank = NO_RANK;
-      for (let i = 0; i + 1 < n; i++) {
+      for (let i = base; i + 1 < end; i++) {
         const r = rk[i]!;
         if (r < bestRank) {
           bestRank = r;
@@ -352,25 +362,71 @@ export class BpeModel {
       if (best < 0) break;
       sid[best] = mid[best]!;
       slen[best] = slen[best]! + slen[best + 1]!;
-      n--;
-      for (let i = best + 1; i < n; i++) {
+      end--;
+      for (let i = best + 1; i < end; i++) {
         sid[i] = sid[i + 1]!;
         slen[i] = slen[i + 1]!;
         rk[i] = rk[i + 1]!;
         mid[i] = mid[i + 1]!;
       }
-      if (best > 0) {
+      if (best > base) {
         const r = mt.lookup(sid[best - 1]!, sid[best]!);
         rk[best - 1] = r < 0 ? NO_RANK : r;
         mid[best - 1] = mt.merged;
       }
-      if (best + 1 < n) {
+      if (best + 1 < end) {
         const r = mt.lookup(sid[best]!, sid[best + 1]!);
         rk[best] = r < 0 ? NO_RANK : r;
         mid[best] = mt.merged;
       }
     }
-    return n;
+    return end - base;
+  }
+
+  /**
+   * Merge a collapsed word (one symbol per char, see WholeChars) part by part. Parts meet between
+   * two chars that no merge of whole-char tokens joins (`WholeChars.joins`): no symbol ever spans
+   * such a point, so the pairs of one part never change those of another, and each part goes
+   * through exactly the merges it would alone (lowest rank, leftmost; equal ranks are the same
+   * pair). In Chinese text about half the char boundaries are such points, so long words become
+   * parts of 1-3 chars. Words with a part too long for `mergeSimple` merge whole as before.
+   */
+  private mergeParts(text: string, from: number, n: number): number {
+    const { sid, slen, cs } = this;
+    const starts = this.prev;
+    const wc = this.wholeChars!;
+    let parts = 0;
+    let longest = 0;
+    let start = 0;
+    let pos = slen[0]!;
+    let left = text.charCodeAt(from + cs[0]!);
+    for (let j = 1; j < n; j++) {
+      const right = text.charCodeAt(from + cs[pos]!);
+      pos += slen[j]!;
+      if (!wc.joins(left, right)) {
+        starts[parts++] = start;
+        longest = Math.max(longest, j - start);
+        start = j;
+      }
+      left = right;
+    }
+    starts[parts++] = start;
+    longest = Math.max(longest, n - start);
+    if (parts === 1 || longest > SIMPLE_MAX_SYMBOLS)
+      return n <= SIMPLE_MAX_SYMBOLS ? this.mergeSimple(n) : this.mergeTree(n);
+    let w = 0;
+    for (let p = 0; p < parts; p++) {
+      const s = starts[p]!;
+      const len = (p + 1 < parts ? starts[p + 1]! : n) - s;
+      if (w !== s) {
+        for (let i = 0; i < len; i++) {
+          sid[w + i] = sid[s + i]!;
+          slen[w + i] = slen[s + i]!;
+        }
+      }
+      w += len > 1 ? this.mergeSimpleAt(w, len) : 1;
+    }
+    return w;
   }
 
   /**
@@ -440,8 +496,8 @@ export class BpeModel {
   }
 
   /** The vocabulary and merge tables as they are, for a cache file (see table-cache.ts). */
-  tables(): { vocab: SharedVocab; merges: Int32Array } {
-    return { vocab: this.vocab.tables(), merges: this.merges.entries() };
+  tables(): SharedBpeModel {
+    return { vocab: this.vocab.tables(), merges: this.merges.entries(), wholeChars: this.wholeChars?.tables() };
   }
 
   /** Token string per id (vocab only). */

@@ -1,42 +1,27 @@
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  utimesSync,
-  writeFileSync,
-} from 'node:fs';
 import { createHash } from 'node:crypto';
-import { endianness, homedir } from 'node:os';
-import { join } from 'node:path';
+import { endianness } from 'node:os';
+import { readCacheFile, writeCacheFile, type CacheKind } from '../cache-files.js';
 import { unparsedBytes } from '../json-outline.js';
 import { MergeTable } from './merges.js';
 import { Vocab, type SharedVocab } from './vocab.js';
+import { joinSetHas, type SharedWholeChars } from './whole-chars.js';
 
 /**
  * Layout version of the cache files. Bump it whenever the bytes a tokenizer.json gives change: the
  * layout below, `Vocab`'s or `MergeTable`'s hashing, or how they are built (test/tokenize/
  * table-cache.test.ts pins the bytes of a small tokenizer's tables to catch a change made without a bump).
  */
-export const TABLE_FORMAT = 1;
+export const TABLE_FORMAT = 2;
 const MAGIC = 0x54425343; // "CSBT" little-endian
 const HEADER_INTS = 8;
-/** Cache files kept per folder (each ~10 MB for a 150K-token vocabulary); the least recently used go first. */
-const KEEP_FILES = 16;
-const FILE_NAME = /^bpe-f\d+-[0-9a-f]{64}\.bin$/;
-/** A writer's temporary file; one left by a killed process is removed after an hour. */
-const TMP_NAME = /^bpe-f\d+-[0-9a-f]{64}\.bin\.\d+\.tmp$/;
-const STALE_TMP_MS = 3_600_000;
+/** 16 files kept (~13 MB each for a 150K-token vocabulary). */
+const KIND: CacheKind = { family: 'bpe', format: TABLE_FORMAT, ext: 'bin', keep: 16 };
 
-/** A built vocabulary and merge table, as stored (see `BpeModel.tables`). */
+/** A built vocabulary and merge table, and the whole-char tables if any, as stored (see `BpeModel.tables`). */
 export interface ModelTables {
   vocab: SharedVocab;
   merges: Int32Array;
+  wholeChars?: SharedWholeChars;
 }
 
 /** Where and under which key to cache one tokenizer.json's tables. */
@@ -62,34 +47,19 @@ export function tableKey(model: object): string | undefined {
 }
 
 /**
- * The cache folder: `$CHATSHARD_CACHE_DIR`, else `$XDG_CACHE_HOME/chatshard`, else
- * `~/.cache/chatshard`; undefined when `CHATSHARD_NO_CACHE` is set (to anything but "" or "0").
- *
- * @example
- * tableCacheDir({ HOME: '/home/me' }); // '/home/me/.cache/chatshard'
+ * The tables as one file: header, ids, key lengths, hash slots, merge slots, whole-char section
+ * (Int32; empty when the model has none), key text (UTF-16).
  */
-export function tableCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const off = env.CHATSHARD_NO_CACHE;
-  if (off !== undefined && off !== '' && off !== '0') return undefined;
-  if (env.CHATSHARD_CACHE_DIR) return env.CHATSHARD_CACHE_DIR;
-  const home = env.HOME || homedir();
-  return join(env.XDG_CACHE_HOME || join(home, '.cache'), 'chatshard');
-}
-
-function fileOf(cache: TableCache): string {
-  return join(cache.dir, `bpe-f${TABLE_FORMAT}-${cache.key}.bin`);
-}
-
-/** The tables as one file: header, ids, key lengths, hash slots, merge slots (Int32), key text (UTF-16). */
 export function encodeTables(t: ModelTables): Uint8Array {
   const { keys, ids, slots, mask } = t.vocab;
   const n = keys.length;
   let units = 0;
   for (const k of keys) units += k.length;
-  const ints = HEADER_INTS + 2 * n + slots.length + t.merges.length;
+  const whole = t.wholeChars ? wholeSection(t.wholeChars) : new Int32Array(0);
+  const ints = HEADER_INTS + 2 * n + slots.length + t.merges.length + whole.length;
   const out = new Uint8Array(4 * ints + 2 * units);
   const i32 = new Int32Array(out.buffer, 0, ints);
-  i32.set([MAGIC, TABLE_FORMAT, n, units, slots.length, t.merges.length, mask, 0]);
+  i32.set([MAGIC, TABLE_FORMAT, n, units, slots.length, t.merges.length, mask, whole.length]);
   let at = HEADER_INTS;
   i32.set(ids, at);
   at += n;
@@ -98,8 +68,62 @@ export function encodeTables(t: ModelTables): Uint8Array {
   i32.set(slots, at);
   at += slots.length;
   i32.set(t.merges, at);
+  at += t.merges.length;
+  i32.set(whole, at);
   Buffer.from(out.buffer, 4 * ints).write(keys.join(''), 'utf16le');
   return out;
+}
+
+/**
+ * Whole-char tables as Int32: the lengths of minUse and of the join keys, the join set's U+FFFF
+ * flag, the length of the partner maps; then minUse, the join keys, and each partner map as its
+ * entry count and per entry the token id, its partner count and each partner's length and bytes.
+ */
+function wholeSection(w: SharedWholeChars): Int32Array {
+  const maps: number[] = [];
+  for (const map of [w.leftOf, w.rightOf]) {
+    maps.push(map.size);
+    for (const [id, list] of map) {
+      maps.push(id, list.length);
+      for (const bytes of list) maps.push(bytes.length, ...bytes);
+    }
+  }
+  const out = new Int32Array(4 + w.minUse.length + w.joins.keys.length + maps.length);
+  out.set([w.minUse.length, w.joins.keys.length, w.joins.ffff ? 1 : 0, maps.length]);
+  out.set(w.minUse, 4);
+  out.set(w.joins.keys, 4 + w.minUse.length);
+  out.set(maps, 4 + w.minUse.length + w.joins.keys.length);
+  return out;
+}
+
+/** `wholeSection` read back, or undefined when its lengths do not add up. */
+function readWholeSection(a: Int32Array): SharedWholeChars | undefined {
+  if (a.length < 4) return undefined;
+  const [nUse, nKeys, ffff, nMaps] = a as unknown as number[];
+  if (nUse! < 0 || nKeys! < 1 || (nKeys! & (nKeys! - 1)) !== 0 || nMaps! < 2) return undefined;
+  if (4 + nUse! + nKeys! + nMaps! !== a.length) return undefined;
+  const minUse = a.subarray(4, 4 + nUse!);
+  const keys = a.subarray(4 + nUse!, 4 + nUse! + nKeys!);
+  let at = 4 + nUse! + nKeys!;
+  const maps: Map<number, Uint8Array[]>[] = [];
+  for (let m = 0; m < 2; m++) {
+    const map = new Map<number, Uint8Array[]>();
+    let count = a[at++]!;
+    for (; count > 0; count--) {
+      const id = a[at++]!;
+      const list: Uint8Array[] = [];
+      for (let k = a[at++]!; k > 0; k--) {
+        const len = a[at++]!;
+        if (!(len >= 0 && at + len <= a.length)) return undefined;
+        list.push(Uint8Array.from(a.subarray(at, at + len)));
+        at += len;
+      }
+      map.set(id, list);
+    }
+    maps.push(map);
+  }
+  if (at !== a.length) return undefined;
+  return { minUse, leftOf: maps[0]!, rightOf: maps[1]!, joins: { keys, ffff: ffff === 1 } };
 }
 
 /**
@@ -110,11 +134,11 @@ export function encodeTables(t: ModelTables): Uint8Array {
 export function decodeTables(bytes: Uint8Array): ModelTables | undefined {
   if (bytes.byteOffset % 4 !== 0 || bytes.length < 4 * HEADER_INTS) return undefined;
   const head = new Int32Array(bytes.buffer, bytes.byteOffset, HEADER_INTS);
-  const [magic, format, n, units, nSlots, nMerges, mask] = head as unknown as number[];
+  const [magic, format, n, units, nSlots, nMerges, mask, nWhole] = head as unknown as number[];
   if (magic !== MAGIC || format !== TABLE_FORMAT) return undefined;
   if (!(n! >= 0 && units! >= 0 && nSlots! > n! && nMerges! >= 4 && mask === nSlots! - 1)) return undefined;
-  if ((nSlots! & mask!) !== 0 || ((nMerges! / 4) & (nMerges! / 4 - 1)) !== 0) return undefined;
-  const ints = HEADER_INTS + 2 * n! + nSlots! + nMerges!;
+  if ((nSlots! & mask!) !== 0 || ((nMerges! / 4) & (nMerges! / 4 - 1)) !== 0 || nWhole! < 0) return undefined;
+  const ints = HEADER_INTS + 2 * n! + nSlots! + nMerges! + nWhole!;
   if (bytes.length !== 4 * ints + 2 * units!) return undefined;
   const all = new Int32Array(bytes.buffer, bytes.byteOffset, ints);
   let at = HEADER_INTS;
@@ -122,6 +146,8 @@ export function decodeTables(bytes: Uint8Array): ModelTables | undefined {
   const lens = all.subarray(at, (at += n!));
   const slots = all.subarray(at, (at += nSlots!));
   const merges = all.subarray(at, (at += nMerges!));
+  const wholeChars = nWhole! > 0 ? readWholeSection(all.subarray(at, (at += nWhole!))) : undefined;
+  if (nWhole! > 0 && !wholeChars) return undefined;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + 4 * ints, 2 * units!).toString('utf16le');
   const keys: string[] = new Array<string>(n!);
   let pos = 0;
@@ -132,7 +158,7 @@ export function decodeTables(bytes: Uint8Array): ModelTables | undefined {
     pos += len;
   }
   if (pos !== units) return undefined;
-  const tables: ModelTables = { vocab: { shared: true, keys, ids, slots, mask: mask! }, merges };
+  const tables: ModelTables = { vocab: { shared: true, keys, ids, slots, mask: mask! }, merges, wholeChars };
   return sampledEntriesFound(tables) ? tables : undefined;
 }
 
@@ -151,6 +177,14 @@ function sampledEntriesFound(t: ModelTables): boolean {
     const b = t.merges[4 * s + 1]!;
     if (table.lookup(a, b) !== t.merges[4 * s + 2] || table.merged !== t.merges[4 * s + 3]) return false;
   }
+  const joins = t.wholeChars?.joins;
+  if (joins) {
+    const jStep = Math.max(1, Math.floor(joins.keys.length / 256));
+    for (let s = 0; s < joins.keys.length; s += jStep) {
+      const key = joins.keys[s]!;
+      if (key !== -1 && !joinSetHas(joins, key)) return false;
+    }
+  }
   return true;
 }
 
@@ -159,76 +193,16 @@ function sampledEntriesFound(t: ModelTables): boolean {
  * format: the caller builds them from tokenizer.json as without a cache).
  *
  * @example
- * const cache = { dir: tableCacheDir()!, key: files.sha256 };
+ * const cache = { dir: cacheDir()!, key: tableKey(json.model)! };
  * const tables = readTables(cache) ?? build();
  */
 export function readTables(cache: TableCache): ModelTables | undefined {
   if (endianness() !== 'LE') return undefined;
-  const file = fileOf(cache);
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return undefined;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    // One fresh buffer, so the Int32 views are aligned and own their memory.
-    const bytes = new Uint8Array(size);
-    for (let got = 0; got < size;) {
-      const r = readSync(fd, bytes, got, size - got, got);
-      if (r === 0) return undefined;
-      got += r;
-    }
-    const tables = decodeTables(bytes);
-    if (tables) {
-      const now = new Date();
-      try {
-        utimesSync(file, now, now);
-      } catch {
-        // Read-only cache: still usable.
-      }
-    }
-    return tables;
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const bytes = readCacheFile(cache.dir, KIND, cache.key);
+  return bytes && decodeTables(bytes);
 }
 
-/**
- * Store `tables` under `cache.key`, written to a temporary file and renamed, so readers only ever
- * see whole files. Best effort: a cache that cannot be written (read-only home, full disk) is
- * skipped. Only this folder's own cache files are ever deleted (the least recently used beyond 16).
- */
+/** Store `tables` under `cache.key` (best effort, see `writeCacheFile`). */
 export function writeTables(cache: TableCache, tables: ModelTables): void {
-  if (endianness() !== 'LE') return;
-  const file = fileOf(cache);
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(cache.dir, { recursive: true });
-    writeFileSync(tmp, encodeTables(tables));
-    renameSync(tmp, file);
-    prune(cache.dir);
-  } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Never created.
-    }
-  }
-}
-
-function prune(dir: string): void {
-  const files = readdirSync(dir)
-    .filter((f) => FILE_NAME.test(f) || TMP_NAME.test(f))
-    .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
-  const now = Date.now();
-  let kept = 0;
-  for (const { f, t } of files) {
-    const tmp = TMP_NAME.test(f);
-    if (tmp ? now - t > STALE_TMP_MS : ++kept > KEEP_FILES) unlinkSync(join(dir, f));
-  }
+  if (endianness() === 'LE') writeCacheFile(cache.dir, KIND, cache.key, encodeTables(tables));
 }

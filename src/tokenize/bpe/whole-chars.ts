@@ -7,6 +7,66 @@ export interface SharedWholeChars {
   minUse: Int32Array;
   leftOf: Map<number, Uint8Array[]>;
   rightOf: Map<number, Uint8Array[]>;
+  joins: JoinSet;
+}
+
+/**
+ * Pairs of BMP chars (a, b) that some merge of two whole-char tokens joins, the left ending in a
+ * and the right starting with b: an open-addressing set of `a << 16 | b` (as Int32).
+ */
+export interface JoinSet {
+  keys: Int32Array;
+  /** Whether (U+FFFF, U+FFFF), the key that marks empty slots, is in the set. */
+  ffff: boolean;
+}
+
+const EMPTY_KEY = -1;
+
+function joinSlot(key: number, mask: number): number {
+  return (Math.imul(key, 0x9e3779b1) >>> 16) & mask;
+}
+
+/** Whether `set` holds `key` (`a << 16 | b`). */
+export function joinSetHas(set: JoinSet, key: number): boolean {
+  const { keys, ffff } = set;
+  if (key === EMPTY_KEY) return ffff;
+  const mask = keys.length - 1;
+  for (let i = joinSlot(key, mask); ; i = (i + 1) & mask) {
+    const k = keys[i]!;
+    if (k === key) return true;
+    if (k === EMPTY_KEY) return false;
+  }
+}
+
+function joinSetOf(keys: number[]): JoinSet {
+  let cap = 16;
+  while (cap < keys.length * 2) cap *= 2;
+  const t = new Int32Array(cap).fill(EMPTY_KEY);
+  let ffff = false;
+  for (const key of keys) {
+    if (key === EMPTY_KEY) {
+      ffff = true;
+      continue;
+    }
+    let i = joinSlot(key, cap - 1);
+    while (t[i] !== EMPTY_KEY && t[i] !== key) i = (i + 1) & (cap - 1);
+    t[i] = key;
+  }
+  return { keys: t, ffff };
+}
+
+/** First (`last` false) or last code point of complete UTF-8 `bytes[0, n)`, or -1 for a 4-byte char. */
+function edgeChar(bytes: Uint8Array, n: number, last: boolean): number {
+  let i = 0;
+  if (last) {
+    i = n - 1;
+    while (i > 0 && bytes[i]! >= 0x80 && bytes[i]! < 0xc0) i--;
+  }
+  const b = bytes[i]!;
+  if (b < 0x80) return b;
+  if (b < 0xe0) return ((b & 31) << 6) | (bytes[i + 1]! & 63);
+  if (b < 0xf0) return ((b & 15) << 12) | ((bytes[i + 1]! & 63) << 6) | (bytes[i + 2]! & 63);
+  return -1;
 }
 
 /** Byte-string classes: whole UTF-8 chars, a piece of one char, or anything else. */
@@ -90,6 +150,7 @@ export class WholeChars {
   /** Per piece id: bytes of the tokens a crossing merge joins on its left / right. */
   private leftOf = new Map<number, Uint8Array[]>();
   private rightOf = new Map<number, Uint8Array[]>();
+  private joinSet: JoinSet = { keys: new Int32Array(0), ffff: false };
 
   constructor(
     private readonly tokens: () => string[],
@@ -99,7 +160,7 @@ export class WholeChars {
     shared?: SharedWholeChars,
   ) {
     if (shared) {
-      ({ minUse: this.minUse, leftOf: this.leftOf, rightOf: this.rightOf } = shared);
+      ({ minUse: this.minUse, leftOf: this.leftOf, rightOf: this.rightOf, joins: this.joinSet } = shared);
       this.ready = true;
     }
   }
@@ -111,7 +172,14 @@ export class WholeChars {
   share(): SharedWholeChars {
     if (!this.ready) this.init();
     this.minUse = toShared(this.minUse);
-    return { minUse: this.minUse, leftOf: this.leftOf, rightOf: this.rightOf };
+    this.joinSet = { ...this.joinSet, keys: toShared(this.joinSet.keys) };
+    return this.tables();
+  }
+
+  /** The merge-derived tables as they are (built now if not yet), for a cache file (see table-cache.ts). */
+  tables(): SharedWholeChars {
+    if (!this.ready) this.init();
+    return { minUse: this.minUse, leftOf: this.leftOf, rightOf: this.rightOf, joins: this.joinSet };
   }
 
   /** The merge table's uses per token and the crossing merges' partners, once. */
@@ -147,6 +215,7 @@ export class WholeChars {
       if (list) list.push(partner);
       else map.set(id, [partner]);
     };
+    const joins: number[] = [];
     const t = this.merges.entries();
     for (let i = 0; i < t.length; i += 4) {
       const a = t[i]!;
@@ -157,7 +226,19 @@ export class WholeChars {
       if (rank < minUse[b]!) minUse[b] = rank;
       const pa = cls[a] === PIECE;
       const pb = cls[b] === PIECE;
-      if (!pa && !pb) continue;
+      if (!pa && !pb) {
+        // Two whole-char tokens: remember the pair of chars this merge joins.
+        if (classOf(a) !== WHOLE || classOf(b) !== WHOLE) continue;
+        const ta = tokens[a]!;
+        const tb = tokens[b]!;
+        if (ta.length > buf.length || tb.length > buf.length) buf = new Uint8Array(2 * Math.max(ta.length, tb.length));
+        alphabetBytes(ta, buf);
+        const x = edgeChar(buf, ta.length, true);
+        alphabetBytes(tb, buf);
+        const y = edgeChar(buf, tb.length, false);
+        if (x >= 0 && y >= 0) joins.push((x << 16) | y);
+        continue;
+      }
       // Two pieces of one char joining (into a piece, or into the whole char) do not cross.
       if (pa && pb && classOf(t[i + 3]!) !== OTHER) continue;
       // A crossing merge whose operands are whole chars or pieces (others need a crossing merge first).
@@ -168,6 +249,15 @@ export class WholeChars {
       if (pa) add(this.rightOf, a, bytesOf(b));
     }
     this.minUse = minUse;
+    this.joinSet = joinSetOf(joins);
+  }
+
+  /**
+   * Whether some merge of two whole-char tokens joins a token ending in BMP char `a` to one
+   * starting with `b`. Where it is false, no symbol of a collapsed word ever spans `a` `b`.
+   */
+  joins(a: number, b: number): boolean {
+    return joinSetHas(this.joinSet, (a << 16) | b);
   }
 
   /** The `tok` entry of BMP char `cp` (2 or 3 UTF-8 bytes). */
