@@ -18,6 +18,13 @@ const JOIN_CHARS = 1 << 15;
 
 /** Size of the table of pieces seen once (direct-mapped hashes). */
 const SEEN_BITS = 18;
+/**
+ * A piece counts as met before only if met within the last one to two windows of this many
+ * pieces. Caching a piece that repeats from further back rarely pays: it is evicted before it
+ * comes again. On sgd_train repeated twice, without the window every piece of the second pass went
+ * the cached way (offsets read, triples built) and the cache held none of them a pass later.
+ */
+const SEEN_WINDOW = 1 << 17;
 
 /**
  * A copy of `s` that does not keep the text it was sliced from alive: V8 slices of 13+ units point
@@ -59,6 +66,8 @@ interface Fresh {
 export class SegmentedEncoder {
   private readonly cache: SegmentCache;
   private readonly seen = new Int32Array(1 << SEEN_BITS);
+  /** Window (`SEEN_WINDOW` pieces, counted from 1) each `seen` slot was last met in. */
+  private readonly seenIn = new Int32Array(1 << SEEN_BITS);
   /** Text pieces met, how many of them came from the cache, and batches encoded in groups. */
   readonly stats = { pieces: 0, hits: 0, longBatches: 0 };
   private readonly longChars: number;
@@ -186,14 +195,19 @@ export class SegmentedEncoder {
     job.release();
   }
 
-  /** Whether a piece with this text was probably met before (a false yes only caches a piece early). */
+  /**
+   * Whether a piece with this text was probably met recently, in this `SEEN_WINDOW` of pieces or
+   * the one before (a false yes only caches a piece early).
+   */
   private seenBefore(key: string): boolean {
     let h = 0x811c9dc5 ^ key.length;
     for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
     h |= 1;
     const slot = h >>> (32 - SEEN_BITS);
-    if (this.seen[slot] === h) return true;
+    const window = 1 + Math.floor(this.stats.pieces / SEEN_WINDOW);
+    const recent = this.seen[slot] === h && window - this.seenIn[slot]! <= 1;
     this.seen[slot] = h;
-    return false;
+    this.seenIn[slot] = window;
+    return recent;
   }
 }
