@@ -8,6 +8,11 @@ import { STDIN } from '../read/stdin.js';
 import { VERSION } from '../version.js';
 import { withSuggestions } from './suggest.js';
 
+const ENVIRONMENT =
+  'Environment: CHATSHARD_CACHE_DIR (tables built from tokenizer.json, reused by later runs; default ' +
+  '~/.cache/chatshard), CHATSHARD_NO_CACHE=1 (no such cache); HF_HOME / HF_HUB_CACHE, HF_TOKEN, ' +
+  'HF_HUB_OFFLINE=1 for Hub tokenizers, as in Python.';
+
 // Each command's module (and the stages it needs) is loaded when that command runs: `--help`,
 // `verify` or `render` do not pay for the writer, the inspect report or the tokenizer engines.
 
@@ -51,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
           .example(
             'cat rows.jsonl | $0 run --input - --tokenizer ./tok --output out/x --padding longest --batch-size 8',
             'Read stdin',
-          ),
+          )
+          .epilogue(ENVIRONMENT),
       async (args) => {
         code = await (await import('./run.js')).runCommand(args as Record<string, unknown>);
       },
@@ -121,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .demandCommand(1, 'Give a command: run, render, inspect, verify or merge')
+    .epilogue(ENVIRONMENT)
     .strict()
     .help()
     .alias('h', 'help')

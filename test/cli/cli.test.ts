@@ -215,6 +215,7 @@ describe('chatshard run', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/--max-length/);
     expect(r.stdout).toMatch(/Examples:/);
+    expect(r.stdout).toMatch(/CHATSHARD_CACHE_DIR/);
   });
 });
 
