@@ -19,7 +19,9 @@ import {
   tableKey,
   writeTables,
 } from '../../src/tokenize/bpe/table-cache.js';
+import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../../src/tokenize/cache-files.js';
+import { unparsedBytes } from '../../src/tokenize/json-outline.js';
 import { BpeEngine, createEngine, loadTokenizer, readTokenizerFiles } from '../../src/tokenize/index.js';
 import { TEXTS, tokenizerDir } from './fixtures.js';
 
@@ -91,6 +93,20 @@ describe('the cache key', () => {
     const model = files.tokenizerJson.model as Record<string, unknown>;
     const key = tableKey(model);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
+    // The code that builds the tables is part of the key: tables of other code are never read.
+    const bpe = join(fileURLToPath(new URL('.', import.meta.url)), '../../src/tokenize/bpe');
+    const code = createHash('sha256');
+    for (const f of ['table-cache', 'model', 'model-json', 'vocab', 'merges', 'whole-chars', 'byte-level'])
+      code.update(readFileSync(join(bpe, `${f}.ts`)));
+    const text = (k: string) => unparsedBytes(model, k)!;
+    expect(key).toBe(
+      createHash('sha256')
+        .update(code.digest('hex'))
+        .update(text('vocab'))
+        .update('\0')
+        .update(text('merges'))
+        .digest('hex'),
+    );
     // Another file with the same vocab and merges (e.g. an edited normalizer) shares the key.
     const again = await readTokenizerFiles(tokenizerDir('qwen2_5'));
     (again.tokenizerJson as Record<string, unknown>).normalizer = null;
@@ -100,6 +116,25 @@ describe('the cache key', () => {
     expect(tableKey(model)).toBeUndefined();
     createEngine(files, 'js', dir);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('the outline cache', () => {
+  it('is used only where the stored spans are the "vocab" and "merges" values of this very file', async () => {
+    const dir = tempDir();
+    const first = await readTokenizerFiles(tokenizerDir('llama2'), dir);
+    const vocab = Object.keys(first.tokenizerJson.model as object);
+    const [file] = readdirSync(dir);
+    const stored = JSON.parse(readFileSync(join(dir, file!), 'utf8')) as { key: string; from: number; to: number }[];
+    expect(stored.map((m) => m.key).sort()).toEqual(['merges', 'vocab']);
+    // Keys swapped: each span still starts and ends with brackets, but not after its own key.
+    writeFileSync(join(dir, file!), JSON.stringify(stored.map((m, i) => ({ ...m, key: stored[1 - i]!.key }))));
+    const again = await readTokenizerFiles(tokenizerDir('llama2'), dir);
+    const model = again.tokenizerJson.model as { vocab: object; merges: unknown[] };
+    expect(Object.keys(model)).toEqual(vocab);
+    expect(Array.isArray(model.merges)).toBe(true);
+    expect(Array.isArray(model.vocab)).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, file!), 'utf8'))).toEqual(stored);
   });
 });
 
@@ -115,13 +150,14 @@ describe('cache files', () => {
     return m;
   };
 
-  it('pins the bytes of a small tokenizer: a change to them needs a TABLE_FORMAT bump', () => {
+  it('pins the bytes of a small tokenizer: a layout change needs a TABLE_FORMAT bump', () => {
     const bytes = encodeTables(model().tables());
     const digest = createHash('sha256').update(bytes).digest('hex');
-    // If this fails because the layout, hashing or building changed on purpose, bump TABLE_FORMAT
-    // in src/tokenize/bpe/table-cache.ts (old cache files are then ignored) and update both lines.
-    expect(TABLE_FORMAT).toBe(2);
-    expect(digest).toBe('78e0f41e83ee19012b3c38e8c2638390b768978efbe2eda56bf0194a7b5f0dd9');
+    // If this fails because the file layout changed on purpose, bump TABLE_FORMAT in
+    // src/tokenize/bpe/table-cache.ts and update both lines. (Changed building or hashing code
+    // changes the cache key instead, see the next test.)
+    expect(TABLE_FORMAT).toBe(3);
+    expect(digest).toBe('d1c3653380a4e0fd65988c0b71919ff2ba2a60b111f9a98431fe76a0c372b67e');
   });
 
   it('round-trips through encode / decode, whole-char tables included', () => {
@@ -144,20 +180,27 @@ describe('cache files', () => {
     expect(Array.from(m.word('éüñéü', 0, 5))).toEqual([260, 0, 3, 259, 3, 5]);
   });
 
-  it('refuses files that are cut, of another format or hashed differently', () => {
+  it('refuses files that are cut, changed, of another format or hashed differently', () => {
     const good = encodeTables(model().tables());
     expect(decodeTables(good)).toBeDefined();
+    const n = new Int32Array(good.buffer, 0, 8)[2]!;
+    // Changes the digest catches; then, with the digest recomputed (`resigned`), what the layout
+    // and sampling checks catch on their own.
     const variants: [string, (b: Uint8Array) => Uint8Array][] = [
       ['cut short', (b) => b.slice(0, b.length - 2)],
       ['one byte more', (b) => Uint8Array.of(...b, 0, 0)],
       ['empty', () => new Uint8Array(0)],
-      ['other magic', (b) => withInt(b, 0, 0x12345678)],
-      ['other format', (b) => withInt(b, 1, TABLE_FORMAT + 1)],
-      ['key lengths past the text', (b) => withInt(b, 8 + new Int32Array(b.buffer, 0, 8)[2]!, 1 << 20)],
-      ['whole-char section cut short', (b) => withInt(b, 7, new Int32Array(b.buffer, 0, 8)[7]! - 1)],
-      ['slots not a power of two', (b) => withInt(b, 4, new Int32Array(b.buffer, 0, 8)[4]! + 1)],
+      ['a key char changed', (b) => ((b[b.length - 1]! ^= 1), b)],
+      ['a merge id changed', (b) => withInt(b, 16 + 2 * n + slotCount(b) + 3, 999_999)],
+      ['other magic', (b) => resigned(withInt(b, 0, 0x12345678))],
+      ['other format', (b) => resigned(withInt(b, 1, TABLE_FORMAT + 1))],
+      ['key lengths past the text', (b) => resigned(withInt(b, 16 + n, 1 << 20))],
+      ['whole-char section cut short', (b) => resigned(withInt(b, 7, new Int32Array(b.buffer, 0, 8)[7]! - 1))],
+      ['slots not a power of two', (b) => resigned(withInt(b, 4, slotCount(b) + 1))],
+      ['a slot past the keys', (b) => resigned(fillSlots(b, (s) => (s === -1 ? n + 7 : s)))],
+      ['no empty slot', (b) => resigned(fillSlots(b, (s) => (s === -1 ? 0 : s)))],
       // Every vocabulary slot emptied: the layout is right, but no key is where hashing looks.
-      ['slots hashed by another build', (b) => emptySlots(b)],
+      ['slots hashed by another build', (b) => resigned(fillSlots(b, () => -1))],
     ];
     for (const [what, change] of variants) expect(decodeTables(change(good.slice())), what).toBeUndefined();
   });
@@ -166,7 +209,8 @@ describe('cache files', () => {
     const dir = tempDir();
     const blocker = join(dir, 'file');
     writeFileSync(blocker, 'x');
-    const tables = model().tables();
+    const built = model().tables();
+    const tables = () => built;
     // A folder under a regular file cannot exist.
     expect(() => writeTables({ dir: join(blocker, 'cache'), key: 'a'.repeat(64) }, tables)).not.toThrow();
     expect(readTables({ dir: join(blocker, 'cache'), key: 'a'.repeat(64) })).toBeUndefined();
@@ -178,15 +222,21 @@ describe('cache files', () => {
       const t = new Date(Date.now() - (20 - i) * 60_000);
       utimesSync(join(dir, `bpe-f${TABLE_FORMAT}-${key}.bin`), t, t);
     }
+    // Another format (another chatshard version) counts with the rest, by its last use.
     const otherFormat = `bpe-f${TABLE_FORMAT + 1}-${'e'.repeat(64)}.bin`;
     writeFileSync(join(dir, otherFormat), 'x');
+    const stale = `bpe-f${TABLE_FORMAT}-${'d'.repeat(64)}.bin.123abc.tmp`;
+    writeFileSync(join(dir, stale), 'x');
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(join(dir, stale), old, old);
     writeTables({ dir, key: 'f'.repeat(64) }, tables);
     const left = readdirSync(dir);
-    expect(left).not.toContain(otherFormat);
+    expect(left).toContain(otherFormat);
+    expect(left).not.toContain(stale);
     expect(left).toContain('file');
     expect(left.filter((f) => f.endsWith('.bin'))).toHaveLength(16);
-    expect(left).not.toContain(`bpe-f${TABLE_FORMAT}-${'0'.repeat(64)}.bin`);
-    expect(left).not.toContain(`bpe-f${TABLE_FORMAT}-${'1'.padStart(64, '0')}.bin`);
+    for (const i of [0, 1, 2]) expect(left).not.toContain(`bpe-f${TABLE_FORMAT}-${String(i).padStart(64, '0')}.bin`);
+    expect(left).toContain(`bpe-f${TABLE_FORMAT}-${'3'.padStart(64, '0')}.bin`);
     expect(readFileSync(blocker, 'utf8')).toBe('x');
   });
 
@@ -196,6 +246,9 @@ describe('cache files', () => {
     expect(cacheDir({ HOME: '/home/me', CHATSHARD_CACHE_DIR: '/c' })).toBe('/c');
     expect(cacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '1' })).toBeUndefined();
     expect(cacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: '0' })).toBe('/home/me/.cache/chatshard');
+    expect(cacheDir({ HOME: '/home/me', CHATSHARD_NO_CACHE: 'false' })).toBe('/home/me/.cache/chatshard');
+    // XDG first: no home folder is looked up when it is set.
+    expect(cacheDir({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/chatshard');
   });
 });
 
@@ -204,10 +257,20 @@ function withInt(b: Uint8Array, index: number, value: number): Uint8Array {
   return b;
 }
 
-function emptySlots(b: Uint8Array): Uint8Array {
-  const head = new Int32Array(b.buffer, b.byteOffset, 8);
-  const n = head[2]!;
-  const slots = new Int32Array(b.buffer, b.byteOffset + 4 * (8 + 2 * n), head[4]!);
-  slots.fill(-1);
+function slotCount(b: Uint8Array): number {
+  return new Int32Array(b.buffer, b.byteOffset, 8)[4]!;
+}
+
+/** Each vocabulary hash slot replaced by `f(slot)`. */
+function fillSlots(b: Uint8Array, f: (slot: number) => number): Uint8Array {
+  const n = new Int32Array(b.buffer, b.byteOffset, 8)[2]!;
+  const slots = new Int32Array(b.buffer, b.byteOffset + 4 * (16 + 2 * n), slotCount(b));
+  slots.forEach((v, i) => (slots[i] = f(v)));
+  return b;
+}
+
+/** The file with its payload digest recomputed, as a writer of these bytes would have stored it. */
+function resigned(b: Uint8Array): Uint8Array {
+  b.set(createHash('sha256').update(b.subarray(64)).digest(), 32);
   return b;
 }

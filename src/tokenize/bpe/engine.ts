@@ -99,7 +99,7 @@ export class BpeEngine implements TokenizerEngine {
     const cache = key ? { dir: opts.tableCacheDir!, key } : undefined;
     const cached = cache && readTables(cache);
     this.model = new BpeModel(m, plan.byteLevel, opts.sharedModel ?? cached);
-    if (cache && !cached) writeTables(cache, this.model.tables());
+    if (cache && !cached) writeTables(cache, () => this.model.tables());
     this.normalize = compileNormalizer(json.normalizer);
     // Rust gives an added token whose content is in the vocabulary the vocabulary's id.
     const added = [...parseAddedTokens(json.added_tokens), ...extraAdded].map((t) => {

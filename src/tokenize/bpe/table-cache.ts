@@ -1,19 +1,24 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { readCacheFile, writeCacheFile, type CacheKind } from '../cache-files.js';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheWritable, readCacheFile, writeCacheFile, type CacheKind } from '../cache-files.js';
 import { unparsedBytes } from '../json-outline.js';
 import { MergeTable } from './merges.js';
 import { Vocab, type SharedVocab } from './vocab.js';
 import { joinSetHas, type SharedWholeChars } from './whole-chars.js';
 
 /**
- * Layout version of the cache files. Bump it whenever the bytes a tokenizer.json gives change: the
- * layout below, `Vocab`'s or `MergeTable`'s hashing, or how they are built (test/tokenize/
- * table-cache.test.ts pins the bytes of a small tokenizer's tables to catch a change made without a bump).
+ * Layout version of the cache files; bump it when the layout below changes (test/tokenize/
+ * table-cache.test.ts pins the bytes of a small tokenizer's tables). A change to the code that
+ * builds the tables needs no bump: the key covers that code (see `tableKey`).
  */
-export const TABLE_FORMAT = 2;
+export const TABLE_FORMAT = 3;
 const MAGIC = 0x54425343; // "CSBT" little-endian
-const HEADER_INTS = 8;
+/** Magic, format, 6 sizes, then the sha256 of everything after the header (8 ints). */
+const HEADER_INTS = 16;
+const SIZE_INTS = 8;
 /** 16 files kept (~13 MB each for a 150K-token vocabulary). */
 const KIND: CacheKind = { family: 'bpe', format: TABLE_FORMAT, ext: 'bin', keep: 16 };
 
@@ -31,10 +36,33 @@ export interface TableCache {
   key: string;
 }
 
+/** The modules whose code decides the tables' bytes, next to this one. */
+const BUILDERS = ['table-cache', 'model', 'model-json', 'vocab', 'merges', 'whole-chars', 'byte-level'];
+let builders: string | null | undefined;
+
 /**
- * The cache key of a tokenizer.json `model` section: sha256 of its vocab and merges JSON text,
- * which is all the tables are built from (~5 ms for Qwen's 7 MB). Undefined when either was
- * already parsed or replaced (an edited tokenizer): such tables are built, not cached.
+ * sha256 of the table-building modules' own files (`.js` in dist, `.ts` under vitest), so tables
+ * built by other code are never read back; null when they cannot be read (a bundled chatshard):
+ * then nothing is cached.
+ */
+function buildersHash(): string | null {
+  if (builders !== undefined) return builders;
+  try {
+    const here = fileURLToPath(import.meta.url);
+    const h = createHash('sha256');
+    for (const name of BUILDERS) h.update(readFileSync(join(dirname(here), name + extname(here))));
+    builders = h.digest('hex');
+  } catch {
+    builders = null;
+  }
+  return builders;
+}
+
+/**
+ * The cache key of a tokenizer.json `model` section: sha256 of the code that builds the tables
+ * and of the vocab and merges JSON text, which is all they are built from (~5 ms for Qwen's 7 MB).
+ * Undefined when either was already parsed or replaced (an edited tokenizer), or the code cannot
+ * be read: such tables are built, not cached.
  *
  * @example
  * tableKey(parseTokenizerOutline(bytes, path)!.model); // '9f2c…'
@@ -42,8 +70,9 @@ export interface TableCache {
 export function tableKey(model: object): string | undefined {
   const vocab = unparsedBytes(model, 'vocab');
   const merges = unparsedBytes(model, 'merges');
-  if (!vocab || !merges) return undefined;
-  return createHash('sha256').update(vocab).update('\0').update(merges).digest('hex');
+  const code = buildersHash();
+  if (!vocab || !merges || !code) return undefined;
+  return createHash('sha256').update(code).update(vocab).update('\0').update(merges).digest('hex');
 }
 
 /**
@@ -71,7 +100,15 @@ export function encodeTables(t: ModelTables): Uint8Array {
   at += t.merges.length;
   i32.set(whole, at);
   Buffer.from(out.buffer, 4 * ints).write(keys.join(''), 'utf16le');
+  out.set(payloadDigest(out), 4 * SIZE_INTS);
   return out;
+}
+
+/** sha256 of a file's bytes after the header: a file changed in any way after writing is refused. */
+function payloadDigest(file: Uint8Array): Uint8Array {
+  return createHash('sha256')
+    .update(file.subarray(4 * HEADER_INTS))
+    .digest();
 }
 
 /**
@@ -137,9 +174,12 @@ export function decodeTables(bytes: Uint8Array): ModelTables | undefined {
   const [magic, format, n, units, nSlots, nMerges, mask, nWhole] = head as unknown as number[];
   if (magic !== MAGIC || format !== TABLE_FORMAT) return undefined;
   if (!(n! >= 0 && units! >= 0 && nSlots! > n! && nMerges! >= 4 && mask === nSlots! - 1)) return undefined;
-  if ((nSlots! & mask!) !== 0 || ((nMerges! / 4) & (nMerges! / 4 - 1)) !== 0 || nWhole! < 0) return undefined;
+  if ((nSlots! & mask!) !== 0 || nMerges! % 4 !== 0 || ((nMerges! / 4) & (nMerges! / 4 - 1)) !== 0) return undefined;
+  if (nWhole! < 0) return undefined;
   const ints = HEADER_INTS + 2 * n! + nSlots! + nMerges! + nWhole!;
   if (bytes.length !== 4 * ints + 2 * units!) return undefined;
+  const digest = payloadDigest(bytes);
+  for (let i = 0; i < 32; i++) if (bytes[4 * SIZE_INTS + i] !== digest[i]) return undefined;
   const all = new Int32Array(bytes.buffer, bytes.byteOffset, ints);
   let at = HEADER_INTS;
   const ids = all.subarray(at, (at += n!));
@@ -158,6 +198,17 @@ export function decodeTables(bytes: Uint8Array): ModelTables | undefined {
     pos += len;
   }
   if (pos !== units) return undefined;
+  // Every slot empty or a key, with an empty one to end each probe (the digest vouches for the
+  // bytes, not for what wrote them).
+  let empty = false;
+  for (let i = 0; i < nSlots!; i++) {
+    const k = slots[i]!;
+    if (k < -1 || k >= n!) return undefined;
+    if (k === -1) empty = true;
+  }
+  let emptyMerge = false;
+  for (let i = 0; i < nMerges! && !emptyMerge; i += 4) emptyMerge = merges[i] === -1;
+  if (!empty || !emptyMerge) return undefined;
   const tables: ModelTables = { vocab: { shared: true, keys, ids, slots, mask: mask! }, merges, wholeChars };
   return sampledEntriesFound(tables) ? tables : undefined;
 }
@@ -199,10 +250,18 @@ function sampledEntriesFound(t: ModelTables): boolean {
 export function readTables(cache: TableCache): ModelTables | undefined {
   if (endianness() !== 'LE') return undefined;
   const bytes = readCacheFile(cache.dir, KIND, cache.key);
-  return bytes && decodeTables(bytes);
+  try {
+    return bytes && decodeTables(bytes);
+  } catch {
+    return undefined;
+  }
 }
 
-/** Store `tables` under `cache.key` (best effort, see `writeCacheFile`). */
-export function writeTables(cache: TableCache, tables: ModelTables): void {
-  if (endianness() === 'LE') writeCacheFile(cache.dir, KIND, cache.key, encodeTables(tables));
+/**
+ * Store the tables of `model()` under `cache.key` (best effort, see `writeCacheFile`). They are
+ * only gathered (which builds the whole-char tables) when the folder can be written.
+ */
+export function writeTables(cache: TableCache, model: () => ModelTables): void {
+  if (endianness() !== 'LE' || !cacheWritable(cache.dir)) return;
+  writeCacheFile(cache.dir, KIND, cache.key, encodeTables(model()));
 }
