@@ -20,6 +20,11 @@ export interface FromPretrainedOptions {
   engine?: EngineChoice;
   /** Hub revision (branch, tag or commit hash) for a Hub id; default `main`. */
   revision?: string;
+  /**
+   * Folder for tables built from tokenizer.json that later loads reuse, or false for none; default
+   * `$CHATSHARD_CACHE_DIR`, else `~/.cache/chatshard` (`CHATSHARD_NO_CACHE=1` turns it off).
+   */
+  cacheDir?: string | false;
 }
 
 /**
@@ -74,7 +79,8 @@ export class ChatTokenizer {
    *   const tok = await ChatTokenizer.from_pretrained('./Llama-3.2-1B-Instruct', { engine: 'js' });
    */
   static async from_pretrained(source: string, options: FromPretrainedOptions = {}): Promise<ChatTokenizer> {
-    return new ChatTokenizer(await loadTokenizer(source, { engine: options.engine, revision: options.revision }));
+    const { engine, revision, cacheDir } = options;
+    return new ChatTokenizer(await loadTokenizer(source, { engine, revision, cacheDir }));
   }
 
   /**

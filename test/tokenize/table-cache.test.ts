@@ -20,6 +20,7 @@ import {
   writeTables,
 } from '../../src/tokenize/bpe/table-cache.js';
 import { fileURLToPath } from 'node:url';
+import { ChatTokenizer } from '../../src/api/index.js';
 import { cacheDir } from '../../src/tokenize/cache-files.js';
 import { unparsedBytes } from '../../src/tokenize/json-outline.js';
 import { BpeEngine, createEngine, loadTokenizer, readTokenizerFiles } from '../../src/tokenize/index.js';
@@ -83,6 +84,24 @@ describe.each(['qwen2_5', 'llama2'] as const)('%s: tables from the cache', (name
     expect(Array.from(rebuilt.encodeSync(EXTRA[0]!)!.ids)).toEqual(Array.from(a.encodeSync(EXTRA[0]!)!.ids));
     expect(readTables({ dir, key })).toBeDefined();
     expect(JSON.parse(readFileSync(join(dir, outline[0]!), 'utf8'))).toHaveLength(2);
+  });
+});
+
+describe('library option', () => {
+  it('ChatTokenizer.from_pretrained takes cacheDir: a folder, or false for none', async () => {
+    const dir = tempDir();
+    await ChatTokenizer.from_pretrained(tokenizerDir('llama2'), { engine: 'js', cacheDir: dir });
+    expect(readdirSync(dir).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
+    const envDir = tempDir();
+    const before = process.env.CHATSHARD_CACHE_DIR;
+    process.env.CHATSHARD_CACHE_DIR = envDir;
+    try {
+      await ChatTokenizer.from_pretrained(tokenizerDir('llama2'), { engine: 'js', cacheDir: false });
+    } finally {
+      if (before === undefined) delete process.env.CHATSHARD_CACHE_DIR;
+      else process.env.CHATSHARD_CACHE_DIR = before;
+    }
+    expect(readdirSync(envDir)).toEqual([]);
   });
 });
 
