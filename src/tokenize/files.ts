@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { outlineSpans, parseTokenizerOutline, type Member } from './json-outline.js';
+import { outlineSpans, outlineSpansFit, parseTokenizerOutline, type Member } from './json-outline.js';
 import { readCacheFile, writeCacheFile, type CacheKind } from './cache-files.js';
 import { addedContents, configAddedTokens, withConfigAddedTokens } from './config-added-tokens.js';
 
@@ -77,33 +77,13 @@ async function readTokenizerBytes(dir: string): Promise<{ path: string; bytes: B
 /** Where model.vocab / model.merges lie in a tokenizer.json, by the file's sha256 (see `outlineSpans`). */
 const OUTLINE: CacheKind = { family: 'outline', format: 1, ext: 'json', keep: 64 };
 
-/** Whether `m` is where `"key": <object or array>` lies in `bytes` (the text right before and at its ends). */
-function spanFits(bytes: Uint8Array, m: Member): boolean {
-  if (m.key !== 'vocab' && m.key !== 'merges') return false;
-  if (!Number.isInteger(m.from) || !Number.isInteger(m.to) || m.from < 0 || m.to > bytes.length || m.to <= m.from)
-    return false;
-  if (!((bytes[m.from] === 123 && bytes[m.to - 1] === 125) || (bytes[m.from] === 91 && bytes[m.to - 1] === 93)))
-    return false;
-  const space = (c: number | undefined) => c === 32 || c === 10 || c === 13 || c === 9;
-  let i = m.from - 1;
-  while (space(bytes[i])) i--;
-  if (bytes[i] !== 58) return false;
-  i--;
-  while (space(bytes[i])) i--;
-  const quoted = `"${m.key}"`;
-  for (let k = quoted.length - 1; k >= 0; k--, i--) if (bytes[i] !== quoted.charCodeAt(k)) return false;
-  return true;
-}
-
 /** `outlineSpans(bytes)`, read from the cache folder when this file's were stored there, else stored. */
 function cachedSpans(bytes: Uint8Array, sha256: string, cache: string | undefined): Member[] | undefined {
   const stored = cache && readCacheFile(cache, OUTLINE, sha256);
   if (stored) {
     try {
-      const spans = JSON.parse(Buffer.from(stored).toString('utf8')) as Member[];
-      const ordered = (m: Member, i: number) => i === 0 || (spans[i - 1]!.to <= m.from && spans[i - 1]!.key !== m.key);
-      if (Array.isArray(spans) && spans.length > 0 && spans.every((m, i) => spanFits(bytes, m) && ordered(m, i)))
-        return spans;
+      const spans: unknown = JSON.parse(Buffer.from(stored).toString('utf8'));
+      if (outlineSpansFit(bytes, spans)) return spans;
     } catch {
       // Not ours: scan.
     }

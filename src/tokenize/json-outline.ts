@@ -24,13 +24,15 @@ const UTF8 = new TextDecoder();
 const QUOTE = 34;
 const BACKSLASH = 92;
 
+/** Whether `c` is JSON whitespace. */
+function isSpace(c: number | undefined): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
 /** Index of the first non-whitespace byte at or after `i`. */
 function skipSpace(b: Uint8Array, i: number): number {
-  for (;;) {
-    const c = b[i];
-    if (c === 32 || c === 10 || c === 13 || c === 9) i++;
-    else return i;
-  }
+  while (isSpace(b[i])) i++;
+  return i;
 }
 
 /** Index just past the string literal whose opening quote is at `i`, or -1 when it does not close. */
@@ -138,6 +140,33 @@ export function outlineSpans(b: Uint8Array): Member[] | undefined {
     if (m && (b[m.from] === 123 || b[m.from] === 91)) spans.push(m);
   }
   return spans.length > 0 ? spans.sort((x, y) => x.from - y.from) : undefined;
+}
+
+/**
+ * Whether `spans` (stored `outlineSpans` of a file with the same hash, say) are where they claim in
+ * `b`: distinct, in file order, each an object or array right after its own `"vocab":` /
+ * `"merges":` key.
+ *
+ * @example
+ * outlineSpansFit(bytes, JSON.parse(stored)) ? parseTokenizerOutline(bytes, path, spans) : scan();
+ */
+export function outlineSpansFit(b: Uint8Array, spans: unknown): spans is Member[] {
+  if (!Array.isArray(spans) || spans.length === 0) return false;
+  return spans.every((m: Member | null, i) => {
+    if (typeof m !== 'object' || m === null || (m.key !== 'vocab' && m.key !== 'merges')) return false;
+    if (i > 0 && (spans[i - 1].to > m.from || spans[i - 1].key === m.key)) return false;
+    if (!Number.isInteger(m.from) || !Number.isInteger(m.to) || m.from < 0 || m.to > b.length || m.to <= m.from)
+      return false;
+    if (!((b[m.from] === 123 && b[m.to - 1] === 125) || (b[m.from] === 91 && b[m.to - 1] === 93))) return false;
+    let j = m.from - 1;
+    while (isSpace(b[j])) j--;
+    if (b[j] !== 58) return false;
+    j--;
+    while (isSpace(b[j])) j--;
+    const quoted = `"${m.key}"`;
+    for (let k = quoted.length - 1; k >= 0; k--, j--) if (b[j] !== quoted.charCodeAt(k)) return false;
+    return true;
+  });
 }
 
 /**

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseTokenizerOutline, unparsedText, valueKind } from '../../src/tokenize/json-outline.js';
+import {
+  outlineSpans,
+  outlineSpansFit,
+  parseTokenizerOutline,
+  unparsedText,
+  valueKind,
+  type Member,
+} from '../../src/tokenize/json-outline.js';
 import { mergesFromJson, vocabFromJson } from '../../src/tokenize/bpe/model-json.js';
 import { BpeModel } from '../../src/tokenize/bpe/model.js';
 import { Vocab } from '../../src/tokenize/bpe/vocab.js';
@@ -100,5 +107,33 @@ describe('vocabFromJson / mergesFromJson', () => {
         Buffer.from(b.buffer, b.byteOffset, b.byteLength),
       ),
     ).toBe(0);
+  });
+});
+
+describe('outlineSpansFit', () => {
+  it('accepts the spans of these very bytes and refuses any other', () => {
+    const b = new Uint8Array(Buffer.from(TOKENIZER('["a b"]')));
+    const spans = outlineSpans(b)!;
+    expect(spans.map((m) => m.key)).toEqual(['vocab', 'merges']);
+    expect(outlineSpansFit(b, spans)).toBe(true);
+    const [v, m] = spans as [Member, Member];
+    const refused: [string, unknown][] = [
+      ['not a list', { key: 'vocab' }],
+      ['empty', []],
+      ['a null entry', [v, null]],
+      [
+        'keys swapped',
+        [
+          { ...v, key: 'merges' },
+          { ...m, key: 'vocab' },
+        ],
+      ],
+      ['the same key twice', [v, { ...m, key: 'vocab' }]],
+      ['out of order', [m, v]],
+      ['shifted by one byte', [{ ...v, from: v.from + 1 }, m]],
+      ['past the end', [v, { ...m, to: b.length + 1 }]],
+      ['another key', [{ ...v, key: 'model' }]],
+    ];
+    for (const [what, s] of refused) expect(outlineSpansFit(b, s), what).toBe(false);
   });
 });

@@ -19,7 +19,7 @@ const MAGIC = 0x54425343; // "CSBT" little-endian
 /** Magic, format, 6 sizes, then the sha256 of everything after the header (8 ints). */
 const HEADER_INTS = 16;
 const SIZE_INTS = 8;
-/** 16 files kept (~13 MB each for a 150K-token vocabulary). */
+/** 16 files kept (~16 MB each for a 150K-token vocabulary). */
 const KIND: CacheKind = { family: 'bpe', format: TABLE_FORMAT, ext: 'bin', keep: 16 };
 
 /** A built vocabulary and merge table, and the whole-char tables if any, as stored (see `BpeModel.tables`). */
