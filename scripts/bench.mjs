@@ -107,6 +107,17 @@ for (const data of datasets) {
           `; whole process: native/python ${processRatio('chatshard-native')}, js/python ${processRatio('chatshard-js')}, js-main/python ${processRatio('chatshard-js-main')}`
         : ''),
   );
+  const ceiling = res['tokenizers-ceiling'];
+  const py = res['python-transformers'];
+  if (ceiling?.loadSeconds !== undefined) {
+    // What the native engine cannot go below on this machine: Rust must load, then encode the text
+    // its segment cache does not hold (most of it on new data), with render, masks and writing on top.
+    const floor = ceiling.loadSeconds + ceiling.seconds;
+    console.log(
+      `Rust alone: load ${fmt(ceiling.loadSeconds, 2)} s + encodeBatch ${fmt(ceiling.seconds, 2)} s = ${fmt(floor, 2)} s` +
+        (py ? ` (Python ${fmt(py.seconds, 2)} s is ${(py.seconds / floor).toFixed(2)}x that)` : ''),
+    );
+  }
   if (res['render-chatshard'] && res['render-jinja']) {
     const a = res['render-chatshard'].rows / res['render-chatshard'].seconds;
     const b = res['render-jinja'].rows / res['render-jinja'].seconds;

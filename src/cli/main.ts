@@ -10,7 +10,7 @@ import { withSuggestions } from './suggest.js';
 
 const ENVIRONMENT =
   'Environment: CHATSHARD_CACHE_DIR (tables built from tokenizer.json, reused by later runs; default ' +
-  '~/.cache/chatshard), CHATSHARD_NO_CACHE=1 (no such cache); HF_HOME / HF_HUB_CACHE, HF_TOKEN, ' +
+  '~/.cache/chatshard), CHATSHARD_NO_CACHE=1 (no such cache; --cache-dir overrides both); HF_HOME / HF_HUB_CACHE, HF_TOKEN, ' +
   'HF_HUB_OFFLINE=1 for Hub tokenizers, as in Python.';
 
 // Each command's module (and the stages it needs) is loaded when that command runs: `--help`,

@@ -46,7 +46,7 @@ export async function renderCommand(args: Record<string, unknown>): Promise<numb
   });
   if (o.tokenizer === undefined && o.chatTemplate === undefined)
     throw new UsageError('render needs --tokenizer or --chat-template');
-  const tokenizer = o.tokenizer !== undefined ? await loadTokenizer(o.tokenizer) : undefined;
+  const tokenizer = o.tokenizer !== undefined ? await loadTokenizer(o.tokenizer, { cacheDir: o.cacheDir }) : undefined;
   // Resolution reads the tokenizer folder's template files: once per "has tools" answer, not per row.
   // A failure is kept and reported on every row it applies to.
   const resolved = new Map<boolean, CompiledTemplate | Error>();

@@ -83,6 +83,15 @@ export const OPTIONS = {
     describe:
       "Tokenizer engine: js (chatshard's own exact BPE; a usage error on a tokenizer it does not support), native (Rust tokenizers), auto (js when it supports the tokenizer, else native)",
   },
+  cacheDir: {
+    kind: 'string',
+    path: true,
+    commands: ['run', 'render'],
+    group: IO,
+    defaultNote: 'CHATSHARD_CACHE_DIR, else $XDG_CACHE_HOME/chatshard or ~/.cache/chatshard',
+    describe:
+      'Folder where chatshard keeps what it builds from a tokenizer.json (js engine tables, ~16 MB for 150K tokens) for later runs; given here it is used even with CHATSHARD_NO_CACHE set',
+  },
   messagesField: {
     kind: 'string',
     commands: ALL,

@@ -57,7 +57,18 @@ export type RunTuning = Pick<WriteOptions, 'rowsPerShard' | 'maxShardBytes' | 'r
 
 /** Options that define the dataset content (fingerprint and summary). */
 function contentOptions(o: PipelineOptions): Record<string, unknown> {
-  const { progress: _p, overwrite: _o, resume: _r, onError: _e, strict: _s, maxRejectRatio: _m, json: _j, ...rest } = o;
+  // The cache folder only changes how fast the tokenizer loads, never the rows.
+  const {
+    progress: _p,
+    overwrite: _o,
+    resume: _r,
+    onError: _e,
+    strict: _s,
+    maxRejectRatio: _m,
+    json: _j,
+    cacheDir: _c,
+    ...rest
+  } = o;
   return rest;
 }
 

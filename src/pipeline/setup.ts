@@ -58,7 +58,7 @@ export interface Setup extends ProcessContext {
 export async function setupRun(options: PipelineOptions, hasTools = false): Promise<Setup> {
   let tokenizer;
   try {
-    tokenizer = await loadTokenizer(options.tokenizer, { engine: options.engine });
+    tokenizer = await loadTokenizer(options.tokenizer, { engine: options.engine, cacheDir: options.cacheDir });
   } catch (e) {
     // The engine the caller chose cannot do this file: a usage error (exit 2), not a broken tokenizer.
     throw new SetupError(

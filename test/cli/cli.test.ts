@@ -3,7 +3,7 @@
  * exit codes, rejects and summaries, and an Arrow read-back of the written dataset.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,11 +16,15 @@ import { ROOT } from '../helpers.js';
 const run = promisify(execFile);
 const BIN = join(ROOT, 'dist/cli/main.js');
 
-async function cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  args: string[],
+  input?: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const p = run(process.execPath, [BIN, ...args], {
     cwd: ROOT,
     maxBuffer: 1 << 26,
-    env: { ...process.env, CI: 'true' },
+    env: { ...process.env, CI: 'true', ...env },
   });
   if (input !== undefined) {
     p.child.stdin!.end(input);
@@ -208,6 +212,20 @@ describe('chatshard run', () => {
     );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).rows_written).toBe(1);
+  });
+
+  it('keeps tokenizer tables in --cache-dir, even with CHATSHARD_NO_CACHE set, and writes the same rows', async () => {
+    const cache = mkdtempSync(join(tmpdir(), 'chatshard-cli-cache-'));
+    const row = '{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello 你好"}]}\n';
+    const flags = [...sampleFlags, '--engine', 'js', '--json'];
+    const off = { CHATSHARD_NO_CACHE: '1' };
+    const a = await cli(['run', '-i', '-', '-o', join(tmp, 'cache-a'), ...flags, '--cache-dir', cache], row, off);
+    expect(a.code, a.stderr).toBe(0);
+    expect(readdirSync(cache).filter((f) => f.endsWith('.bin')).length).toBeGreaterThan(0);
+    const b = await cli(['run', '-i', '-', '-o', join(tmp, 'cache-b'), ...flags], row, off);
+    expect(b.code, b.stderr).toBe(0);
+    const state = (dir: string) => JSON.parse(readFileSync(join(tmp, dir, 'state.json'), 'utf8'));
+    expect(state('cache-a')._fingerprint).toBe(state('cache-b')._fingerprint);
   });
 
   it('prints help with examples', async () => {
