@@ -10,7 +10,17 @@
 import { createRequire } from 'node:module';
 import type * as A from 'apache-arrow';
 
-const arrow = createRequire(import.meta.url)('apache-arrow/Arrow.esnext.min') as typeof A;
+function load(): typeof A {
+  const require = createRequire(import.meta.url);
+  try {
+    return require('apache-arrow/Arrow.esnext.min') as typeof A;
+  } catch {
+    // A release without that file: the package's own entry, same classes, slower start-up.
+    return require('apache-arrow') as typeof A;
+  }
+}
+
+const arrow = load();
 
 export const {
   AsyncByteQueue,
