@@ -1,8 +1,10 @@
-import type { TrainOnEot } from '../mask/select.js';
+import { taggedSelectionProblem, type TrainOnEot } from '../mask/select.js';
+import { usesTags } from '../mask/spans.js';
 import type { MaskRule } from '../mask/rules.js';
 import { normalizeRow } from '../normalize/index.js';
 import { DEFAULTS, type MaskMode, type PipelineOptions } from '../pipeline/options.js';
 import type { ProcessContext } from '../pipeline/process.js';
+import { selectOptionsOf } from '../pipeline/render-row.js';
 import { shapeConversations } from '../pipeline/stream.js';
 import type { Padding, Side } from '../shape/index.js';
 import type { Conversation } from '../types.js';
@@ -112,6 +114,10 @@ export async function* streamTrainingRows(
     keepEmpty: options.keep_empty ?? DEFAULTS.keepEmpty,
   };
   const template = ctx.compile(source);
+  const problem = usesTags(pipelineOptions.masks, template)
+    ? taggedSelectionProblem(selectOptionsOf(pipelineOptions))
+    : undefined;
+  if (problem) throw new Error(problem);
   const process: ProcessContext = {
     // The special tokens (templates see them) follow the ChatTokenizer, e.g. a pad token set on it.
     tokenizer: { ...tok.tokenizer, specialTokens: tok.special_tokens_map },

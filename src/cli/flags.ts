@@ -18,7 +18,13 @@ function yargsOption(s: OptionSpec): Options {
       o.type = 'boolean';
       break;
     case 'number':
-      o.type = 'number';
+      // Parsed here rather than by yargs, which turns `abc` into NaN: the usage error then shows what was typed.
+      o.type = 'string';
+      o.coerce = (v: unknown) => {
+        if (typeof v !== 'string' || v.trim() === '') return v;
+        const n = Number(v);
+        return Number.isNaN(n) ? v : n;
+      };
       break;
     case 'strings':
       o.type = 'string';

@@ -1,3 +1,4 @@
+import { normalizeSpans } from '../render/index.js';
 import type { Message, Span } from '../types.js';
 import type { Turn } from './turn.js';
 
@@ -40,13 +41,59 @@ export function selectSpans(turns: readonly Turn[], messages: readonly Message[]
   return spans.filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0]);
 }
 
+/** A row whose per-message training controls cannot be tied to its generation blocks. */
+export class SpanSelectionError extends Error {
+  override name = 'SpanSelectionError';
+}
+
+/** Sorted by start, no block starting inside an earlier one (nested blocks overlap). */
+function disjointInOrder(spans: readonly Span[]): boolean {
+  for (let k = 1; k < spans.length; k++) if (spans[k]![0] < spans[k - 1]![1]) return false;
+  return true;
+}
+
 /**
- * Generation-tag spans carry no message index; when there is one span per assistant message (the
- * usual case) map them in order so per-message controls still apply, otherwise keep them all.
+ * Spans to train from a render's raw generation blocks (`rawSpans`: in completion order, empty
+ * ones included). Blocks carry no message index: when there is one block per assistant message,
+ * in order and not nested (the usual case), block k is assistant message k, so `train: false` /
+ * `weight: 0` and `lastTurnOnly` apply per message, even when a block rendered empty (a tool-call
+ * turn with no content). Otherwise every block is kept, and a row that needs the mapping (a message
+ * opted out, or `lastTurnOnly`) throws `SpanSelectionError` rather than train the wrong turns.
+ * Returns sorted, merged, non-empty spans.
+ *
+ * @example
+ * // two assistant messages, the first `train: false`: only the second block is kept
+ * selectTaggedSpans([[10, 14], [30, 36]], messages, opts); // [[30, 36]]
  */
-export function selectTaggedSpans(spans: readonly Span[], messages: readonly Message[], opts: SelectOptions): Span[] {
-  const assistants = messages.map((m, i) => ({ m, i })).filter(({ m }) => m.role === 'assistant');
-  let kept = [...spans];
-  if (assistants.length === spans.length) kept = spans.filter((_, k) => messageTrains(assistants[k]!.m));
-  return opts.lastTurnOnly ? kept.slice(-1) : kept;
+export function selectTaggedSpans(raw: readonly Span[], messages: readonly Message[], opts: SelectOptions): Span[] {
+  const assistants = messages.filter((m) => m.role === 'assistant');
+  if (raw.length === assistants.length && disjointInOrder(raw)) {
+    const trained = raw.filter((_, k) => messageTrains(assistants[k]!));
+    return normalizeSpans(opts.lastTurnOnly ? trained.slice(-1) : trained);
+  }
+  if (opts.lastTurnOnly || assistants.some((m) => !messageTrains(m))) {
+    throw new SpanSelectionError(
+      `the template's ${raw.length} {% generation %} block(s) do not map one to one onto the row's ` +
+        `${assistants.length} assistant message(s), so ${opts.lastTurnOnly ? '`last_turn_only`' : '`train: false` / `weight: 0`'} ` +
+        'cannot be applied; use masks infer for this template',
+    );
+  }
+  return normalizeSpans([...raw]);
+}
+
+/**
+ * Why these selection options cannot apply to generation-tagged spans, or undefined. The blocks
+ * mark what the template marks (assistant output); which roles to train is a mask-inference choice.
+ *
+ * @example
+ * taggedSelectionProblem({ rolesToTrain: new Set(['user']), trainOnEot: 'turn', lastTurnOnly: false });
+ * // '`roles_to_train` [user] needs masks infer: …'
+ */
+export function taggedSelectionProblem(opts: SelectOptions): string | undefined {
+  const roles = [...opts.rolesToTrain];
+  if (roles.length === 1 && roles[0] === 'assistant') return undefined;
+  return (
+    `\`roles_to_train\` [${roles.join(', ')}] needs masks infer: the template's {% generation %} blocks ` +
+    'mark the assistant output it renders, whatever roles are asked for'
+  );
 }

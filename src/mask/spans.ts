@@ -1,7 +1,7 @@
 import { renderConversation, type CompiledTemplate, type RenderOptions } from '../render/index.js';
 import type { Conversation, Span } from '../types.js';
 import { inferSpans } from './infer.js';
-import { selectTaggedSpans, type SelectOptions } from './select.js';
+import { selectTaggedSpans, SpanSelectionError, taggedSelectionProblem, type SelectOptions } from './select.js';
 
 /**
  * Where spans come from: `{% generation %}` tags, inference, tags when the template has them, or
@@ -31,6 +31,9 @@ export function renderWithSpans(
 ): { text: string; spans: Span[] } {
   if (source === 'none') return { text: renderConversation(conv, renderOpts).text, spans: [] };
   if (!usesTags(source, renderOpts.template)) return inferSpans(conv, renderOpts, select);
-  const { text, spans } = renderConversation(conv, renderOpts);
-  return { text, spans: selectTaggedSpans(spans, conv.messages, select) };
+  // Runs refuse this at setup; a row-level error here covers every other caller (`chatshard render`).
+  const problem = taggedSelectionProblem(select);
+  if (problem) throw new SpanSelectionError(problem);
+  const { text, rawSpans } = renderConversation(conv, renderOpts);
+  return { text, spans: selectTaggedSpans(rawSpans, conv.messages, select) };
 }

@@ -66,6 +66,11 @@ function checkValue(key: string, spec: OptionSpec, v: unknown, wording: Wording)
   const fail = (what: string): never => {
     throw new UsageError(`${name} must be ${what}, got ${JSON.stringify(v)}`);
   };
+  if (Array.isArray(v) && spec.kind !== 'strings' && spec.kind !== 'json') {
+    throw new UsageError(
+      `${name} was given ${v.length} times (${v.map((x) => JSON.stringify(x)).join(', ')}); give it once`,
+    );
+  }
   switch (spec.kind) {
     case 'boolean':
       if (typeof v !== 'boolean') fail('true or false');

@@ -1,4 +1,5 @@
 import { MaskInferenceError } from '../mask/infer.js';
+import { SpanSelectionError, type SelectOptions } from '../mask/select.js';
 import { renderWithSpans } from '../mask/spans.js';
 import { normalizeRow, type FieldMapping } from '../normalize/index.js';
 import {
@@ -45,10 +46,16 @@ export interface RenderContext {
   keep?: KeptColumn[];
 }
 
+/** The training controls of a run's options, as span selection takes them. */
+export function selectOptionsOf(o: PipelineOptions): SelectOptions {
+  return { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
+}
+
 /** The reject reason of an error thrown while rendering a row. */
 function reasonOf(e: unknown): string {
   if (e instanceof RenderLimitError) return 'render_limit';
   if (e instanceof MaskInferenceError) return 'mask_inference';
+  if (e instanceof SpanSelectionError) return 'mask_selection';
   return 'template_error';
 }
 
@@ -65,7 +72,7 @@ export function renderOne(conv: Conversation, ctx: RenderContext): RenderResult 
     now: o.now,
     limits: { timeoutMs: o.renderTimeoutMs, maxOutputChars: o.maxRenderChars },
   };
-  const select = { rolesToTrain: new Set(o.rolesToTrain), trainOnEot: o.trainOnEot, lastTurnOnly: o.lastTurnOnly };
+  const select = selectOptionsOf(o);
   try {
     return renderWithSpans(conv, renderOpts, o.masks, select);
   } catch (e) {

@@ -231,9 +231,11 @@ async function prepareAndRun(
   }
 
   if (setup.maskSource === 'infer') {
-    hooks.onNotice?.(
-      `template ${setup.templateName} has no {% generation %} blocks: inferring assistant masks from conversation prefixes`,
-    );
+    // With `masks: infer` asked for, the template may well have blocks: inference was chosen, not forced.
+    const why = setup.template.hasGeneration
+      ? 'masks infer'
+      : `template ${setup.templateName} has no {% generation %} blocks`;
+    hooks.onNotice?.(`${why}: inferring assistant masks from conversation prefixes`);
   }
   // A template that calls strftime_now writes the date into the data: pin it for the whole run, and say so.
   let strftimeDate: string | undefined;

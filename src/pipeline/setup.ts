@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { taggedSelectionProblem } from '../mask/select.js';
 import { usesTags } from '../mask/spans.js';
 import { compileTemplate, resolveChatTemplate } from '../render/index.js';
 import { loadTokenizer, UnsupportedEngineError } from '../tokenize/index.js';
 import { checkInputFile, expandInputs, inputKind, STDIN } from '../read/index.js';
 import type { PipelineOptions } from './options.js';
 import type { ProcessContext } from './process.js';
+import { selectOptionsOf } from './render-row.js';
 
 /**
  * A startup problem found before the output is touched: reported as one clear line. `usage` marks
@@ -88,7 +90,7 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
     throw new SetupError(`cannot load the chat template: ${(e as Error).message}`);
   }
   if (options.padToken !== undefined && tokenizer.engine.tokenToId(options.padToken) === undefined) {
-    throw new SetupError(`\`padToken\` ${JSON.stringify(options.padToken)} is not in the tokenizer's vocabulary`);
+    throw new SetupError(`\`padToken\` ${JSON.stringify(options.padToken)} is not in the tokenizer's vocabulary`, true);
   }
   // transformers raises for any padding request without a pad token, whatever the row lengths.
   if (options.padding !== 'do_not_pad' && options.padToken === undefined && tokenizer.padTokenId === undefined) {
@@ -104,6 +106,8 @@ export async function setupRun(options: PipelineOptions, hasTools = false): Prom
     );
   }
   const maskSource = options.masks === 'none' ? 'none' : usesTags(options.masks, template) ? 'generation' : 'infer';
+  const problem = maskSource === 'generation' ? taggedSelectionProblem(selectOptionsOf(options)) : undefined;
+  if (problem) throw new SetupError(`template ${resolved.name}: ${problem}`, true);
   return {
     tokenizer,
     template,

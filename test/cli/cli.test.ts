@@ -295,6 +295,80 @@ describe('training controls from the CLI', () => {
     expect(await masked([])).toEqual(['first answer<|im_end|>second answer<|im_end|>', 'keep me<|im_end|>']);
   });
 
+  it('with generation tags, train: false applies to its own message even after a turn that rendered empty', async () => {
+    // Blocks wrap the content only, so the empty tool-call turn gives an empty block.
+    const template = join(tmp, 'content-only-generation.jinja');
+    writeFileSync(
+      template,
+      "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' }}{% if m.role == 'assistant' %}" +
+        "{% generation %}{{ m.content }}{% endgeneration %}{% else %}{{ m.content }}{% endif %}{{ '<|im_end|>\\n' }}{% endfor %}",
+    );
+    const rows = [
+      [{}, { train: false }],
+      [{}, { weight: 0 }],
+    ].map(([first, second]) => ({
+      messages: [
+        { role: 'user', content: 'q1' },
+        { role: 'assistant', content: '', ...first },
+        { role: 'user', content: 'q2' },
+        { role: 'assistant', content: 'SECRET', ...second },
+        { role: 'user', content: 'q3' },
+        { role: 'assistant', content: 'a3' },
+      ],
+    }));
+    const path = join(tmp, 'tagged-controls.jsonl');
+    writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const out = join(tmp, 'tagged-controls');
+    const r = await cli([
+      'run',
+      '-i',
+      path,
+      '-o',
+      out,
+      '-t',
+      'samples/tokenizer',
+      '--chat-template',
+      template,
+      '--overwrite',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const tk = await sampleTokenizer;
+    const state = JSON.parse(readFileSync(join(out, 'state.json'), 'utf8'));
+    const table = tableFromIPC(readFileSync(join(out, state._data_files[0].filename)));
+    for (let i = 0; i < table.numRows; i++) {
+      const ids = table.getChild('input_ids')!.get(i)!.toArray() as Int32Array;
+      const mask = table.getChild('assistant_masks')!.get(i)!.toArray() as Int8Array;
+      expect(tk.engine.decode(Array.from(ids).filter((_, k) => mask[k] === 1))).toBe('a3');
+    }
+    expect(table.numRows).toBe(2);
+  });
+
+  it('refuses --roles-to-train other than assistant with generation tags, and a pad token not in the vocabulary (exit 2)', async () => {
+    const base = ['run', '-i', input, '-o', join(tmp, 'refused'), '-t', 'samples/tokenizer', '--overwrite'];
+    const tagged = await cli([
+      ...base,
+      '--chat-template',
+      'samples/qwen2_5_training.jinja',
+      '--roles-to-train',
+      'user',
+    ]);
+    expect(tagged.code).toBe(2);
+    expect(tagged.stderr).toMatch(/`roles_to_train` \[user\] needs masks infer/);
+    const pad = await cli([...base, '--pad-token', '<nope>', '--padding', 'longest']);
+    expect(pad.code).toBe(2);
+    expect(pad.stderr).toMatch(/"<nope>" is not in the tokenizer's vocabulary/);
+  });
+
+  it('usage errors show what was typed: a number flag given text, a flag given twice (exit 2)', async () => {
+    const base = ['run', '-i', input, '-o', join(tmp, 'typed'), '-t', 'samples/tokenizer', '--overwrite'];
+    const text = await cli([...base, '--max-length', 'abc']);
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/--max-length must be a number, got "abc"/);
+    const twice = await cli([...base, '--max-length', '512', '--max-length', '256']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/--max-length was given 2 times \("512", "256"\); give it once/);
+  });
+
   it('--last-turn-only, --train-on-eot none, --roles-to-train user', async () => {
     expect(await masked(['--last-turn-only'])).toEqual(['second answer<|im_end|>', 'keep me<|im_end|>']);
     expect(await masked(['--train-on-eot', 'none'])).toEqual(['first answersecond answer', 'keep me']);

@@ -189,7 +189,13 @@ describe('the summary reports', () => {
   it('rolesToTrain with a role no row has warns with the roles seen', async () => {
     const p = input('roles.jsonl', SAMPLES.slice(0, 3));
     const s = await runPipeline(
-      opts({ input: [p], output: join(tmp, 'roles'), rolesToTrain: ['assistant', 'gpt'], keepEmpty: true }),
+      opts({
+        input: [p],
+        output: join(tmp, 'roles'),
+        masks: 'infer',
+        rolesToTrain: ['assistant', 'gpt'],
+        keepEmpty: true,
+      }),
     );
     expect(s.roles_seen).toContain('assistant');
     expect(s.warnings).toContain(
