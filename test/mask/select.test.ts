@@ -74,7 +74,10 @@ describe('selectTaggedSpans', () => {
         [8, 12],
       ],
       messages: [user('q1'), bot('a1')],
-      want: [[5, 12], [12, 15]],
+      want: [
+        [5, 12],
+        [12, 15],
+      ],
     },
   ];
   for (const c of cases) {
