@@ -210,7 +210,7 @@ export const OPTIONS = {
     default: ['assistant'],
     commands: ALL,
     group: MASK,
-    describe: 'Roles whose messages are trained',
+    describe: 'Roles whose messages are trained (other roles than assistant: infer mode)',
   },
   trainOnEot: {
     kind: 'string',
