@@ -26,7 +26,18 @@ const TABLE: Record<string, ClassDefaults> = {
       mask_token: '<mask>',
     },
   },
-  CohereTokenizer: { paddingSide: 'left' },
+  CohereTokenizer: {
+    paddingSide: 'left',
+    specialTokens: {
+      unk_token: '<UNK>',
+      bos_token: '<BOS_TOKEN>',
+      eos_token: '<|END_OF_TURN_TOKEN|>',
+      pad_token: '<PAD>',
+      cls_token: '<CLS>',
+      sep_token: '<SEP>',
+      mask_token: '<MASK_TOKEN>',
+    },
+  },
   Siglip2Tokenizer: { paddingSide: 'left' },
   XLNetTokenizer: { paddingSide: 'left' },
 };

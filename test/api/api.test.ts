@@ -59,6 +59,24 @@ describe('encode / decode / special tokens (as Python transformers)', () => {
     expect(llama.pad_token_id).toBeNull();
   });
 
+  it("class defaults fill special tokens the config omits, as AutoTokenizer's CohereTokenizer does", async () => {
+    // Aya Expanse's tokenizer_config.json sets bos / eos / pad only; transformers' CohereTokenizer supplies the rest.
+    const aya = await ChatTokenizer.from_pretrained(lenml('aya_expanse'));
+    expect(aya.special_tokens_map).toEqual({
+      bos_token: '<BOS_TOKEN>',
+      eos_token: '<|END_OF_TURN_TOKEN|>',
+      sep_token: '<SEP>',
+      pad_token: '<PAD>',
+      cls_token: '<CLS>',
+      mask_token: '<MASK_TOKEN>',
+    });
+    const text = await aya.apply_chat_template([{ role: 'user', content: 'hi' }], {
+      tokenize: false,
+      chat_template: '{{ sep_token }}|{{ cls_token }}|{{ mask_token }}',
+    });
+    expect(text).toBe('<SEP>|<CLS>|<MASK_TOKEN>');
+  });
+
   it('padding without a pad token raises Python ValueError', async () => {
     const err = await llama.apply_chat_template(MULTI, { padding: 'max_length', max_length: 80 }).catch((e) => e);
     expect(err).toBeInstanceOf(PythonError);
